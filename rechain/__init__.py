@@ -1,0 +1,26 @@
+"""rechain: memory-efficient define-by-run deep learning with Chainer's API.
+
+``import rechain as chainer`` runs Chainer v7 core code unchanged; see README.
+"""
+
+from rechain import backend  # noqa: F401
+from rechain import configuration
+from rechain import random  # noqa: F401
+from rechain.configuration import (config, force_backprop_mode, global_config,  # noqa: F401
+                                   no_backprop_mode, using_config)
+from rechain.function_node import FunctionNode  # noqa: F401
+from rechain.variable import (Parameter, Variable, VariableNode, as_array,  # noqa: F401
+                              as_variable)
+from rechain._backprop import backward, grad  # noqa: F401
+from rechain.functions.math import basic_math as _basic_math
+
+_basic_math.install_variable_arithmetics()
+
+from rechain import functions  # noqa: E402,F401
+from rechain import gradient_check  # noqa: E402,F401
+from rechain.utils.type_check import InvalidType  # noqa: E402,F401
+
+__version__ = "0.1.0"
+
+get_array_module = backend.get_array_module
+del configuration

@@ -1,0 +1,236 @@
+"""Backpropagation: graph traversal and gradient accumulation.
+
+Function nodes are visited in decreasing rank (a node's rank exceeds the ranks
+of all its inputs), so every node is visited after all its consumers and its
+output gradients are complete when it runs. The traversal is a heap, not
+recursion: deep graphs cost linear time and no stack.
+"""
+
+import heapq
+import threading
+
+from rechain import configuration
+from rechain import variable as _variable
+
+Variable = _variable.Variable
+Parameter = _variable.Parameter
+_config = configuration.config
+
+
+class _PassState(threading.local):
+    handlers = None
+
+
+#: Saved-array handlers refilled during the running backward pass (see
+#: function_node Note [saved arrays]); released when the pass ends.
+_pass = _PassState()
+
+
+def note_refilled(handler):
+    """Called by a handler that refilled placeholders during a backward pass."""
+    lst = _pass.handlers
+    if lst is not None:
+        lst.append(handler)
+
+
+def _initial_grad(y, gy, loss_scale):
+    if gy is None:
+        gy = y._grad_var
+    if gy is None:
+        data = y._data
+        if data.size != 1:
+            raise ValueError(
+                f"backward: the initial gradient of an output with shape {data.shape} "
+                f"must be given (set y.grad or pass grad_outputs); only one-element "
+                f"outputs get an implicit gradient of one")
+        xp = _variable.backend.get_array_module(data)
+        gy = Variable._constant(xp.ones_like(data))
+    elif not isinstance(gy, Variable):
+        gy = Variable._constant(gy)
+    if gy._data.shape != y._data.shape:
+        raise ValueError(f"backward: initial gradient shape {gy._data.shape} does not "
+                         f"match the output shape {y._data.shape}")
+    if loss_scale is not None:
+        gy = gy * loss_scale
+    return gy
+
+
+def backward_from(outputs, grad_outputs, retain_grad, enable_double_backprop, loss_scale):
+    """Backpropagate from ``outputs`` and accumulate into the leaves' ``grad``."""
+    _run(outputs, grad_outputs, None, retain_grad, enable_double_backprop, loss_scale)
+
+
+def backward(outputs, grad_outputs=None, **kwargs):
+    """Run backpropagation from several outputs at once.
+
+    Args:
+        outputs (sequence of Variable): Outputs to start from.
+        grad_outputs (sequence): Their initial gradients (None entries use
+            ``y.grad`` or one).
+        **kwargs: ``retain_grad``, ``enable_double_backprop``, ``loss_scale``.
+    """
+    outputs = tuple(outputs)
+    if grad_outputs is not None:
+        grad_outputs = tuple(grad_outputs)
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(f"backward: {len(outputs)} outputs but {len(grad_outputs)} "
+                             f"grad_outputs")
+    unknown = set(kwargs) - {"retain_grad", "enable_double_backprop", "loss_scale"}
+    if unknown:
+        raise TypeError(f"backward: unexpected keyword arguments {sorted(unknown)}")
+    _run(outputs, grad_outputs, None, kwargs.get("retain_grad", False),
+         kwargs.get("enable_double_backprop", False), kwargs.get("loss_scale"))
+
+
+def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
+         retain_grad=False, enable_double_backprop=False, loss_scale=None):
+    """Return the gradients of ``outputs`` with respect to ``inputs``.
+
+    Args:
+        outputs (sequence of Variable): Outputs to differentiate.
+        inputs (sequence of Variable): Variables to differentiate with respect to.
+        grad_outputs (sequence): Initial gradients of the outputs (None: one for
+            one-element outputs).
+        grad_inputs (sequence): Gradients added to the results.
+        set_grad (bool): Also store the results in ``x.grad_var``.
+        retain_grad (bool): Keep gradients of intermediate variables.
+        enable_double_backprop (bool): Make the results differentiable.
+        loss_scale (float): Scale of the initial gradients.
+
+    Returns:
+        list: One gradient Variable (or None) per input.
+    """
+    outputs = tuple(outputs)
+    inputs = tuple(inputs)
+    for i, v in enumerate(outputs + inputs):
+        if not isinstance(v, Variable):
+            where = f"outputs[{i}]" if i < len(outputs) else f"inputs[{i - len(outputs)}]"
+            raise TypeError(f"grad: {where} must be a Variable, not {type(v).__name__}")
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    if grad_inputs is not None and len(grad_inputs) != len(inputs):
+        raise ValueError(f"grad: {len(inputs)} inputs but {len(grad_inputs)} grad_inputs")
+    found = _run(outputs, grad_outputs, inputs, retain_grad, enable_double_backprop,
+                 loss_scale)
+    result = []
+    for i, x in enumerate(inputs):
+        g = found.get(x._node)
+        if grad_inputs is not None and grad_inputs[i] is not None:
+            gi = grad_inputs[i]
+            gi = gi if isinstance(gi, Variable) else Variable._constant(gi)
+            g = gi if g is None else g + gi
+        if set_grad:
+            x._grad_var = g
+        result.append(g)
+    return result
+
+
+def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
+    grads = {}          # VariableNode -> gradient Variable
+    heap = []
+    seen = set()
+    counter = 0
+    wanted = None if inputs is None else {x._node for x in inputs}
+    found = {}
+    with configuration.using_config("enable_backprop", double):
+        for i, y in enumerate(outputs):
+            if not isinstance(y, Variable):
+                raise TypeError(f"backward: output {i} must be a Variable, "
+                                f"not {type(y).__name__}")
+            gy = _initial_grad(y, None if grad_outputs is None else grad_outputs[i],
+                               loss_scale)
+            node = y._node
+            prev = grads.get(node)
+            grads[node] = gy if prev is None else prev + gy
+            f = node.creator
+            if f is not None and f not in seen:
+                seen.add(f)
+                heapq.heappush(heap, (-f.rank, counter, f))
+                counter += 1
+
+        saved_pass = _pass.handlers
+        _pass.handlers = refilled = []
+        try:
+            while heap:
+                f = heapq.heappop(heap)[2]
+                out_nodes = [r() for r in f.outputs]
+                gys = []
+                for node in out_nodes:
+                    g = None if node is None else grads.pop(node, None)
+                    gys.append(g)
+                    if g is not None:
+                        if wanted is not None and node in wanted:
+                            found[node] = g
+                        if retain_grad:
+                            v = node._variable()
+                            if v is not None:
+                                v._grad_var = g
+                in_nodes = f.inputs
+                if in_nodes is None:
+                    continue  # unchained
+                targets = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
+                if not targets:
+                    continue
+                gxs = f.backward(targets, tuple(gys))
+                gxs = _check_grads(f, targets, in_nodes, gxs)
+                if f._handler is not None:
+                    f._release_recomputed()
+                for i, gx in zip(targets, gxs):
+                    if gx is None:
+                        continue
+                    x = in_nodes[i]
+                    prev = grads.get(x)
+                    grads[x] = gx if prev is None else prev + gx
+                    c = x.creator
+                    if c is not None and c not in seen:
+                        seen.add(c)
+                        heapq.heappush(heap, (-c.rank, counter, c))
+                        counter += 1
+        finally:
+            _pass.handlers = saved_pass
+            for h in refilled:
+                h.release()
+
+        # What is left in ``grads`` belongs to leaves (or to nodes whose creator
+        # was unchained). ``backward`` accumulates it into their ``grad``;
+        # ``grad()`` only reports what was asked for.
+        for node, g in grads.items():
+            if wanted is not None:
+                if node in wanted:
+                    found[node] = g
+                continue
+            v = node._variable()
+            if v is None:
+                continue
+            prev = v._grad_var
+            v._grad_var = g if prev is None else prev + g
+            if loss_scale is not None and isinstance(v, Parameter):
+                v._loss_scale = loss_scale
+    return found
+
+
+def _check_grads(f, targets, in_nodes, gxs):
+    if type(gxs) is not tuple:
+        if isinstance(gxs, list):
+            gxs = tuple(gxs)
+        else:
+            raise TypeError(f"{f.label}.backward must return a tuple of gradients, "
+                            f"not {type(gxs).__name__}")
+    if len(gxs) != len(targets):
+        if len(gxs) == len(in_nodes):
+            gxs = tuple([gxs[i] for i in targets])
+        else:
+            raise ValueError(f"{f.label}.backward returned {len(gxs)} gradients for "
+                             f"{len(targets)} target inputs ({len(in_nodes)} inputs)")
+    if _config.debug:
+        for i, gx in zip(targets, gxs):
+            if gx is None:
+                continue
+            if not isinstance(gx, Variable):
+                raise TypeError(f"{f.label}.backward: gradient of input {i} must be a "
+                                f"Variable, not {type(gx).__name__}")
+            n = in_nodes[i]
+            if gx.shape != n.shape:
+                raise ValueError(f"{f.label}.backward: gradient of input {i} has shape "
+                                 f"{gx.shape}, the input has shape {n.shape}")
+    return gxs

@@ -1,0 +1,210 @@
+"""Turn a minibatch (a list of examples) into arrays, and move arrays to a device.
+
+A batch from an iterator is a list of examples. :func:`concat_examples`
+stacks it along a new leading axis, field by field: a list of
+``(x, t)`` tuples becomes ``(xs, ts)``, a list of dicts becomes a dict of
+arrays, and a list of arrays becomes one array.
+"""
+
+import numpy
+
+from rechain import backend
+
+
+def _ordinal(n):
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _parse_device(device):
+    """Return ``(kind, gpu_id)``: kind None (leave as is), ``'cpu'`` or ``'gpu'``.
+
+    ``gpu_id`` is None for the current GPU.
+    """
+    if device is None:
+        return None, None
+    if isinstance(device, (int, numpy.integer)) and not isinstance(device, bool):
+        return ("cpu", None) if device < 0 else ("gpu", int(device))
+    if isinstance(device, str):
+        name = device.strip().lower()
+        if name in ("cpu", "@numpy", "numpy"):
+            return "cpu", None
+        if name in ("gpu", "cuda", "@cupy", "cupy"):
+            return "gpu", None
+        for prefix in ("@cupy:", "cupy:", "cuda:", "gpu:"):
+            if name.startswith(prefix) and name[len(prefix):].isdigit():
+                return "gpu", int(name[len(prefix):])
+    raise ValueError(
+        f"to_device: cannot interpret device {device!r}; use None, a negative int or 'cpu' "
+        f"for NumPy, or a GPU id (int >= 0, '@cupy:N', 'cuda:N')"
+    )
+
+
+def to_device(device, x):
+    """Send an array to a device.
+
+    Args:
+        device: Where to send ``x``. None leaves it where it is; a negative
+            integer, ``'cpu'`` or ``'@numpy'`` copies it to host memory as a
+            NumPy array; an integer ``>= 0``, ``'@cupy:N'`` or ``'cuda:N'``
+            copies it to that GPU as a CuPy array. An object with a ``send``
+            method (a device object) is asked to send it.
+        x: An array (or None, or a list/tuple of arrays).
+
+    Returns:
+        The array on the requested device.
+
+    Raises:
+        ValueError: If ``device`` is not understood.
+        RuntimeError: If a GPU is requested but CuPy or a GPU is missing.
+
+    Example:
+        >>> to_device(-1, numpy.zeros(2))
+        array([0., 0.])
+    """
+    if device is not None and hasattr(device, "send") and not isinstance(device, str):
+        return device.send(x)
+    kind, gpu_id = _parse_device(device)
+    if kind is None:
+        return x
+    if kind == "cpu":
+        return backend.to_cpu(x)
+    return backend.to_gpu(x, gpu_id)
+
+
+def _as_array(value):
+    return value if isinstance(value, backend.array_types) else numpy.asarray(value)
+
+
+def _stack(values, padding, context):
+    """Stack the values of one field of every example along a new axis 0.
+
+    Args:
+        values: One array-like per example.
+        padding: None to require equal shapes, or the scalar that fills the
+            area outside each smaller array.
+        context: Text naming the field, for error messages.
+    """
+    arrays = [_as_array(v) for v in values]
+    xp = backend.get_array_module(*arrays)
+    if xp is not numpy:
+        arrays = [xp.asarray(a) for a in arrays]
+    first_shape = arrays[0].shape
+    if padding is None:
+        for i, a in enumerate(arrays):
+            if a.shape != first_shape:
+                raise ValueError(
+                    f"concat_examples: example {i}{context} has shape {a.shape}, but example 0 "
+                    f"has shape {first_shape}; pass padding= to pad ragged arrays"
+                )
+        return xp.stack(arrays)
+
+    for i, a in enumerate(arrays):
+        if a.ndim != len(first_shape):
+            raise ValueError(
+                f"concat_examples: example {i}{context} has {a.ndim} dimensions (shape "
+                f"{a.shape}), but example 0 has {len(first_shape)} (shape {first_shape}); "
+                f"padding cannot fix a difference in the number of dimensions"
+            )
+    shape = tuple(max(a.shape[d] for a in arrays) for d in range(len(first_shape)))
+    dtype = numpy.result_type(*[a.dtype for a in arrays])
+    out = xp.full((len(arrays),) + shape, padding, dtype=dtype)
+    for i, a in enumerate(arrays):
+        out[(i,) + tuple(slice(0, d) for d in a.shape)] = a
+    return out
+
+
+def concat_examples(batch, device=None, padding=None):
+    """Stack a list of examples into arrays, field by field.
+
+    * Tuple examples ``(x, t)`` give a tuple of arrays ``(xs, ts)``.
+    * Dict examples ``{'x': x, 't': t}`` give a dict of arrays.
+    * Array (or scalar, or nested list) examples give one array.
+
+    Each output array has the batch as its new leading axis.
+
+    Args:
+        batch (list): The examples; all of the same structure.
+        device: Where to put the results (see :func:`to_device`): None leaves
+            them on the device of the inputs, a negative int or ``'cpu'``
+            gives NumPy arrays, an int ``>= 0`` CuPy arrays on that GPU.
+        padding: None to require arrays of equal shape in each field, or a
+            scalar to pad ragged arrays up to the largest shape in the batch
+            (each array sits at the low corner). For tuple examples it may be
+            a tuple with one value per field, for dict examples a dict with
+            one value per key.
+
+    Returns:
+        A tuple, dict, or single array of stacked values.
+
+    Raises:
+        ValueError: If the batch is empty, the examples differ in structure,
+            or arrays of a field differ in shape and no padding is given.
+
+    Example:
+        >>> xs, ts = concat_examples([(numpy.zeros(2), 0), (numpy.ones(2), 1)])
+        >>> xs.shape, ts.tolist()
+        ((2, 2), [0, 1])
+    """
+    if len(batch) == 0:
+        raise ValueError("concat_examples: the batch is empty")
+    first = batch[0]
+
+    if isinstance(first, tuple):
+        n_fields = len(first)
+        if isinstance(padding, tuple):
+            if len(padding) != n_fields:
+                raise ValueError(
+                    f"concat_examples: padding has {len(padding)} values but the examples "
+                    f"have {n_fields} fields"
+                )
+            paddings = padding
+        else:
+            paddings = (padding,) * n_fields
+        for i, example in enumerate(batch):
+            if not isinstance(example, tuple) or len(example) != n_fields:
+                got = (f"a tuple of {len(example)} fields" if isinstance(example, tuple)
+                       else f"a {type(example).__name__}")
+                raise ValueError(
+                    f"concat_examples: example 0 is a tuple of {n_fields} fields but example "
+                    f"{i} is {got}"
+                )
+        return tuple(
+            to_device(device, _stack([example[k] for example in batch], paddings[k],
+                                     f" ({_ordinal(k + 1)} field)"))
+            for k in range(n_fields)
+        )
+
+    if isinstance(first, dict):
+        keys = list(first)
+        if isinstance(padding, dict):
+            missing = [k for k in keys if k not in padding]
+            if missing:
+                raise ValueError(f"concat_examples: padding has no value for keys {missing}")
+            paddings = padding
+        else:
+            paddings = {k: padding for k in keys}
+        for i, example in enumerate(batch):
+            if not isinstance(example, dict) or set(example) != set(keys):
+                got = (f"a dict with keys {sorted(example, key=str)}"
+                       if isinstance(example, dict) else f"a {type(example).__name__}")
+                raise ValueError(
+                    f"concat_examples: example 0 is a dict with keys {sorted(keys, key=str)} "
+                    f"but example {i} is {got}"
+                )
+        return {
+            k: to_device(device, _stack([example[k] for example in batch], paddings[k],
+                                        f" (key {k!r})"))
+            for k in keys
+        }
+
+    for i, example in enumerate(batch):
+        if isinstance(example, (tuple, dict)):
+            raise ValueError(
+                f"concat_examples: example 0 is a {type(first).__name__} but example {i} is "
+                f"a {type(example).__name__}"
+            )
+    return to_device(device, _stack(batch, padding, ""))

@@ -1,0 +1,114 @@
+"""A dataset that zips several equally long datasets into tuples."""
+
+import numpy
+
+from rechain import backend
+
+
+def _ordinal(n):
+    """Return ``'1st'``, ``'2nd'``, ``'3rd'``, ``'4th'``... for ``n >= 1``."""
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _is_batch_index(index):
+    """Whether ``index`` selects several examples (a list or a 1-D+ array)."""
+    if isinstance(index, list):
+        return True
+    return isinstance(index, backend.array_types) and index.ndim > 0
+
+
+def _as_index_array(index, length, where):
+    """Turn a list or array of integers (or a boolean mask) into an intp array.
+
+    Args:
+        index: A list or array of integer positions, or a boolean mask of
+            ``length`` entries.
+        length: Number of examples of the dataset being indexed.
+        where: Name of the caller, for error messages.
+
+    Returns:
+        numpy.ndarray: 1-D array of integer positions (possibly negative).
+    """
+    idx = numpy.asarray(backend.to_cpu(index) if not isinstance(index, list) else index)
+    if idx.size == 0:
+        return numpy.zeros((0,), dtype=numpy.intp)
+    if idx.dtype == numpy.bool_:
+        if idx.shape != (length,):
+            raise IndexError(
+                f"{where}: a boolean mask must have shape ({length},) to match the dataset, "
+                f"got shape {idx.shape}"
+            )
+        return numpy.flatnonzero(idx)
+    if not numpy.issubdtype(idx.dtype, numpy.integer):
+        raise TypeError(f"{where}: indices must be integers, got an array of dtype {idx.dtype}")
+    return idx.reshape(-1).astype(numpy.intp, copy=False)
+
+
+def _gather(dataset, positions):
+    """Return the examples of ``dataset`` at ``positions`` as a sequence."""
+    if isinstance(dataset, backend.array_types):
+        return dataset[positions]
+    return [dataset[int(i)] for i in positions]
+
+
+class TupleDataset:
+    """Dataset of tuples built from several datasets of the same length.
+
+    The ``i``-th example is ``(datasets[0][i], datasets[1][i], ...)``. Any
+    object with ``__len__`` and ``__getitem__`` works as a component, most
+    often a NumPy array of features and one of labels.
+
+    Indexing follows Chainer: an integer gives one tuple; a slice, a list of
+    integers, an integer array or a boolean mask gives a list of tuples.
+
+    Args:
+        *datasets: The component datasets, all of the same length.
+
+    Raises:
+        ValueError: If no dataset is given or the lengths differ.
+
+    Example:
+        >>> ds = TupleDataset(numpy.arange(3), numpy.array([10, 11, 12]))
+        >>> ds[1]
+        (np.int64(1), np.int64(11))
+    """
+
+    def __init__(self, *datasets):
+        if not datasets:
+            raise ValueError("TupleDataset: no datasets are given")
+        lengths = [len(d) for d in datasets]
+        for pos, n in enumerate(lengths[1:], start=1):
+            if n != lengths[0]:
+                raise ValueError(
+                    f"TupleDataset: all datasets must have the same length, but the 1st dataset "
+                    f"has {lengths[0]} examples and the {_ordinal(pos + 1)} dataset has {n} "
+                    f"(lengths: {lengths})"
+                )
+        self._datasets = datasets
+        self._length = lengths[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            n = len(range(*index.indices(self._length)))
+            columns = [d[index] for d in self._datasets]
+        elif _is_batch_index(index):
+            positions = _as_index_array(index, self._length, "TupleDataset")
+            n = len(positions)
+            columns = [_gather(d, positions) for d in self._datasets]
+        else:
+            return tuple(d[index] for d in self._datasets)
+        return [tuple(col[i] for col in columns) for i in range(n)]
+
+    def __len__(self):
+        return self._length
+
+    def __iter__(self):
+        for i in range(self._length):
+            yield self[i]
+
+    def __repr__(self):
+        return f"TupleDataset(n_datasets={len(self._datasets)}, length={self._length})"

@@ -1,0 +1,240 @@
+"""FunctionNode: one differentiable operation and its node in the graph.
+
+Subclasses implement ``forward(inputs)`` on a tuple of arrays and
+``backward(target_input_indexes, grad_outputs)`` on Variables. Nothing is kept
+for backward unless ``forward`` declares it with :meth:`retain_inputs` /
+:meth:`retain_outputs`.
+
+Note [saved arrays]: the arrays a node retains are the only arrays the graph
+holds. They are stored by :meth:`FunctionNode.apply` in one place, and that is
+where a *saved-array handler* may intervene: while a handler is active (see
+:func:`push_handler`) it sees every node that records into the graph and may
+replace the stored arrays by placeholders (``F.forget`` does, to recompute them
+on backward; ``rechain.memory`` does, to account for them). A stored object
+that is a :class:`Placeholder` is resolved through ``Placeholder.get()`` when
+backward asks for it.
+"""
+
+import threading
+import weakref
+
+from rechain import configuration
+from rechain import variable as _variable
+
+Variable = _variable.Variable
+_config = configuration.config
+_output = Variable._output
+_constant = Variable._constant
+_array_types = _variable._array_types
+
+
+class _HandlerState(threading.local):
+    top = None
+
+
+_handlers = _HandlerState()
+
+
+def push_handler(handler):
+    """Make ``handler`` the active saved-array handler of the calling thread.
+
+    Returns the previous one, to be given back to :func:`pop_handler`.
+    """
+    prev = _handlers.top
+    handler.parent = prev
+    _handlers.top = handler
+    return prev
+
+
+def pop_handler(prev):
+    _handlers.top = prev
+
+
+def current_handler():
+    return _handlers.top
+
+
+class Placeholder:
+    """Stands in for a retained array that a handler will provide on demand.
+
+    ``array`` is None until filled. ``get()`` asks the owner to fill it.
+    """
+
+    __slots__ = ("owner", "array", "__weakref__")
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.array = None
+
+    def get(self):
+        if self.array is None:
+            self.owner.fill(self)
+        return self.array
+
+
+def _as_input(x, f, i):
+    if isinstance(x, _array_types):
+        return _constant(x)
+    raise TypeError(f"{f.label}: input {i} must be a Variable or an ndarray, "
+                    f"not {type(x).__name__}")
+
+
+class FunctionNode:
+    """Base class of differentiable operations (see the module docstring).
+
+    Attributes:
+        inputs (tuple of VariableNode): Set when the node enters the graph.
+        outputs (tuple of weakref to VariableNode): Likewise.
+        rank (int): One more than the largest rank of the inputs.
+    """
+
+    inputs = None
+    outputs = None
+    rank = 0
+    _in_retain = None
+    _out_retain = None
+    _retained_in = None
+    _retained_out = None
+    _handler = None
+
+    @property
+    def label(self):
+        """Name of the operation shown in messages and reports."""
+        return type(self).__name__
+
+    # -- to be implemented by subclasses ---------------------------------------
+    def forward(self, inputs):
+        """Compute outputs (tuple of arrays) from inputs (tuple of arrays)."""
+        raise NotImplementedError(f"{self.label}.forward is not implemented")
+
+    def backward(self, target_input_indexes, grad_outputs):
+        """Return gradients (Variables or None) for the inputs.
+
+        Args:
+            target_input_indexes (tuple of int): Inputs whose gradients are wanted.
+            grad_outputs (tuple): Gradient Variable (or None) of each output.
+
+        Returns:
+            A tuple with one gradient per target index, or one per input.
+        """
+        raise NotImplementedError(f"{self.label}.backward is not implemented")
+
+    def retain_inputs(self, indexes):
+        """Declare which inputs ``backward`` needs (call inside ``forward``)."""
+        self._in_retain = tuple(indexes)
+
+    def retain_outputs(self, indexes):
+        """Declare which outputs ``backward`` needs (call inside ``forward``)."""
+        self._out_retain = tuple(indexes)
+
+    # -- graph construction ------------------------------------------------------
+    def apply(self, inputs):
+        """Compute the outputs and, when a gradient is needed, enter the graph.
+
+        Args:
+            inputs: Variables or arrays.
+
+        Returns:
+            tuple of Variables.
+        """
+        in_vars = tuple([x if isinstance(x, Variable) else _as_input(x, self, i)
+                         for i, x in enumerate(inputs)])
+        in_data = tuple([x._data for x in in_vars])
+        record = False
+        if _config.enable_backprop:
+            for x in in_vars:
+                if x._node.requires_grad:
+                    record = True
+                    break
+        out_data = self.forward(in_data)
+        if type(out_data) is not tuple:
+            raise TypeError(f"{self.label}.forward must return a tuple of arrays, "
+                            f"not {type(out_data).__name__}")
+        handler = _handlers.top
+        if not record:
+            return tuple([_constant(y) for y in out_data])
+        if handler is not None and handler.replaying:
+            handler.replay(self, in_data, out_data)
+            return tuple([_constant(y, True) for y in out_data])
+
+        in_nodes = tuple([x._node for x in in_vars])
+        rank = 0
+        for n in in_nodes:
+            if n.rank > rank:
+                rank = n.rank
+        self.rank = rank + 1
+        self.inputs = in_nodes
+        ret = tuple([_output(y, self) for y in out_data])
+        self.outputs = tuple([weakref.ref(y._node) for y in ret])
+        idx = self._in_retain
+        if idx is not None:
+            self._retained_in = tuple([in_data[i] for i in idx])
+        idx = self._out_retain
+        if idx is not None:
+            self._retained_out = tuple([out_data[i] for i in idx])
+        if handler is not None:
+            handler.record(self, in_vars, in_data, out_data)
+        return ret
+
+    # -- access from backward ------------------------------------------------------
+    def get_retained_inputs(self):
+        """Return the retained inputs as Variables linked to the graph."""
+        idx = self._in_retain
+        if idx is None:
+            return ()
+        stored = self._retained_in
+        if stored is None:
+            raise RuntimeError(f"{self.label}: retained inputs are gone "
+                               f"(was the graph unchained?)")
+        nodes = self.inputs
+        return tuple([Variable._on_node(d.get() if type(d) is Placeholder else d, nodes[i])
+                      for i, d in zip(idx, stored)])
+
+    def get_retained_outputs(self):
+        """Return the retained outputs as Variables linked to the graph."""
+        idx = self._out_retain
+        if idx is None:
+            return ()
+        stored = self._retained_out
+        if stored is None:
+            raise RuntimeError(f"{self.label}: retained outputs are gone "
+                               f"(was the graph unchained?)")
+        ret = []
+        for i, d in zip(idx, stored):
+            if type(d) is Placeholder:
+                d = d.get()
+            node = self.outputs[i]()
+            if node is None:  # the output was dropped: give it a fresh node
+                v = _output(d, self)
+                self.outputs = self.outputs[:i] + (weakref.ref(v._node),) + self.outputs[i + 1:]
+                ret.append(v)
+            else:
+                ret.append(Variable._on_node(d, node))
+        return tuple(ret)
+
+    def _release_recomputed(self):
+        """Drop arrays a handler refilled for this node once backward used them."""
+        for stored in (self._retained_in, self._retained_out):
+            if stored:
+                for d in stored:
+                    if type(d) is Placeholder:
+                        d.array = None
+
+    def unchain(self):
+        """Drop the references to inputs and retained arrays."""
+        self.inputs = None
+        self._retained_in = None
+        self._retained_out = None
+
+    def __repr__(self):
+        return f"<{self.label} rank={self.rank}>"
+
+
+def retained_arrays(f):
+    """Yield ``(kind, index, stored)`` for every array ``f`` retains."""
+    if f._in_retain is not None and f._retained_in is not None:
+        for i, d in zip(f._in_retain, f._retained_in):
+            yield "input", i, d
+    if f._out_retain is not None and f._retained_out is not None:
+        for i, d in zip(f._out_retain, f._retained_out):
+            yield "output", i, d

@@ -1,0 +1,16 @@
+"""Differentiable functions, Chainer's ``chainer.functions`` (import as ``F``).
+
+Each family lives in its own subpackage, which lists its public names.
+"""
+
+from rechain.functions.activation import *  # noqa: F401,F403
+from rechain.functions.array import *  # noqa: F401,F403
+from rechain.functions.connection import *  # noqa: F401,F403
+from rechain.functions.evaluation import *  # noqa: F401,F403
+from rechain.functions.loss import *  # noqa: F401,F403
+from rechain.functions.math import *  # noqa: F401,F403
+from rechain.functions.noise import *  # noqa: F401,F403
+from rechain.functions.normalization import *  # noqa: F401,F403
+from rechain.functions.pooling import *  # noqa: F401,F403
+from rechain.functions.rnn import *  # noqa: F401,F403
+from rechain.functions.util import *  # noqa: F401,F403

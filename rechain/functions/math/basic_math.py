@@ -1,0 +1,387 @@
+"""Arithmetic operators of Variable: + - * / ** @, unary -, abs, comparisons.
+
+Binary operators broadcast like NumPy. A Python or NumPy scalar operand stays
+a *constant* of the operation (no graph input), and is passed to NumPy as a
+Python scalar so that float32 data stays float32 (NEP 50 weak scalars).
+"""
+
+import numbers
+
+import numpy
+
+from rechain import backend
+from rechain import function_node
+from rechain import variable
+from rechain.functions.array.broadcast import broadcast_to, sum_to
+from rechain.utils import type_check
+
+Variable = variable.Variable
+_array_types = backend.array_types
+_constant = Variable._constant
+
+
+def _scalar(value):
+    """A Python scalar for a scalar operand, or None if it is not one."""
+    if isinstance(value, numpy.generic):  # before float: numpy.float64 is a float
+        return value.item() if value.dtype.kind in "iuf" else None
+    if isinstance(value, (float, int)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _operand(fname, value, side):
+    """Turn the other operand into a Variable or a scalar; raise on anything else."""
+    if isinstance(value, Variable):
+        return value
+    if isinstance(value, _array_types):
+        return _constant(value)
+    s = _scalar(value)
+    if s is None:
+        raise TypeError(f"{fname}: unsupported {side} operand of type {type(value).__name__}")
+    return s
+
+
+def _check_binary(fname, a, b):
+    if a.shape != b.shape:
+        type_check.broadcast_shapes(fname, ("lhs", "rhs"), (a.shape, b.shape))
+    if a.dtype != b.dtype and type_check.enabled() and "b" not in (a.dtype.kind, b.dtype.kind):
+        raise type_check.InvalidType(
+            f"{fname}: operands must have the same dtype, got lhs {a.dtype} {a.shape} "
+            f"and rhs {b.dtype} {b.shape}; cast one with F.cast")
+
+
+def _reduce(gx, shape):
+    if gx is None or gx.shape == shape:
+        return gx
+    return sum_to(gx, shape)
+
+
+class Add(function_node.FunctionNode):
+    def forward(self, inputs):
+        a, b = inputs
+        self._shapes = (a.shape, b.shape)
+        return a + b,
+
+    def backward(self, indexes, grad_outputs):
+        gy, = grad_outputs
+        sa, sb = self._shapes
+        return tuple([_reduce(gy, sa if i == 0 else sb) for i in indexes])
+
+
+class AddConstant(function_node.FunctionNode):
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, inputs):
+        return inputs[0] + self.value,
+
+    def backward(self, indexes, grad_outputs):
+        return grad_outputs
+
+
+class Sub(function_node.FunctionNode):
+    def forward(self, inputs):
+        a, b = inputs
+        self._shapes = (a.shape, b.shape)
+        return a - b,
+
+    def backward(self, indexes, grad_outputs):
+        gy, = grad_outputs
+        sa, sb = self._shapes
+        return tuple([_reduce(gy, sa) if i == 0 else _reduce(-gy, sb) for i in indexes])
+
+
+class SubFromConstant(function_node.FunctionNode):
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, inputs):
+        return self.value - inputs[0],
+
+    def backward(self, indexes, grad_outputs):
+        return -grad_outputs[0],
+
+
+class Mul(function_node.FunctionNode):
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        a, b = inputs
+        self._shapes = (a.shape, b.shape)
+        return a * b,
+
+    def backward(self, indexes, grad_outputs):
+        gy, = grad_outputs
+        a, b = self.get_retained_inputs()
+        sa, sb = self._shapes
+        return tuple([_reduce(gy * b, sa) if i == 0 else _reduce(gy * a, sb)
+                      for i in indexes])
+
+
+class MulConstant(function_node.FunctionNode):
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, inputs):
+        return inputs[0] * self.value,
+
+    def backward(self, indexes, grad_outputs):
+        return grad_outputs[0] * self.value,
+
+
+class Div(function_node.FunctionNode):
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        a, b = inputs
+        self._shapes = (a.shape, b.shape)
+        return a / b,
+
+    def backward(self, indexes, grad_outputs):
+        gy, = grad_outputs
+        a, b = self.get_retained_inputs()
+        sa, sb = self._shapes
+        ga = gy / b
+        ret = []
+        for i in indexes:
+            if i == 0:
+                ret.append(_reduce(ga, sa))
+            else:
+                ret.append(_reduce(-ga * a / b, sb))
+        return tuple(ret)
+
+
+class DivFromConstant(function_node.FunctionNode):
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        return self.value / inputs[0],
+
+    def backward(self, indexes, grad_outputs):
+        x, = self.get_retained_inputs()
+        return grad_outputs[0] * (-self.value) / (x * x),
+
+
+class Neg(function_node.FunctionNode):
+    def forward(self, inputs):
+        return -inputs[0],
+
+    def backward(self, indexes, grad_outputs):
+        return -grad_outputs[0],
+
+
+class PowVarConst(function_node.FunctionNode):
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        x, = inputs
+        return x ** self.value,
+
+    def backward(self, indexes, grad_outputs):
+        x, = self.get_retained_inputs()
+        p = self.value
+        if p == 2:
+            return grad_outputs[0] * (x * 2),
+        return grad_outputs[0] * (p * x ** (p - 1)),
+
+
+class PowConstVar(function_node.FunctionNode):
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, inputs):
+        self.retain_outputs((0,))
+        x, = inputs
+        xp = backend.get_array_module(x)
+        return xp.power(x.dtype.type(self.value), x),
+
+    def backward(self, indexes, grad_outputs):
+        y, = self.get_retained_outputs()
+        return grad_outputs[0] * y * float(numpy.log(self.value)),
+
+
+class PowVarVar(function_node.FunctionNode):
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        self.retain_outputs((0,))
+        a, b = inputs
+        self._shapes = (a.shape, b.shape)
+        return a ** b,
+
+    def backward(self, indexes, grad_outputs):
+        from rechain.functions.math.exponential import log
+        gy, = grad_outputs
+        a, b = self.get_retained_inputs()
+        y, = self.get_retained_outputs()
+        sa, sb = self._shapes
+        ret = []
+        for i in indexes:
+            if i == 0:
+                ret.append(_reduce(gy * b * a ** (b - 1), sa))
+            else:
+                ret.append(_reduce(gy * y * log(a), sb))
+        return tuple(ret)
+
+
+class Absolute(function_node.FunctionNode):
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        return abs(inputs[0]),
+
+    def backward(self, indexes, grad_outputs):
+        x, = self.get_retained_inputs()
+        xp = backend.get_array_module(x._data)
+        return grad_outputs[0] * _constant(xp.sign(x._data)),
+
+
+# -- operator entry points ------------------------------------------------------
+
+def add(lhs, rhs):
+    rhs = _operand("add", rhs, "right")
+    if not isinstance(rhs, Variable):
+        return AddConstant(rhs).apply((lhs,))[0]
+    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+        _check_binary("add", lhs, rhs)
+    return Add().apply((lhs, rhs))[0]
+
+
+def _radd(self, other):
+    other = _operand("add", other, "left")
+    if isinstance(other, Variable):
+        return add(other, self)
+    return AddConstant(other).apply((self,))[0]
+
+
+def sub(lhs, rhs):
+    rhs = _operand("sub", rhs, "right")
+    if not isinstance(rhs, Variable):
+        return AddConstant(-rhs).apply((lhs,))[0]
+    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+        _check_binary("sub", lhs, rhs)
+    return Sub().apply((lhs, rhs))[0]
+
+
+def _rsub(self, other):
+    other = _operand("sub", other, "left")
+    if isinstance(other, Variable):
+        return sub(other, self)
+    return SubFromConstant(other).apply((self,))[0]
+
+
+def mul(lhs, rhs):
+    rhs = _operand("mul", rhs, "right")
+    if not isinstance(rhs, Variable):
+        return MulConstant(rhs).apply((lhs,))[0]
+    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+        _check_binary("mul", lhs, rhs)
+    return Mul().apply((lhs, rhs))[0]
+
+
+def _rmul(self, other):
+    other = _operand("mul", other, "left")
+    if isinstance(other, Variable):
+        return mul(other, self)
+    return MulConstant(other).apply((self,))[0]
+
+
+def div(lhs, rhs):
+    rhs = _operand("div", rhs, "right")
+    if not isinstance(rhs, Variable):
+        return MulConstant(1.0 / rhs).apply((lhs,))[0]
+    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+        _check_binary("div", lhs, rhs)
+    return Div().apply((lhs, rhs))[0]
+
+
+def _rdiv(self, other):
+    other = _operand("div", other, "left")
+    if isinstance(other, Variable):
+        return div(other, self)
+    return DivFromConstant(other).apply((self,))[0]
+
+
+def neg(x):
+    return Neg().apply((x,))[0]
+
+
+def pow(lhs, rhs):
+    rhs = _operand("pow", rhs, "right")
+    if not isinstance(rhs, Variable):
+        if rhs == 1:
+            return lhs * 1
+        return PowVarConst(rhs).apply((lhs,))[0]
+    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
+        _check_binary("pow", lhs, rhs)
+    return PowVarVar().apply((lhs, rhs))[0]
+
+
+def _rpow(self, other):
+    other = _operand("pow", other, "left")
+    if isinstance(other, Variable):
+        return pow(other, self)
+    if other <= 0:
+        raise ValueError(f"pow: a constant base must be positive to differentiate "
+                         f"base ** Variable, got {other}")
+    return PowConstVar(other).apply((self,))[0]
+
+
+def absolute(x):
+    """Elementwise absolute value; the gradient at 0 is 0.
+
+    Example:
+        >>> F.absolute(np.array([-1., 2.], np.float32)).array
+        array([1., 2.], dtype=float32)
+    """
+    return Absolute().apply((x,))[0]
+
+
+def _matmul(self, other):
+    from rechain.functions.math.matmul import matmul
+    return matmul(self, _operand("matmul", other, "right"))
+
+
+def _rmatmul(self, other):
+    from rechain.functions.math.matmul import matmul
+    return matmul(_operand("matmul", other, "left"), self)
+
+
+def _compare(op, name):
+    def method(self, other):
+        if isinstance(other, Variable):
+            other = other._data
+        elif not isinstance(other, _array_types) and _scalar(other) is None:
+            return NotImplemented
+        return _constant(op(self._data, other))
+    method.__name__ = name
+    method.__doc__ = f"Elementwise ``{name}`` as a boolean Variable (not differentiable)."
+    return method
+
+
+def install_variable_arithmetics():
+    """Attach the operators above to :class:`Variable`."""
+    import operator
+    V = Variable
+    V.__add__ = add
+    V.__radd__ = _radd
+    V.__sub__ = sub
+    V.__rsub__ = _rsub
+    V.__mul__ = mul
+    V.__rmul__ = _rmul
+    V.__truediv__ = div
+    V.__rtruediv__ = _rdiv
+    V.__neg__ = neg
+    V.__pos__ = lambda self: self
+    V.__abs__ = absolute
+    V.__pow__ = pow
+    V.__rpow__ = _rpow
+    V.__matmul__ = _matmul
+    V.__rmatmul__ = _rmatmul
+    for name, op in (("__lt__", operator.lt), ("__le__", operator.le),
+                     ("__gt__", operator.gt), ("__ge__", operator.ge),
+                     ("__eq__", operator.eq), ("__ne__", operator.ne)):
+        setattr(V, name, _compare(op, name))
+    V.__hash__ = object.__hash__

@@ -1,0 +1,486 @@
+"""Variables: arrays with a place in the computational graph.
+
+A :class:`Variable` holds an array and, through its :class:`VariableNode`, its
+place in the graph. Function nodes hold the *nodes* of their inputs, never the
+Variables, so a graph keeps no array alive except those its function nodes
+declared with ``retain_inputs`` / ``retain_outputs``.
+"""
+
+import weakref
+
+import numpy
+
+from rechain import backend
+from rechain import configuration
+
+_array_types = backend.array_types
+
+
+class VariableNode:
+    """The graph-side half of a Variable: creator, rank and metadata, no data.
+
+    Attributes:
+        creator: The :class:`~rechain.FunctionNode` that produced the variable,
+            or None for a leaf.
+        rank (int): Topological rank (0 for leaves).
+        requires_grad (bool): Whether gradients flow into this node.
+        shape, dtype: Of the variable's array.
+        name (str or None): Name shown in reports.
+    """
+
+    __slots__ = ("_variable", "creator", "rank", "requires_grad", "shape", "dtype",
+                 "name", "__weakref__")
+
+    def __init__(self, variable, requires_grad=True, name=None, creator=None):
+        data = variable._data
+        self._variable = weakref.ref(variable)
+        self.creator = creator
+        self.rank = 0 if creator is None else creator.rank
+        self.requires_grad = requires_grad
+        self.shape = None if data is None else data.shape
+        self.dtype = None if data is None else data.dtype
+        self.name = name
+
+    @property
+    def creator_node(self):
+        return self.creator
+
+    @property
+    def label(self):
+        return f"{self.shape}, {self.dtype}"
+
+    def get_variable_or_none(self):
+        """The living Variable of this node, or None if it was dropped."""
+        return self._variable()
+
+    def unchain(self):
+        """Forget the creator: this node becomes a leaf."""
+        self.creator = None
+        self.rank = 0
+
+    def __repr__(self):
+        return f"<VariableNode {self.name or ''} shape={self.shape} dtype={self.dtype}>"
+
+
+def _check_data(data, where):
+    if data is None or isinstance(data, _array_types):
+        return data
+    if isinstance(data, (numpy.generic, int, float, bool, complex)):
+        raise TypeError(f"{where}: data must be an ndarray, not a scalar of type "
+                        f"{type(data).__name__}; wrap it with numpy.asarray(...)")
+    raise TypeError(f"{where}: data must be a NumPy or CuPy ndarray or None, "
+                    f"not {type(data).__name__}")
+
+
+class Variable:
+    """An array together with its place in the computational graph.
+
+    Args:
+        data (ndarray or None): The array (NumPy or CuPy).
+        name (str): Optional name.
+        grad (ndarray or None): Initial gradient.
+        requires_grad (bool): Whether gradients are computed for it.
+
+    Example:
+        >>> x = rechain.Variable(np.array([1., 2.], np.float32))
+        >>> y = (x * x).sum() if False else F.sum(x * x)
+        >>> y.backward(); x.grad
+        array([2., 4.], dtype=float32)
+    """
+
+    __slots__ = ("_data", "_node", "_grad_var", "__weakref__")
+    __array_priority__ = 200  # so ndarray <op> Variable defers to Variable
+
+    def __init__(self, data=None, *, name=None, grad=None, requires_grad=True):
+        self._data = _check_data(data, "Variable")
+        self._node = VariableNode(self, requires_grad, name)
+        self._grad_var = None
+        if grad is not None:
+            self.grad = grad
+
+    # -- construction used by function nodes (no checks, hot path) -----------
+    @classmethod
+    def _output(cls, data, creator):
+        v = object.__new__(Variable)
+        v._data = data
+        v._grad_var = None
+        node = object.__new__(VariableNode)
+        node._variable = weakref.ref(v)
+        node.creator = creator
+        node.rank = creator.rank
+        node.requires_grad = True
+        node.shape = data.shape
+        node.dtype = data.dtype
+        node.name = None
+        v._node = node
+        return v
+
+    @classmethod
+    def _constant(cls, data, requires_grad=False):
+        v = object.__new__(Variable)
+        v._data = data
+        v._grad_var = None
+        node = object.__new__(VariableNode)
+        node._variable = weakref.ref(v)
+        node.creator = None
+        node.rank = 0
+        node.requires_grad = requires_grad
+        node.shape = data.shape
+        node.dtype = data.dtype
+        node.name = None
+        v._node = node
+        return v
+
+    @classmethod
+    def _on_node(cls, data, node):
+        """A Variable sharing ``node`` (used to hand retained arrays to backward)."""
+        v = object.__new__(Variable)
+        v._data = data
+        v._grad_var = None
+        v._node = node
+        return v
+
+    # -- data ------------------------------------------------------------------
+    @property
+    def array(self):
+        """The underlying array."""
+        return self._data
+
+    @array.setter
+    def array(self, data):
+        self._data = _check_data(data, "Variable.array")
+        node = self._node
+        if data is not None:
+            node.shape, node.dtype = data.shape, data.dtype
+
+    data = array
+
+    @property
+    def grad_var(self):
+        """The gradient as a Variable (or None)."""
+        return self._grad_var
+
+    @grad_var.setter
+    def grad_var(self, g):
+        if g is not None and not isinstance(g, Variable):
+            raise TypeError(f"Variable.grad_var must be a Variable or None, not {type(g).__name__}")
+        if g is not None:
+            self._check_grad_array(g._data)
+        self._grad_var = g
+
+    @property
+    def grad(self):
+        """The gradient array (or None)."""
+        g = self._grad_var
+        return None if g is None else g._data
+
+    @grad.setter
+    def grad(self, g):
+        if g is None:
+            self._grad_var = None
+            return
+        g = _check_data(g, "Variable.grad")
+        self._check_grad_array(g)
+        self._grad_var = Variable._constant(g)
+
+    def _check_grad_array(self, g):
+        if self._data is not None and g.shape != self._data.shape:
+            raise ValueError(f"Variable.grad: gradient shape {g.shape} does not match "
+                             f"the data shape {self._data.shape}"
+                             f"{' of ' + self.name if self.name else ''}")
+
+    @property
+    def node(self):
+        return self._node
+
+    @property
+    def creator(self):
+        """The function node that produced this variable (None for a leaf)."""
+        return self._node.creator
+
+    @creator.setter
+    def creator(self, f):
+        self._node.creator = f
+        self._node.rank = 0 if f is None else f.rank
+
+    creator_node = creator
+
+    @property
+    def rank(self):
+        return self._node.rank
+
+    @property
+    def requires_grad(self):
+        return self._node.requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._node.requires_grad = bool(value)
+
+    @property
+    def name(self):
+        return self._node.name
+
+    @name.setter
+    def name(self, n):
+        self._node.name = n
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def size(self):
+        return self._data.size
+
+    @property
+    def xp(self):
+        return backend.get_array_module(self._data)
+
+    @property
+    def label(self):
+        return self._node.label
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d Variable")
+        return len(self._data)
+
+    def item(self):
+        """The value of a one-element variable as a Python scalar."""
+        if self._data.size != 1:
+            raise ValueError(f"Variable.item: only one-element variables can be converted "
+                             f"to a Python scalar, this one has shape {self._data.shape}")
+        return self._data.item()
+
+    def __bool__(self):
+        raise TypeError("the truth value of a Variable is ambiguous; use "
+                        "bool(v.array) or v.item()")
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        name = f"name={self.name!r}, " if self.name else ""
+        return f"variable({name}{self._data!r})".replace("\n", "\n" + " " * 9)
+
+    def __str__(self):
+        return f"variable({self._data})"
+
+    def summary(self):
+        name = self.name or "variable"
+        return f"<{name} shape={self.shape} dtype={self.dtype}>"
+
+    # -- graph ---------------------------------------------------------------
+    def cleargrad(self):
+        """Set the gradient to None."""
+        self._grad_var = None
+
+    def zerograd(self):
+        """Set the gradient to zeros (kept for Chainer compatibility)."""
+        xp = self.xp
+        self._grad_var = Variable._constant(xp.zeros_like(self._data))
+
+    def addgrad(self, var):
+        """Add ``var``'s gradient to this variable's gradient."""
+        g = var._grad_var
+        if g is None:
+            return
+        self._grad_var = g if self._grad_var is None else self._grad_var + g
+
+    def copydata(self, var):
+        """Copy ``var``'s array into this variable's array in place."""
+        src = var._data if isinstance(var, Variable) else var
+        if self._data is None:
+            self._data = src.copy()
+        else:
+            xp = backend.get_array_module(self._data)
+            xp.copyto(self._data, backend.to_cpu(src) if xp is numpy else xp.asarray(src))
+
+    def unchain(self):
+        """Cut the link to the creator: this variable becomes a leaf."""
+        self._node.unchain()
+
+    def unchain_backward(self):
+        """Cut every link in the graph behind this variable (frees it)."""
+        stack = [self._node]
+        while stack:
+            node = stack.pop()
+            f = node.creator
+            if f is None:
+                continue
+            node.unchain()
+            inputs = f.inputs
+            if inputs is not None:
+                stack.extend(inputs)
+            f.unchain()
+
+    def retain_data(self):
+        """Kept for Chainer compatibility; rechain nodes retain through functions."""
+
+    def set_creator(self, f):
+        self.creator = f
+
+    def to_cpu(self):
+        self._data = backend.to_cpu(self._data)
+        if self._grad_var is not None:
+            self._grad_var._data = backend.to_cpu(self._grad_var._data)
+
+    def to_gpu(self, device=None):
+        self._data = backend.to_gpu(self._data, device)
+        if self._grad_var is not None:
+            self._grad_var._data = backend.to_gpu(self._grad_var._data, device)
+
+    def backward(self, retain_grad=False, enable_double_backprop=False, loss_scale=None):
+        """Run backpropagation from this variable.
+
+        The initial gradient is ``self.grad`` if set, else one for a
+        one-element variable.
+
+        Args:
+            retain_grad (bool): Keep the gradients of intermediate variables.
+            enable_double_backprop (bool): Build a graph of the backward pass so
+                that gradients can be differentiated again.
+            loss_scale (float): Multiply the initial gradient by this factor;
+                every Parameter reached records it so optimizers unscale.
+        """
+        from rechain import _backprop
+        _backprop.backward_from((self,), None, retain_grad, enable_double_backprop,
+                                loss_scale)
+
+    # -- array-like methods (implemented by rechain.functions) ----------------
+    def reshape(self, *shape):
+        from rechain.functions.array.reshape import reshape
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return reshape(self, shape)
+
+    def transpose(self, *axes):
+        from rechain.functions.array.transpose import transpose
+        if len(axes) == 0:
+            axes = None
+        elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return transpose(self, axes)
+
+    @property
+    def T(self):
+        from rechain.functions.array.transpose import transpose
+        return transpose(self)
+
+    def __getitem__(self, slices):
+        from rechain.functions.array.get_item import get_item
+        return get_item(self, slices)
+
+    def sum(self, axis=None, keepdims=False):
+        from rechain.functions.math.sum import sum as _sum
+        return _sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        from rechain.functions.math.sum import mean
+        return mean(self, axis, keepdims)
+
+
+class Parameter(Variable):
+    """A Variable owned by a Link: a trainable array.
+
+    Args:
+        initializer: An initializer (callable filling an array), an ndarray, a
+            scalar, or None. With a scalar or callable and no ``shape`` the
+            parameter stays uninitialised until :meth:`initialize` is called.
+        shape (int or tuple): Shape to initialise with.
+        name (str): Name.
+    """
+
+    __slots__ = ("initializer", "update_rule", "_loss_scale", "_initial_device")
+
+    def __init__(self, initializer=None, shape=None, name=None):
+        super().__init__(None, name=name, requires_grad=True)
+        self.update_rule = None
+        self._loss_scale = None
+        self._initial_device = None
+        if isinstance(initializer, Variable):
+            initializer = initializer.array
+        if isinstance(initializer, _array_types):
+            if shape is not None and tuple(initializer.shape) != _as_shape(shape):
+                raise ValueError(f"Parameter: initial array of shape {initializer.shape} does "
+                                 f"not match shape {_as_shape(shape)}")
+            self.initializer = None
+            self.array = initializer
+            return
+        if initializer is None or numpy.isscalar(initializer):
+            from rechain import initializers
+            initializer = (initializers.NaN() if initializer is None
+                           else initializers.Constant(initializer))
+        elif not callable(initializer):
+            raise TypeError(f"Parameter: initializer must be an array, a scalar or a "
+                            f"callable, not {type(initializer).__name__}")
+        self.initializer = initializer
+        if shape is not None:
+            self.initialize(shape)
+
+    @property
+    def is_initialized(self):
+        return self._data is not None
+
+    def initialize(self, shape):
+        """Allocate the array with ``shape`` and fill it with the initializer."""
+        from rechain import initializers
+        shape = _as_shape(shape)
+        dtype = getattr(self.initializer, "dtype", None) or configuration.config.dtype
+        xp = numpy if self._initial_device is None else backend.cupy
+        data = initializers.generate_array(self.initializer, shape, xp, dtype=dtype)
+        if self._initial_device is not None:
+            data = backend.to_gpu(data, self._initial_device)
+        self.array = data
+
+    def to_gpu(self, device=None):
+        if self._data is None:
+            self._initial_device = 0 if device is None else device
+        else:
+            super().to_gpu(device)
+
+    def to_cpu(self):
+        self._initial_device = None
+        if self._data is not None:
+            super().to_cpu()
+
+    def update(self):
+        """Apply this parameter's update rule (set by an optimizer)."""
+        if self.update_rule is not None:
+            self.update_rule.update(self)
+
+    def zerograd(self):
+        if self._data is not None:
+            super().zerograd()
+
+    def __repr__(self):
+        return "parameter" + super().__repr__()[8:]
+
+
+def _as_shape(shape):
+    if isinstance(shape, (int, numpy.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def as_variable(obj):
+    """Return ``obj`` if it is a Variable, else wrap the array in one that
+    requires no gradient."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(_check_data(obj, "as_variable"), requires_grad=False)
+
+
+def as_array(obj):
+    """Return the array of a Variable, or ``obj`` itself if it is an array."""
+    if isinstance(obj, Variable):
+        return obj._data
+    return obj
