@@ -112,7 +112,8 @@ def test_split_dataset_edges(size):
 def test_split_dataset_errors():
     with pytest.raises(ValueError, match="non-negative, got -1"):
         split_dataset(numpy.arange(10), -1)
-    with pytest.raises(ValueError, match=r"first_size \(11\) exceeds the size of the dataset \(10\)"):
+    message = r"first_size \(11\) exceeds the size of the dataset \(10\)"
+    with pytest.raises(ValueError, match=message):
         split_dataset(numpy.arange(10), 11)
     with pytest.raises(TypeError, match="first_size must be an integer"):
         split_dataset(numpy.arange(10), 2.5)

@@ -54,7 +54,7 @@ def test_slice_index(index, expected):
     assert isinstance(batch, list)
     assert [int(ex[1]) // 10 for ex in batch] == expected
     assert [ex[2] for ex in batch] == [names[i] for i in expected]
-    for i, ex in zip(expected, batch):
+    for i, ex in zip(expected, batch, strict=True):
         assert isinstance(ex, tuple)
         numpy.testing.assert_array_equal(ex[0], x[i])
 
