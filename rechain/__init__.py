@@ -19,6 +19,7 @@ _basic_math.install_variable_arithmetics()
 from rechain import functions  # noqa: E402,F401
 from rechain import gradient_check  # noqa: E402,F401
 from rechain.utils.type_check import InvalidType  # noqa: E402,F401
+from rechain.recompute.region import RecomputeError  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

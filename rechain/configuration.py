@@ -45,10 +45,14 @@ class _GlobalConfig:
             raise AttributeError(f"rechain.global_config has no entry {name!r}") from None
 
     def __setattr__(self, name, value):
+        global _global_values
         setattr(_Defaults, name, value)
+        _global_values = None
 
     def __delattr__(self, name):
+        global _global_values
         delattr(_Defaults, name)
+        _global_values = None
 
     def show(self, file=None):
         file = sys.stdout if file is None else file
@@ -111,21 +115,35 @@ def force_backprop_mode():
     return using_config("enable_backprop", True)
 
 
+_global_values = None  # cached dict of the global defaults, reset when they change
+
+
 def snapshot():
-    """Return every effective configuration value of the calling thread as a dict."""
-    return {name: getattr(config, name) for name in _names()}
+    """Capture the calling thread's effective configuration (cheaply).
+
+    Returns an opaque value for :func:`restored`.
+    """
+    global _global_values
+    g = _global_values
+    if g is None:
+        g = _global_values = {name: getattr(_Defaults, name) for name in _names()}
+    local = vars(config)
+    return (g, dict(local)) if local else (g, None)
 
 
 @contextlib.contextmanager
-def restored(values, **overrides):
-    """Run a block with the calling thread's configuration set to ``values``.
+def restored(snap, **overrides):
+    """Run a block under a configuration captured by :func:`snapshot`.
 
     Used by recomputation to replay a forward pass under the configuration it
     originally ran with. Entries in ``overrides`` take precedence.
     """
+    g, local = snap
     d = vars(config)
     saved = dict(d)
-    d.update(values)
+    d.update(g)
+    if local:
+        d.update(local)
     d.update(overrides)
     try:
         yield

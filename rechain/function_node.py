@@ -38,10 +38,16 @@ _handlers = _HandlerState()
 def push_handler(handler):
     """Make ``handler`` the active saved-array handler of the calling thread.
 
-    Returns the previous one, to be given back to :func:`pop_handler`.
+    A handler has an attribute ``replaying`` and the methods
+    ``record(f, in_vars, in_data, out_data)`` (called for every node that
+    enters the graph while the handler is active; it may replace entries of
+    ``f._retained_in`` / ``f._retained_out`` by placeholders and must then set
+    ``f._handler``) and ``replay(f, in_data, out_data)`` (called instead of
+    building the graph while ``replaying`` is True).
+
+    Returns the previous handler, to be given back to :func:`pop_handler`.
     """
     prev = _handlers.top
-    handler.parent = prev
     _handlers.top = handler
     return prev
 

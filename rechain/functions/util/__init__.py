@@ -1,3 +1,5 @@
-"""util functions."""
+"""Utility functions."""
 
-__all__ = []
+from rechain.functions.util.forget import forget
+
+__all__ = ["forget"]

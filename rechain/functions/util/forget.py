@@ -1,0 +1,111 @@
+"""forget: call a function without keeping its intermediate results.
+
+The mechanism is described in rechain/recompute/region.py, Note [forget regions].
+"""
+
+from rechain import configuration
+from rechain import function_node
+from rechain import variable as _variable
+from rechain.recompute import region as _region
+
+Variable = _variable.Variable
+_array_types = _variable._array_types
+
+
+class ForgetReturnError(TypeError, RuntimeError):
+    """``func`` of ``F.forget`` returned something other than Variables.
+
+    A TypeError, and a RuntimeError as in Chainer.
+    """
+
+
+def _ordinal(n):
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _check_outputs(outs):
+    if isinstance(outs, Variable):
+        return outs
+    if isinstance(outs, tuple):
+        for i, y in enumerate(outs):
+            if not isinstance(y, Variable):
+                raise ForgetReturnError(
+                    f"{_ordinal(i + 1)} element of a returned tuple is not Variable, "
+                    f"but is {type(y)}")
+        return outs
+    raise ForgetReturnError(
+        f"A tuple of Variables or a Variable are expected, but {type(outs)} is returned.")
+
+
+def forget(func, *xs, **kwargs):
+    """Call ``func(*xs, **kwargs)`` without keeping its intermediate results.
+
+    The arrays ``func`` would keep for backward are dropped when it returns and
+    recomputed, by calling ``func`` again, when backward needs them. Only the
+    inputs ``xs`` are kept. Gradients, double backprop, parameters used inside
+    and outside, ``loss_scale`` and random functions such as ``F.dropout`` (the
+    random stream is replayed) behave exactly as in the plain call.
+
+    Links with state read ``rechain.config.in_recomputing``, which is True only
+    during the recompute; ``L.BatchNormalization`` thus updates its statistics
+    once per iteration.
+
+    Args:
+        func (callable): Returns a Variable or a tuple of Variables. It must run
+            the same operations on every call with the same inputs.
+        *xs: Arguments of ``func``; ndarrays are wrapped in Variables, other
+            objects are passed unchanged.
+        **kwargs: Keyword arguments of ``func``, passed unchanged.
+
+    Returns:
+        What ``func`` returns: a Variable, or a tuple of Variables.
+
+    Raises:
+        TypeError: ``func`` is not callable or returns something else.
+        RecomputeError: The recompute ran different operations, shapes or dtypes.
+
+    Example:
+        >>> f = lambda a, b: (a + b) * a
+        >>> z = F.forget(f, x, y)   # x + y is not kept
+    """
+    if not callable(func):
+        raise TypeError(f"forget: func must be callable, not {type(func).__name__}")
+    args = list(xs)
+    in_vars = []
+    positions = []
+    for i, x in enumerate(xs):
+        if isinstance(x, Variable):
+            v = x
+        elif isinstance(x, _array_types):
+            v = Variable._constant(x)
+            args[i] = v
+        else:
+            continue
+        positions.append(i)
+        in_vars.append(v)
+
+    top = function_node.current_handler()
+    if isinstance(top, _region.Region) and top.replaying:
+        # An outer region replays: provide this call's inputs, then just compute.
+        top.replay_nested(func, in_vars)
+        with configuration.no_backprop_mode():
+            return _check_outputs(func(*args, **kwargs))
+    if not configuration.config.enable_backprop:
+        return _check_outputs(func(*args, **kwargs))
+
+    parent = top if isinstance(top, _region.Region) else None
+    stored_args = list(args)
+    for i in positions:
+        stored_args[i] = None
+    region = _region.Region(func, tuple(stored_args), kwargs, tuple(positions), parent)
+    region.store_inputs(in_vars)
+    prev = function_node.push_handler(region)
+    try:
+        outs = func(*args, **kwargs)
+    finally:
+        function_node.pop_handler(prev)
+    return _check_outputs(outs)

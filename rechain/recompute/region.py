@@ -1,0 +1,265 @@
+"""Forget regions: record a forward pass without its saved arrays, replay it on demand.
+
+Note [forget regions]. ``F.forget(func, *xs)`` runs ``func`` with graph
+recording on, under a :class:`Region` installed as the saved-array handler (see
+function_node Note [saved arrays]). Every node that enters the graph inside the
+region is *recorded*: its type and the shapes and dtypes of its inputs, in op
+order. Each array it retains is replaced by a :class:`Placeholder`, except
+Parameter data, which the model holds anyway. When ``func`` returns, nothing
+references the intermediate arrays any more and they are freed; the graph
+itself is the real graph, so parameters, ``loss_scale``, accumulation and
+double backprop need no special code.
+
+The first time backward asks a node of the region for a retained array, the
+region *replays* ``func`` once: same inputs, the configuration captured at the
+forward pass with ``in_recomputing`` set, and the framework random stream
+rewound to where the forward pass started (and put back afterwards, so the
+stream continues as if no recompute had happened). During the replay no graph
+is built; each node is matched against the record (a mismatch raises
+:class:`RecomputeError`) and fills the placeholders of its recorded
+counterpart. The replay stops as soon as the last placeholder still needed is
+filled. Backprop drops a node's refilled arrays right after the node's
+backward ran, and the rest at the end of the pass, so a later backward
+recomputes again.
+
+Nested regions: a region created while another records stores its own inputs
+through the outer region (as placeholders of a pseudo-op "forget" in the outer
+record). When the outer region replays, the nested ``F.forget`` call fills those
+placeholders and then runs its function without a graph.
+"""
+
+import weakref
+
+from rechain import _backprop
+from rechain import configuration
+from rechain import function_node
+from rechain import random as _random
+from rechain import variable as _variable
+
+Placeholder = function_node.Placeholder
+Parameter = _variable.Parameter
+Variable = _variable.Variable
+_ref = weakref.ref
+
+
+class RecomputeError(RuntimeError):
+    """A recompute of ``F.forget`` diverged from its forward pass.
+
+    Raised instead of computing gradients from arrays that differ from the
+    ones the forward pass used.
+    """
+
+
+class _StopReplay(BaseException):
+    """Ends a replay early once everything backward needs is rebuilt.
+
+    A BaseException so that ``except Exception`` in user code lets it through.
+    """
+
+
+def _signature(label, in_data):
+    return (label, tuple([(x.shape, x.dtype) for x in in_data]))
+
+
+def _describe(sig):
+    label, ins = sig
+    args = ", ".join(f"{dt} {tuple(sh)}" for sh, dt in ins)
+    return f"{label}({args})"
+
+
+def _func_name(func):
+    return getattr(func, "__qualname__", None) or type(func).__name__
+
+
+class Region:
+    """One call of ``F.forget``: the record of its forward pass and its inputs.
+
+    Attributes:
+        replaying (bool): True while the region replays its function.
+        recomputes (int): How many times the function was replayed.
+    """
+
+    def __init__(self, func, args, kwargs, var_positions, parent):
+        self.func = func
+        self.args = args              # positional args; Variables replaced by None
+        self.kwargs = kwargs
+        self.var_positions = var_positions
+        self.parent = parent
+        self.replaying = False
+        self.recomputes = 0
+        self.records = []             # per recorded node: signature
+        self.slots = []               # per recorded node: list of (kind, idx, weakref) or None
+        self.config = configuration.snapshot()
+        self.rng_state = _random.get_state()
+        self.inputs = None            # (stored array or parent's Placeholder, requires_grad)
+        self._cursor = 0
+        self._stop_at = -1
+
+    # -- forward: record ----------------------------------------------------------
+    def store_inputs(self, in_vars):
+        parent = self.parent
+        if parent is not None and not parent.replaying:
+            stored = parent.record_nested(self.func, in_vars)
+        else:
+            stored = [v._data for v in in_vars]
+        self.inputs = [(s, v._node.requires_grad) for s, v in zip(stored, in_vars)]
+
+    def record(self, f, in_vars, in_data, out_data):
+        self.records.append(_signature(type(f).__name__, in_data))
+        slots = None
+        idx = f._in_retain
+        if idx is not None:
+            stored = list(f._retained_in)
+            for j, i in enumerate(idx):
+                if type(in_vars[i]) is Parameter:
+                    continue
+                ph = Placeholder(self)
+                stored[j] = ph
+                if slots is None:
+                    slots = []
+                slots.append((0, i, _ref(ph)))
+            f._retained_in = tuple(stored)
+        idx = f._out_retain
+        if idx is not None:
+            stored = []
+            for i in idx:
+                ph = Placeholder(self)
+                stored.append(ph)
+                if slots is None:
+                    slots = []
+                slots.append((1, i, _ref(ph)))
+            f._retained_out = tuple(stored)
+        if slots is not None:
+            f._handler = self
+        self.slots.append(slots)
+
+    def record_nested(self, func, in_vars):
+        """Store the inputs of a nested region as placeholders of a pseudo-op."""
+        in_data = [v._data for v in in_vars]
+        self.records.append(_signature(f"forget[{_func_name(func)}]", in_data))
+        slots = []
+        stored = []
+        for i, v in enumerate(in_vars):
+            if type(v) is Parameter:
+                stored.append(v._data)
+                continue
+            ph = Placeholder(self)
+            stored.append(ph)
+            slots.append((0, i, _ref(ph)))
+        self.slots.append(slots or None)
+        return stored
+
+    # -- backward: replay -----------------------------------------------------------
+    def fill(self, placeholder):
+        """Replay the function so that ``placeholder`` (and the rest) get filled."""
+        self.recompute()
+        if placeholder.array is None:
+            raise RecomputeError(
+                f"F.forget: the recompute of {_func_name(self.func)} did not rebuild an "
+                f"array that backward needs; the function must perform the same "
+                f"operations on every call")
+
+    def _last_needed(self):
+        slots = self.slots
+        for k in range(len(slots) - 1, -1, -1):
+            s = slots[k]
+            if s is not None:
+                for _, _, r in s:
+                    ph = r()
+                    if ph is not None and ph.array is None:
+                        return k
+        return -1
+
+    def _input_arrays(self):
+        arrays = []
+        for stored, _ in self.inputs:
+            if type(stored) is Placeholder:
+                stored = stored.get()
+            arrays.append(stored)
+        return arrays
+
+    def recompute(self):
+        """Replay ``func`` and fill every placeholder still alive and empty."""
+        last = self._last_needed()
+        if last < 0:
+            return
+        arrays = self._input_arrays()
+        args = list(self.args)
+        for pos, a, (_, rg) in zip(self.var_positions, arrays, self.inputs):
+            args[pos] = Variable._constant(a, rg)
+        saved_rng = _random.get_state()
+        _random.set_state(self.rng_state)
+        prev = function_node.push_handler(self)
+        self.replaying = True
+        self._cursor = 0
+        self._stop_at = last
+        try:
+            with configuration.restored(self.config, in_recomputing=True):
+                try:
+                    self.func(*args, **self.kwargs)
+                except _StopReplay:
+                    pass
+        finally:
+            self.replaying = False
+            function_node.pop_handler(prev)
+            _random.set_state(saved_rng)
+        self.recomputes += 1
+        if self._cursor <= last:
+            expected = _describe(self.records[self._cursor])
+            raise RecomputeError(
+                f"F.forget: the recompute of {_func_name(self.func)} ran {self._cursor} "
+                f"recorded operations, but the forward pass ran {len(self.records)}; the "
+                f"first one missing is op #{self._cursor}: {expected}")
+        # The nested region's inputs were needed for this replay only.
+        for stored, _ in self.inputs:
+            if type(stored) is Placeholder:
+                stored.array = None
+        _backprop.note_refilled(self)
+
+    def _match(self, sig):
+        k = self._cursor
+        records = self.records
+        if k >= len(records):
+            raise RecomputeError(
+                f"F.forget: the recompute of {_func_name(self.func)} ran an extra "
+                f"operation #{k}: {_describe(sig)}; the forward pass ran only "
+                f"{len(records)} recorded operations")
+        if records[k] != sig:
+            raise RecomputeError(
+                f"F.forget: the recompute of {_func_name(self.func)} diverged from the "
+                f"forward pass at op #{k} of the region: forward ran "
+                f"{_describe(records[k])}, recompute ran {_describe(sig)}. The function "
+                f"must perform the same operations on the same shapes and dtypes on "
+                f"every call (the random stream and configuration are replayed, other "
+                f"state is not)")
+        return k
+
+    def _fill_slots(self, k, arrays_by_kind):
+        slots = self.slots[k]
+        if slots is not None:
+            for kind, i, r in slots:
+                ph = r()
+                if ph is not None and ph.array is None:
+                    ph.array = arrays_by_kind[kind][i]
+        self._cursor = k + 1
+        if k >= self._stop_at:
+            raise _StopReplay
+
+    def replay(self, f, in_data, out_data):
+        k = self._match(_signature(type(f).__name__, in_data))
+        self._fill_slots(k, (in_data, out_data))
+
+    def replay_nested(self, func, in_vars):
+        """A nested ``F.forget`` call met while this region replays."""
+        in_data = [v._data for v in in_vars]
+        k = self._match(_signature(f"forget[{_func_name(func)}]", in_data))
+        self._fill_slots(k, (in_data,))
+
+    def release(self):
+        """Drop every refilled array (end of a backward pass)."""
+        for s in self.slots:
+            if s is not None:
+                for _, _, r in s:
+                    ph = r()
+                    if ph is not None:
+                        ph.array = None
