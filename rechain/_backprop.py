@@ -13,6 +13,7 @@ from rechain import configuration
 from rechain import variable as _variable
 
 Variable = _variable.Variable
+_constant = _variable._constant
 Parameter = _variable.Parameter
 _config = configuration.config
 
@@ -131,6 +132,11 @@ def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
     seen = set()
     counter = 0
     wanted = None if inputs is None else {x._node for x in inputs}
+    # Note [gradient accumulation]: without double backprop, gradients are
+    # constants and several contributions to one node are summed on arrays. The
+    # first sum allocates a fresh array, recorded in ``owned``; later ones add
+    # into it in place. Arrays returned by a backward are never written to.
+    owned = set()
     found = {}
     with configuration.using_config("enable_backprop", double):
         for i, y in enumerate(outputs):
@@ -153,25 +159,19 @@ def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
         try:
             while heap:
                 f = heapq.heappop(heap)[2]
-                out_nodes = [r() for r in f.outputs]
-                gys = []
-                for node in out_nodes:
-                    g = None if node is None else grads.pop(node, None)
-                    gys.append(g)
-                    if g is not None:
-                        if wanted is not None and node in wanted:
-                            found[node] = g
-                        if retain_grad:
-                            v = node._variable()
-                            if v is not None:
-                                v._grad_var = g
+                outs = f.outputs
+                if len(outs) == 1 and not retain_grad and wanted is None:
+                    node = outs[0]()
+                    gys = (None if node is None else grads.pop(node, None),)
+                else:
+                    gys = _pop_output_grads(outs, grads, wanted, found, retain_grad)
                 in_nodes = f.inputs
                 if in_nodes is None:
                     continue  # unchained
                 targets = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
                 if not targets:
                     continue
-                gxs = f.backward(targets, tuple(gys))
+                gxs = f.backward(targets, gys)
                 gxs = _check_grads(f, targets, in_nodes, gxs)
                 if f._handler is not None:
                     f._release_recomputed()
@@ -180,7 +180,15 @@ def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                         continue
                     x = in_nodes[i]
                     prev = grads.get(x)
-                    grads[x] = gx if prev is None else prev + gx
+                    if prev is None:
+                        grads[x] = gx
+                    elif double:
+                        grads[x] = prev + gx
+                    elif x in owned:  # our own sum: add in place
+                        prev._data += gx._data
+                    else:
+                        grads[x] = _constant(prev._data + gx._data)
+                        owned.add(x)
                     c = x.creator
                     if c is not None and c not in seen:
                         seen.add(c)
@@ -207,6 +215,22 @@ def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
             if loss_scale is not None and isinstance(v, Parameter):
                 v._loss_scale = loss_scale
     return found
+
+
+def _pop_output_grads(outs, grads, wanted, found, retain_grad):
+    gys = []
+    for r in outs:
+        node = r()
+        g = None if node is None else grads.pop(node, None)
+        gys.append(g)
+        if g is not None:
+            if wanted is not None and node in wanted:
+                found[node] = g
+            if retain_grad:
+                v = node._variable()
+                if v is not None:
+                    v._grad_var = g
+    return tuple(gys)
 
 
 def _check_grads(f, targets, in_nodes, gxs):

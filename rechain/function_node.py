@@ -15,6 +15,7 @@ that is a :class:`Placeholder` is resolved through ``Placeholder.get()`` when
 backward asks for it.
 """
 
+import operator
 import threading
 import weakref
 
@@ -23,9 +24,14 @@ from rechain import variable as _variable
 
 Variable = _variable.Variable
 _config = configuration.config
-_output = Variable._output
-_constant = Variable._constant
+_output = _variable._output
+_constant = _variable._constant
 _array_types = _variable._array_types
+_weakref = weakref.ref
+_get_data = operator.attrgetter("_data")
+_get_node = operator.attrgetter("_node")
+_get_rank = operator.attrgetter("rank")
+_get_requires_grad = operator.attrgetter("requires_grad")
 
 
 class _HandlerState(threading.local):
@@ -143,41 +149,44 @@ class FunctionNode:
         Returns:
             tuple of Variables.
         """
-        in_vars = tuple([x if isinstance(x, Variable) else _as_input(x, self, i)
-                         for i, x in enumerate(inputs)])
-        in_data = tuple([x._data for x in in_vars])
-        record = False
+        try:  # fast path: every input is a Variable
+            in_data = tuple(map(_get_data, inputs))
+            in_vars = inputs
+        except AttributeError:
+            in_vars = tuple([x if isinstance(x, Variable) else _as_input(x, self, i)
+                             for i, x in enumerate(inputs)])
+            in_data = tuple(map(_get_data, in_vars))
         if _config.enable_backprop:
-            for x in in_vars:
-                if x._node.requires_grad:
-                    record = True
-                    break
+            in_nodes = tuple(map(_get_node, in_vars))
+            record = any(map(_get_requires_grad, in_nodes))
+        else:
+            record = False
         out_data = self.forward(in_data)
         if type(out_data) is not tuple:
             raise TypeError(f"{self.label}.forward must return a tuple of arrays, "
                             f"not {type(out_data).__name__}")
-        handler = _handlers.top
         if not record:
-            return tuple([_constant(y) for y in out_data])
+            return tuple(map(_constant, out_data))
+        handler = _handlers.top
         if handler is not None and handler.replaying:
             handler.replay(self, in_data, out_data)
             return tuple([_constant(y, True) for y in out_data])
 
-        in_nodes = tuple([x._node for x in in_vars])
-        rank = 0
-        for n in in_nodes:
-            if n.rank > rank:
-                rank = n.rank
-        self.rank = rank + 1
+        self.rank = max(map(_get_rank, in_nodes)) + 1
         self.inputs = in_nodes
-        ret = tuple([_output(y, self) for y in out_data])
-        self.outputs = tuple([weakref.ref(y._node) for y in ret])
+        if len(out_data) == 1:
+            y = _output(out_data[0], self)
+            ret = (y,)
+            self.outputs = (_weakref(y._node),)
+        else:
+            ret = tuple([_output(y, self) for y in out_data])
+            self.outputs = tuple(map(_weakref, map(_get_node, ret)))
         idx = self._in_retain
         if idx is not None:
-            self._retained_in = tuple([in_data[i] for i in idx])
+            self._retained_in = tuple(map(in_data.__getitem__, idx))
         idx = self._out_retain
         if idx is not None:
-            self._retained_out = tuple([out_data[i] for i in idx])
+            self._retained_out = tuple(map(out_data.__getitem__, idx))
         if handler is not None:
             handler.record(self, in_vars, in_data, out_data)
         return ret

@@ -99,37 +99,13 @@ class Variable:
             self.grad = grad
 
     # -- construction used by function nodes (no checks, hot path) -----------
-    @classmethod
-    def _output(cls, data, creator):
-        v = object.__new__(Variable)
-        v._data = data
-        v._grad_var = None
-        node = object.__new__(VariableNode)
-        node._variable = weakref.ref(v)
-        node.creator = creator
-        node.rank = creator.rank
-        node.requires_grad = True
-        node.shape = data.shape
-        node.dtype = data.dtype
-        node.name = None
-        v._node = node
-        return v
+    @staticmethod
+    def _output(data, creator):
+        return _output(data, creator)
 
-    @classmethod
-    def _constant(cls, data, requires_grad=False):
-        v = object.__new__(Variable)
-        v._data = data
-        v._grad_var = None
-        node = object.__new__(VariableNode)
-        node._variable = weakref.ref(v)
-        node.creator = None
-        node.rank = 0
-        node.requires_grad = requires_grad
-        node.shape = data.shape
-        node.dtype = data.dtype
-        node.name = None
-        v._node = node
-        return v
+    @staticmethod
+    def _constant(data, requires_grad=False):
+        return _constant(data, requires_grad)
 
     @classmethod
     def _on_node(cls, data, node):
@@ -386,6 +362,43 @@ class Variable:
     def mean(self, axis=None, keepdims=False):
         from rechain.functions.math.sum import mean
         return mean(self, axis, keepdims)
+
+
+_new = object.__new__
+
+
+def _output(data, creator):
+    """A Variable produced by ``creator`` (hot path: no checks)."""
+    v = _new(Variable)
+    v._data = data
+    v._grad_var = None
+    node = _new(VariableNode)
+    node._variable = weakref.ref(v)
+    node.creator = creator
+    node.rank = creator.rank
+    node.requires_grad = True
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.name = None
+    v._node = node
+    return v
+
+
+def _constant(data, requires_grad=False):
+    """A leaf Variable (hot path: no checks)."""
+    v = _new(Variable)
+    v._data = data
+    v._grad_var = None
+    node = _new(VariableNode)
+    node._variable = weakref.ref(v)
+    node.creator = None
+    node.rank = 0
+    node.requires_grad = requires_grad
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.name = None
+    v._node = node
+    return v
 
 
 class Parameter(Variable):

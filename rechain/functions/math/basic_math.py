@@ -67,6 +67,8 @@ class Add(function_node.FunctionNode):
     def backward(self, indexes, grad_outputs):
         gy, = grad_outputs
         sa, sb = self._shapes
+        if sa == sb:
+            return (gy,) * len(indexes)
         return tuple([_reduce(gy, sa if i == 0 else sb) for i in indexes])
 
 
@@ -115,6 +117,8 @@ class Mul(function_node.FunctionNode):
         gy, = grad_outputs
         a, b = self.get_retained_inputs()
         sa, sb = self._shapes
+        if sa == sb:
+            return tuple([gy * b if i == 0 else gy * a for i in indexes])
         return tuple([_reduce(gy * b, sa) if i == 0 else _reduce(gy * a, sb)
                       for i in indexes])
 
@@ -241,12 +245,15 @@ class Absolute(function_node.FunctionNode):
 # -- operator entry points ------------------------------------------------------
 
 def add(lhs, rhs):
+    if isinstance(rhs, Variable):
+        a, b = lhs._data, rhs._data
+        if a.shape != b.shape or a.dtype != b.dtype:
+            _check_binary("add", a, b)
+        return Add().apply((lhs, rhs))[0]
     rhs = _operand("add", rhs, "right")
     if not isinstance(rhs, Variable):
         return AddConstant(rhs).apply((lhs,))[0]
-    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
-        _check_binary("add", lhs, rhs)
-    return Add().apply((lhs, rhs))[0]
+    return add(lhs, rhs)
 
 
 def _radd(self, other):
@@ -260,8 +267,8 @@ def sub(lhs, rhs):
     rhs = _operand("sub", rhs, "right")
     if not isinstance(rhs, Variable):
         return AddConstant(-rhs).apply((lhs,))[0]
-    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
-        _check_binary("sub", lhs, rhs)
+    if lhs._data.shape != rhs._data.shape or lhs._data.dtype != rhs._data.dtype:
+        _check_binary("sub", lhs._data, rhs._data)
     return Sub().apply((lhs, rhs))[0]
 
 
@@ -273,12 +280,15 @@ def _rsub(self, other):
 
 
 def mul(lhs, rhs):
+    if isinstance(rhs, Variable):
+        a, b = lhs._data, rhs._data
+        if a.shape != b.shape or a.dtype != b.dtype:
+            _check_binary("mul", a, b)
+        return Mul().apply((lhs, rhs))[0]
     rhs = _operand("mul", rhs, "right")
     if not isinstance(rhs, Variable):
         return MulConstant(rhs).apply((lhs,))[0]
-    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
-        _check_binary("mul", lhs, rhs)
-    return Mul().apply((lhs, rhs))[0]
+    return mul(lhs, rhs)
 
 
 def _rmul(self, other):
@@ -292,8 +302,8 @@ def div(lhs, rhs):
     rhs = _operand("div", rhs, "right")
     if not isinstance(rhs, Variable):
         return MulConstant(1.0 / rhs).apply((lhs,))[0]
-    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
-        _check_binary("div", lhs, rhs)
+    if lhs._data.shape != rhs._data.shape or lhs._data.dtype != rhs._data.dtype:
+        _check_binary("div", lhs._data, rhs._data)
     return Div().apply((lhs, rhs))[0]
 
 
@@ -314,8 +324,8 @@ def pow(lhs, rhs):
         if rhs == 1:
             return lhs * 1
         return PowVarConst(rhs).apply((lhs,))[0]
-    if lhs.shape != rhs.shape or lhs.dtype != rhs.dtype:
-        _check_binary("pow", lhs, rhs)
+    if lhs._data.shape != rhs._data.shape or lhs._data.dtype != rhs._data.dtype:
+        _check_binary("pow", lhs._data, rhs._data)
     return PowVarVar().apply((lhs, rhs))[0]
 
 
