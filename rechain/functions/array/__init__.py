@@ -1,6 +1,29 @@
 """Array manipulation functions."""
 
 from rechain.functions.array.broadcast import broadcast, broadcast_to, sum_to
+from rechain.functions.array.cast import cast
+from rechain.functions.array.concat import concat
+from rechain.functions.array.expand_dims import expand_dims
+from rechain.functions.array.flatten import flatten
+from rechain.functions.array.flip import flip
+from rechain.functions.array.get_item import get_item
+from rechain.functions.array.hstack import hstack
+from rechain.functions.array.moveaxis import moveaxis
+from rechain.functions.array.pad import pad
+from rechain.functions.array.repeat import repeat
 from rechain.functions.array.reshape import reshape
+from rechain.functions.array.rollaxis import rollaxis
+from rechain.functions.array.separate import separate
+from rechain.functions.array.split_axis import split_axis
+from rechain.functions.array.squeeze import squeeze
+from rechain.functions.array.stack import stack
+from rechain.functions.array.swapaxes import swapaxes
+from rechain.functions.array.tile import tile
+from rechain.functions.array.transpose import transpose
+from rechain.functions.array.vstack import vstack
+from rechain.functions.array.where import where
 
-__all__ = ["broadcast", "broadcast_to", "reshape", "sum_to"]
+__all__ = ["broadcast", "broadcast_to", "cast", "concat", "expand_dims", "flatten", "flip",
+           "get_item", "hstack", "moveaxis", "pad", "repeat", "reshape", "rollaxis",
+           "separate", "split_axis", "squeeze", "stack", "sum_to", "swapaxes", "tile",
+           "transpose", "vstack", "where"]

@@ -1,3 +1,5 @@
-"""evaluation functions."""
+"""Evaluation functions (metrics; not differentiable)."""
 
-__all__ = []
+from rechain.functions.evaluation.accuracy import accuracy, binary_accuracy
+
+__all__ = ["accuracy", "binary_accuracy"]

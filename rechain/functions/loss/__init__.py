@@ -1,3 +1,9 @@
-"""loss functions."""
+"""Loss functions."""
 
-__all__ = []
+from rechain.functions.loss.mean_squared_error import (huber_loss, mean_absolute_error,
+                                                       mean_squared_error)
+from rechain.functions.loss.sigmoid_cross_entropy import sigmoid_cross_entropy
+from rechain.functions.loss.softmax_cross_entropy import softmax_cross_entropy
+
+__all__ = ["huber_loss", "mean_absolute_error", "mean_squared_error", "sigmoid_cross_entropy",
+           "softmax_cross_entropy"]

@@ -1,3 +1,5 @@
-"""noise functions."""
+"""Noise functions."""
 
-__all__ = []
+from rechain.functions.noise.dropout import dropout
+
+__all__ = ["dropout"]

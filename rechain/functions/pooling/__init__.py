@@ -1,3 +1,6 @@
-"""pooling functions."""
+"""Pooling functions."""
 
-__all__ = []
+from rechain.functions.pooling.average_pooling_2d import average_pooling_2d
+from rechain.functions.pooling.max_pooling_2d import max_pooling_2d
+
+__all__ = ["average_pooling_2d", "max_pooling_2d"]
