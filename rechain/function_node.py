@@ -11,7 +11,7 @@ where a *saved-array handler* may intervene: while a handler is active (see
 :func:`push_handler`) it sees every node that records into the graph and may
 replace the stored arrays by placeholders (``F.forget`` does, to recompute them
 on backward; ``rechain.memory`` does, to account for them). A stored object
-that is a :class:`Placeholder` is resolved through ``Placeholder.get()`` when
+that is a :class:`Placeholder` is filled by the node's handler (``f._handler.fill``) when
 backward asks for it.
 """
 
@@ -67,21 +67,18 @@ def current_handler():
 
 
 class Placeholder:
-    """Stands in for a retained array that a handler will provide on demand.
+    """Stands in for a retained array that a handler provides on demand.
 
-    ``array`` is None until filled. ``get()`` asks the owner to fill it.
+    ``array`` is None until the handler fills it; ``kind`` (0 input, 1 output)
+    and ``index`` say which array of the node it stands for.
     """
 
-    __slots__ = ("owner", "array", "__weakref__")
+    __slots__ = ("array", "kind", "index")
 
-    def __init__(self, owner):
-        self.owner = owner
+    def __init__(self, kind, index):
         self.array = None
-
-    def get(self):
-        if self.array is None:
-            self.owner.fill(self)
-        return self.array
+        self.kind = kind
+        self.index = index
 
 
 def _as_input(x, f, i):
@@ -202,8 +199,14 @@ class FunctionNode:
             raise RuntimeError(f"{self.label}: retained inputs are gone "
                                f"(was the graph unchained?)")
         nodes = self.inputs
-        return tuple([Variable._on_node(d.get() if type(d) is Placeholder else d, nodes[i])
+        return tuple([Variable._on_node(self._resolve(d) if type(d) is Placeholder else d,
+                                        nodes[i])
                       for i, d in zip(idx, stored)])
+
+    def _resolve(self, placeholder):
+        if placeholder.array is None:
+            self._handler.fill(placeholder)
+        return placeholder.array
 
     def get_retained_outputs(self):
         """Return the retained outputs as Variables linked to the graph."""
@@ -217,7 +220,7 @@ class FunctionNode:
         ret = []
         for i, d in zip(idx, stored):
             if type(d) is Placeholder:
-                d = d.get()
+                d = self._resolve(d)
             node = self.outputs[i]()
             if node is None:  # the output was dropped: give it a fresh node
                 v = _output(d, self)

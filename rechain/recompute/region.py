@@ -17,8 +17,7 @@ rewound to where the forward pass started (and put back afterwards, so the
 stream continues as if no recompute had happened). During the replay no graph
 is built; each node is matched against the record (a mismatch raises
 :class:`RecomputeError`) and fills the placeholders of its recorded
-counterpart. The replay stops as soon as the last placeholder still needed is
-filled. Backprop drops a node's refilled arrays right after the node's
+counterpart. The replay stops right after the last op that retains anything. Backprop drops a node's refilled arrays right after the node's
 backward ran, and the rest at the end of the pass, so a later backward
 recomputes again.
 
@@ -28,7 +27,7 @@ record). When the outer region replays, the nested ``F.forget`` call fills those
 placeholders and then runs its function without a graph.
 """
 
-import weakref
+import operator
 
 from rechain import _backprop
 from rechain import configuration
@@ -39,7 +38,6 @@ from rechain import variable as _variable
 Placeholder = function_node.Placeholder
 Parameter = _variable.Parameter
 Variable = _variable.Variable
-_ref = weakref.ref
 
 
 class RecomputeError(RuntimeError):
@@ -57,14 +55,19 @@ class _StopReplay(BaseException):
     """
 
 
-def _signature(label, in_data):
-    return (label, tuple([(x.shape, x.dtype) for x in in_data]))
+_shape_dtype = operator.attrgetter("shape", "dtype")
+
+
+def _signature(op, in_data):
+    """What must match between forward and replay: op type, input shapes and dtypes."""
+    return (op, tuple(map(_shape_dtype, in_data)))
 
 
 def _describe(sig):
-    label, ins = sig
+    op, ins = sig
+    name = op if isinstance(op, str) else op.__name__
     args = ", ".join(f"{dt} {tuple(sh)}" for sh, dt in ins)
-    return f"{label}({args})"
+    return f"{name}({args})"
 
 
 def _func_name(func):
@@ -74,10 +77,18 @@ def _func_name(func):
 class Region:
     """One call of ``F.forget``: the record of its forward pass and its inputs.
 
+    The region references its placeholders, and the nodes of the region
+    reference the region (``f._handler``); the region references no node, so
+    dropping the graph frees everything without the cyclic collector.
+
     Attributes:
         replaying (bool): True while the region replays its function.
         recomputes (int): How many times the function was replayed.
     """
+
+    __slots__ = ("func", "args", "kwargs", "var_positions", "parent", "replaying",
+                 "recomputes", "records", "slots", "last_slot", "config", "rng_state",
+                 "inputs", "_cursor", "_stop_at", "__weakref__")
 
     def __init__(self, func, args, kwargs, var_positions, parent):
         self.func = func
@@ -88,10 +99,11 @@ class Region:
         self.replaying = False
         self.recomputes = 0
         self.records = []             # per recorded node: signature
-        self.slots = []               # per recorded node: list of (kind, idx, weakref) or None
+        self.slots = []               # per recorded node: tuple of Placeholders, or None
+        self.last_slot = -1           # index of the last record with placeholders
         self.config = configuration.snapshot()
         self.rng_state = _random.get_state()
-        self.inputs = None            # (stored array or parent's Placeholder, requires_grad)
+        self.inputs = None            # [(array or parent's Placeholder, requires_grad)]
         self._cursor = 0
         self._stop_at = -1
 
@@ -105,48 +117,49 @@ class Region:
         self.inputs = [(s, v._node.requires_grad) for s, v in zip(stored, in_vars)]
 
     def record(self, f, in_vars, in_data, out_data):
-        self.records.append(_signature(type(f).__name__, in_data))
-        slots = None
+        self.records.append((type(f), tuple(map(_shape_dtype, in_data))))
+        new = None
         idx = f._in_retain
         if idx is not None:
-            stored = list(f._retained_in)
+            stored = []
             for j, i in enumerate(idx):
-                if type(in_vars[i]) is Parameter:
-                    continue
-                ph = Placeholder(self)
-                stored[j] = ph
-                if slots is None:
-                    slots = []
-                slots.append((0, i, _ref(ph)))
+                if type(in_vars[i]) is Parameter:   # the model holds it anyway
+                    stored.append(f._retained_in[j])
+                else:
+                    ph = Placeholder(0, i)
+                    stored.append(ph)
+                    new = [ph] if new is None else new + [ph]
             f._retained_in = tuple(stored)
         idx = f._out_retain
         if idx is not None:
-            stored = []
-            for i in idx:
-                ph = Placeholder(self)
-                stored.append(ph)
-                if slots is None:
-                    slots = []
-                slots.append((1, i, _ref(ph)))
-            f._retained_out = tuple(stored)
-        if slots is not None:
+            stored = tuple([Placeholder(1, i) for i in idx])
+            f._retained_out = stored
+            new = list(stored) if new is None else new + list(stored)
+        if new is not None:
             f._handler = self
-        self.slots.append(slots)
+            self.last_slot = len(self.slots)
+            self.slots.append(tuple(new))
+        else:
+            self.slots.append(None)
 
     def record_nested(self, func, in_vars):
         """Store the inputs of a nested region as placeholders of a pseudo-op."""
         in_data = [v._data for v in in_vars]
         self.records.append(_signature(f"forget[{_func_name(func)}]", in_data))
-        slots = []
         stored = []
+        new = []
         for i, v in enumerate(in_vars):
             if type(v) is Parameter:
                 stored.append(v._data)
                 continue
-            ph = Placeholder(self)
+            ph = Placeholder(0, i)
             stored.append(ph)
-            slots.append((0, i, _ref(ph)))
-        self.slots.append(slots or None)
+            new.append(ph)
+        if new:
+            self.last_slot = len(self.slots)
+            self.slots.append(tuple(new))
+        else:
+            self.slots.append(None)
         return stored
 
     # -- backward: replay -----------------------------------------------------------
@@ -159,28 +172,20 @@ class Region:
                 f"array that backward needs; the function must perform the same "
                 f"operations on every call")
 
-    def _last_needed(self):
-        slots = self.slots
-        for k in range(len(slots) - 1, -1, -1):
-            s = slots[k]
-            if s is not None:
-                for _, _, r in s:
-                    ph = r()
-                    if ph is not None and ph.array is None:
-                        return k
-        return -1
-
     def _input_arrays(self):
         arrays = []
+        parent = self.parent
         for stored, _ in self.inputs:
             if type(stored) is Placeholder:
-                stored = stored.get()
+                if stored.array is None:
+                    parent.fill(stored)
+                stored = stored.array
             arrays.append(stored)
         return arrays
 
     def recompute(self):
-        """Replay ``func`` and fill every placeholder still alive and empty."""
-        last = self._last_needed()
+        """Replay ``func`` once, filling every placeholder of the region."""
+        last = self.last_slot
         if last < 0:
             return
         arrays = self._input_arrays()
@@ -190,17 +195,24 @@ class Region:
         saved_rng = _random.get_state()
         _random.set_state(self.rng_state)
         prev = function_node.push_handler(self)
+        local = vars(configuration.config)
+        saved_config = dict(local)
+        g, captured = self.config
+        local.update(g)
+        if captured:
+            local.update(captured)
+        local["in_recomputing"] = True
         self.replaying = True
         self._cursor = 0
         self._stop_at = last
         try:
-            with configuration.restored(self.config, in_recomputing=True):
-                try:
-                    self.func(*args, **self.kwargs)
-                except _StopReplay:
-                    pass
+            self.func(*args, **self.kwargs)
+        except _StopReplay:
+            pass
         finally:
             self.replaying = False
+            local.clear()
+            local.update(saved_config)
             function_node.pop_handler(prev)
             _random.set_state(saved_rng)
         self.recomputes += 1
@@ -237,16 +249,15 @@ class Region:
     def _fill_slots(self, k, arrays_by_kind):
         slots = self.slots[k]
         if slots is not None:
-            for kind, i, r in slots:
-                ph = r()
-                if ph is not None and ph.array is None:
-                    ph.array = arrays_by_kind[kind][i]
+            for ph in slots:
+                if ph.array is None:
+                    ph.array = arrays_by_kind[ph.kind][ph.index]
         self._cursor = k + 1
         if k >= self._stop_at:
             raise _StopReplay
 
     def replay(self, f, in_data, out_data):
-        k = self._match(_signature(type(f).__name__, in_data))
+        k = self._match((type(f), tuple(map(_shape_dtype, in_data))))
         self._fill_slots(k, (in_data, out_data))
 
     def replay_nested(self, func, in_vars):
@@ -259,7 +270,5 @@ class Region:
         """Drop every refilled array (end of a backward pass)."""
         for s in self.slots:
             if s is not None:
-                for _, _, r in s:
-                    ph = r()
-                    if ph is not None:
-                        ph.array = None
+                for ph in s:
+                    ph.array = None
