@@ -19,6 +19,8 @@ import operator
 import threading
 import weakref
 
+import numpy
+
 from rechain import configuration
 from rechain import variable as _variable
 
@@ -28,6 +30,7 @@ _output = _variable._output
 _constant = _variable._constant
 _array_types = _variable._array_types
 _weakref = weakref.ref
+_ndarray = numpy.ndarray
 _get_data = operator.attrgetter("_data")
 _get_node = operator.attrgetter("_node")
 _get_rank = operator.attrgetter("rank")
@@ -79,6 +82,19 @@ class Placeholder:
         self.array = None
         self.kind = kind
         self.index = index
+
+
+def _as_arrays(f, out_data):
+    """NumPy returns scalars for 0-d results; the graph holds 0-d arrays."""
+    ret = []
+    for i, y in enumerate(out_data):
+        if isinstance(y, numpy.generic):
+            y = numpy.asarray(y)
+        elif not isinstance(y, _array_types):
+            raise TypeError(f"{f.label}.forward: output {i} must be an array, "
+                            f"not {type(y).__name__}")
+        ret.append(y)
+    return tuple(ret)
 
 
 def _as_input(x, f, i):
@@ -162,6 +178,10 @@ class FunctionNode:
         if type(out_data) is not tuple:
             raise TypeError(f"{self.label}.forward must return a tuple of arrays, "
                             f"not {type(out_data).__name__}")
+        for y in out_data:
+            if type(y) is not _ndarray:
+                out_data = _as_arrays(self, out_data)
+                break
         if not record:
             return tuple(map(_constant, out_data))
         handler = _handlers.top

@@ -176,10 +176,10 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
             if ng:
                 vs.append(Variable(x, requires_grad=False))
             else:
-                vs.append(Variable((x + t * dirs[k]).astype(x.dtype)))
+                vs.append(Variable(numpy.asarray(x + t * dirs[k], dtype=x.dtype)))
                 k += 1
         for p, pb in zip(params, pbase):
-            p.array = (pb + t * dirs[k]).astype(pb.dtype)
+            p.array = numpy.asarray(pb + t * dirs[k], dtype=pb.dtype)
             k += 1
         # The graph is built: ``func`` may itself differentiate (double backprop).
         return tuple(y.array for y in _as_tuple(func(*vs)))

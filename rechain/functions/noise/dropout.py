@@ -1,0 +1,89 @@
+"""dropout.
+
+The mask is drawn in :func:`dropout` from the framework stream
+(``rechain.random``) and passed to :class:`Dropout` as a constant second
+input, which the node retains. Nothing random happens inside the node, and the
+mask is an ordinary retained array: ``F.forget`` recomputes it by replaying the
+stream, and ``rechain.memory`` counts it.
+"""
+
+import numpy
+
+from rechain import backend
+from rechain import configuration
+from rechain import function_node
+from rechain import random as _random
+from rechain import variable
+from rechain.utils import type_check
+
+
+class Dropout(function_node.FunctionNode):
+    """y = x * mask on inputs ``(x, mask)``; ``mask`` holds 0 or 1 / (1 - ratio)."""
+
+    def forward(self, inputs):
+        x, mask = inputs
+        xp = backend.get_array_module(x)
+        self.retain_inputs((1,))
+        return xp.asarray(x * mask),
+
+    def backward(self, indexes, grad_outputs):
+        mask, = self.get_retained_inputs()
+        gy = grad_outputs[0]
+        return tuple([gy * mask if i == 0 else None for i in indexes])
+
+
+def _draw_mask(x, ratio):
+    xp = backend.get_array_module(x)
+    dtype = x.dtype
+    # The generators draw float32 or float64; float16 masks come from float32 draws.
+    rdtype = dtype if dtype.itemsize >= 4 else numpy.dtype(numpy.float32)
+    gen = _random.get_generator(xp)
+    keep = gen.random(x.shape, dtype=rdtype) >= ratio
+    mask = xp.asarray(keep, dtype=dtype)
+    mask *= dtype.type(1.0 / (1.0 - ratio))
+    return mask
+
+
+def dropout(x, ratio=.5, *, mask=None, return_mask=False):
+    """Zero each element with probability ``ratio`` and scale the rest by ``1 / (1 - ratio)``.
+
+    Only while ``rechain.config.train`` is True; otherwise ``x`` is returned
+    unchanged (as a Variable). The random numbers come from the framework
+    stream (``rechain.random``), so ``rechain.random.seed`` makes them
+    reproducible and ``F.forget`` recomputes the same mask.
+
+    Args:
+        x (Variable or ndarray): Input of a floating-point dtype.
+        ratio (float): Probability of dropping an element, in [0, 1).
+        mask (ndarray or Variable): The scaled mask to use instead of drawing
+            one: a float array of ``x``'s shape holding 0 or
+            ``1 / (1 - ratio)`` (as returned with ``return_mask=True``),
+            cast to ``x``'s dtype if needed. ``ratio`` is then ignored.
+        return_mask (bool): Also return the mask (None in test mode).
+
+    Returns:
+        Variable, or ``(Variable, ndarray or None)`` with ``return_mask=True``.
+
+    Example:
+        >>> y = F.dropout(np.ones((2, 3), np.float32), ratio=0.5)  # entries 0 or 2
+    """
+    if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) \
+            or not 0.0 <= ratio < 1.0:
+        raise ValueError(f"dropout: ratio must be a float in [0, 1), got {ratio!r}")
+    if type_check.enabled():
+        type_check.expect_float("dropout", "x", x)
+    if not configuration.config.train:
+        return (variable.as_variable(x), None) if return_mask else variable.as_variable(x)
+    if mask is None:
+        mask = _draw_mask(variable.as_array(x), float(ratio))
+    else:
+        mask = variable.as_array(mask)
+        if type_check.enabled():
+            if mask.shape != x.shape or mask.dtype.kind != "f":
+                raise type_check.InvalidType(
+                    f"dropout: mask must be a float array of x's shape {tuple(x.shape)}, "
+                    f"got shape {tuple(mask.shape)} and dtype {mask.dtype}")
+        if mask.dtype != x.dtype:
+            mask = mask.astype(x.dtype)
+    y = Dropout().apply((x, mask))[0]
+    return (y, mask) if return_mask else y

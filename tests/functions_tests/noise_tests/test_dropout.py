@@ -1,0 +1,177 @@
+import numpy
+import pytest
+
+import rechain
+import rechain.functions as F
+from rechain import gradient_check
+
+DTYPES = [numpy.float16, numpy.float32, numpy.float64]
+
+
+def _mask(shape, ratio, dtype=numpy.float32):
+    _, mask = F.dropout(numpy.ones(shape, dtype), ratio, return_mask=True)
+    return mask
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4)])
+def test_forward_values(dtype, shape):
+    x = numpy.asarray(numpy.random.default_rng(0).normal(size=shape), dtype=dtype)
+    y, mask = F.dropout(x, 0.4, return_mask=True)
+    assert y.dtype == dtype and y.shape == shape
+    assert mask.dtype == dtype and mask.shape == shape
+    scale = dtype(1 / 0.6)
+    assert set(numpy.unique(mask).tolist()) <= {0.0, float(scale)}
+    numpy.testing.assert_array_equal(y.array, x * mask)
+
+
+def test_same_seed_same_mask_and_draws_differ():
+    rechain.random.seed(123)
+    a = _mask((50,), 0.5)
+    b = _mask((50,), 0.5)
+    rechain.random.seed(123)
+    a2 = _mask((50,), 0.5)
+    numpy.testing.assert_array_equal(a, a2)
+    assert not numpy.array_equal(a, b)
+
+
+def test_get_state_set_state_reproduces_mask():
+    rechain.random.seed(7)
+    _mask((10,), 0.5)
+    state = rechain.random.get_state()
+    m1 = _mask((100,), 0.3)
+    m2 = _mask((100,), 0.3)
+    rechain.random.set_state(state)
+    numpy.testing.assert_array_equal(_mask((100,), 0.3), m1)
+    numpy.testing.assert_array_equal(_mask((100,), 0.3), m2)
+
+
+@pytest.mark.parametrize("ratio", [0.1, 0.5, 0.9])
+def test_expected_fraction_kept(ratio):
+    n = 200_000
+    mask = _mask((n,), ratio)
+    kept = float((mask != 0).mean())
+    # 5 standard deviations of a binomial proportion
+    assert abs(kept - (1 - ratio)) < 5 * numpy.sqrt(ratio * (1 - ratio) / n)
+    # the scale keeps the expectation: mean of the mask is ~1
+    assert abs(float(mask.mean()) - 1.0) < 0.02
+
+
+def test_ratio_zero_keeps_everything():
+    x = numpy.arange(6, dtype=numpy.float32)
+    numpy.testing.assert_array_equal(F.dropout(x, 0.0).array, x)
+
+
+def test_test_mode_is_identity():
+    x = rechain.Variable(numpy.arange(6, dtype=numpy.float32))
+    state = rechain.random.get_state()
+    with rechain.using_config("train", False):
+        y = F.dropout(x, 0.5)
+        y2, mask = F.dropout(x, 0.5, return_mask=True)
+        ya = F.dropout(x.array, 0.5)
+    assert y is x and y2 is x and mask is None
+    assert isinstance(ya, rechain.Variable)
+    numpy.testing.assert_array_equal(ya.array, x.array)
+    assert rechain.random.get_state() == state  # test mode draws nothing
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_gradient_is_gy_times_mask_times_scale(dtype):
+    x = rechain.Variable(numpy.random.default_rng(0).normal(size=(4, 5)).astype(dtype))
+    y, mask = F.dropout(x, 0.25, return_mask=True)
+    gy = numpy.random.default_rng(1).normal(size=(4, 5)).astype(dtype)
+    y.grad = gy
+    y.backward()
+    keep = (mask != 0).astype(dtype)
+    assert keep.sum() > 0 and keep.sum() < keep.size
+    numpy.testing.assert_allclose(x.grad, gy * keep * dtype(1 / 0.75), rtol=1e-6)
+    assert x.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_gradient_checks_with_given_mask(dtype):
+    rng = numpy.random.default_rng(2)
+    x, gy, ggx = (rng.normal(size=(3, 4)).astype(dtype) for _ in range(3))
+    mask = _mask((3, 4), 0.5, dtype)
+
+    def f(v):
+        return F.dropout(v, 0.5, mask=mask)
+    tol = {} if dtype == numpy.float64 else {"atol": 1e-2, "rtol": 1e-2}
+    gradient_check.check_backward(f, x, gy, **tol)
+    gradient_check.check_double_backward(f, x, gy, ggx, **tol)
+
+
+def test_given_mask_is_used_and_draws_nothing():
+    x = numpy.ones((2, 3), numpy.float32)
+    mask = numpy.array([[0, 2, 2], [2, 0, 0]], numpy.float32)
+    state = rechain.random.get_state()
+    y, m = F.dropout(x, 0.5, mask=mask, return_mask=True)
+    assert m is mask
+    numpy.testing.assert_array_equal(y.array, mask)
+    assert rechain.random.get_state() == state
+
+
+def test_mask_is_a_retained_input_not_an_attribute():
+    x = rechain.Variable(numpy.ones((2, 3), numpy.float32))
+    y, mask = F.dropout(x, 0.5, return_mask=True)
+    f = y.creator
+    kinds = [(k, i) for k, i, _ in rechain.function_node.retained_arrays(f)]
+    assert kinds == [("input", 1)]
+    assert f.get_retained_inputs()[0].array is mask
+    assert not any(isinstance(v, numpy.ndarray) for v in vars(f).values())
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.0, 1.5])
+def test_ratio_out_of_range_raises(ratio):
+    with pytest.raises(ValueError, match=rf"dropout: ratio must be a float in \[0, 1\), "
+                                         rf"got {ratio}"):
+        F.dropout(numpy.ones(3, numpy.float32), ratio)
+
+
+def test_bad_mask_shape_raises():
+    with pytest.raises(rechain.InvalidType, match=r"dropout: mask must be a float array of x's "
+                                                   r"shape \(2, 3\), got shape \(3,\) and "
+                                                   r"dtype float32"):
+        F.dropout(numpy.ones((2, 3), numpy.float32), mask=numpy.ones(3, numpy.float32))
+
+
+def test_integer_input_raises():
+    with pytest.raises(rechain.InvalidType, match=r"dropout: x must have a floating-point dtype, "
+                                                   r"got int64 \(shape \(3,\)\)"):
+        F.dropout(numpy.ones(3, numpy.int64))
+
+
+@pytest.mark.gpu
+def test_dropout_gpu_reproducible():
+    cp = rechain.backend.cupy
+    x = cp.ones((100,), cp.float32)
+    rechain.random.seed(5)
+    _, m1 = F.dropout(x, 0.5, return_mask=True)
+    rechain.random.seed(5)
+    _, m2 = F.dropout(x, 0.5, return_mask=True)
+    assert isinstance(m1, cp.ndarray)
+    cp.testing.assert_array_equal(m1, m2)
+
+
+def _block(x, w):
+    h = F.dropout(x * w, 0.5)
+    return F.dropout(F.relu(h) * w, 0.3)
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_forget_recomputes_the_same_mask(dtype):
+    rng = numpy.random.default_rng(3)
+    x_data = rng.normal(size=(4, 6)).astype(dtype)
+    w_data = rng.normal(size=(4, 6)).astype(dtype)
+    results = []
+    for use_forget in (False, True):
+        rechain.random.seed(11)
+        x, w = rechain.Variable(x_data.copy()), rechain.Variable(w_data.copy())
+        y = F.forget(_block, x, w) if use_forget else _block(x, w)
+        after = rechain.random.get_state()
+        F.sum(y * y).backward()
+        # the stream after backward is as if no recompute had happened
+        assert rechain.random.get_state() == after
+        results.append((y.array, x.grad, w.grad))
+    for a, b in zip(*results):
+        numpy.testing.assert_array_equal(a, b)
