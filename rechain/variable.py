@@ -361,7 +361,7 @@ class Variable:
 
     def mean(self, axis=None, keepdims=False):
         from rechain.functions.math.sum import mean
-        return mean(self, axis, keepdims)
+        return mean(self, axis, keepdims=keepdims)
 
 
 _new = object.__new__

@@ -71,23 +71,26 @@ def broadcast_shapes(fname, names, shapes):
         raise InvalidType(f"{fname}: shapes cannot be broadcast together: {desc}") from None
 
 
-def normalize_axis(fname, axis, ndim, argname="axis"):
-    """Return ``axis`` as a non-negative int, or raise naming ``ndim``."""
+def normalize_axis(fname, axis, ndim, argname="axis", shape=None):
+    """Return ``axis`` as a non-negative int, or raise naming the input's shape."""
     if not isinstance(axis, (int, numpy.integer)) or isinstance(axis, bool):
         raise TypeError(f"{fname}: {argname} must be an int, not {type(axis).__name__}")
     if not -ndim <= axis < ndim:
-        raise InvalidType(f"{fname}: {argname}={axis} is out of range for an input "
-                          f"with {ndim} dimensions")
+        what = f"of shape {_fmt_shape(shape)}" if shape is not None else f"with {ndim} dimensions"
+        raise InvalidType(f"{fname}: {argname}={axis} is out of range for an input {what}")
     return int(axis) % ndim if ndim else 0
 
 
-def normalize_axes(fname, axis, ndim, argname="axis"):
+def normalize_axes(fname, axis, ndim, argname="axis", shape=None):
     """Return ``axis`` (None, int or tuple) as a sorted tuple of distinct axes."""
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, numpy.integer)):
         axis = (axis,)
-    axes = tuple(normalize_axis(fname, a, ndim, argname) for a in axis)
+    elif not isinstance(axis, (tuple, list)):
+        raise TypeError(f"{fname}: {argname} must be None, an int or a tuple of ints, "
+                        f"not {type(axis).__name__}")
+    axes = tuple(normalize_axis(fname, a, ndim, argname, shape) for a in axis)
     if len(set(axes)) != len(axes):
         raise InvalidType(f"{fname}: {argname}={tuple(axis)} repeats an axis")
     return tuple(sorted(axes))

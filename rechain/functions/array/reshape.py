@@ -7,7 +7,7 @@ from rechain import variable
 from rechain.utils import type_check
 
 
-def _resolve_shape(shape, size):
+def _resolve_shape(shape, size, in_shape):
     shape = tuple(int(s) for s in shape)
     unknown = [i for i, s in enumerate(shape) if s < 0]
     if len(unknown) > 1 or any(s < -1 for s in shape):
@@ -17,11 +17,13 @@ def _resolve_shape(shape, size):
     if unknown:
         if known == 0 or size % known:
             raise type_check.InvalidType(
-                f"reshape: cannot reshape an input of size {size} into shape {shape}")
+                f"reshape: cannot reshape an input of shape {in_shape} (size {size}) "
+                f"into shape {shape}")
         shape = shape[:unknown[0]] + (size // known,) + shape[unknown[0] + 1:]
     elif known != size:
         raise type_check.InvalidType(
-            f"reshape: cannot reshape an input of size {size} into shape {shape}")
+            f"reshape: cannot reshape an input of shape {in_shape} (size {size}) "
+                f"into shape {shape}")
     return shape
 
 
@@ -54,7 +56,7 @@ def reshape(x, shape):
     """
     if isinstance(shape, (int, numpy.integer)):
         shape = (shape,)
-    shape = _resolve_shape(shape, x.size)
+    shape = _resolve_shape(shape, x.size, x.shape)
     if x.shape == shape:
         return variable.as_variable(x)
     return Reshape(shape).apply((x,))[0]

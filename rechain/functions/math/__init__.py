@@ -2,7 +2,9 @@
 
 from rechain.functions.math.basic_math import absolute
 from rechain.functions.math.clip import clip
+from rechain.functions.math.cumsum import cumsum
 from rechain.functions.math.exponential import exp, expm1, log, log1p, log2, log10
+from rechain.functions.math.fmod import fmod
 from rechain.functions.math.matmul import batch_matmul, matmul
 from rechain.functions.math.minmax import argmax, argmin, max, maximum, min, minimum
 from rechain.functions.math.sqrt import rsqrt, sqrt
@@ -10,6 +12,6 @@ from rechain.functions.math.square import square
 from rechain.functions.math.sum import mean, sum
 from rechain.functions.math.trigonometric import cos, sin, tan
 
-__all__ = ["absolute", "argmax", "argmin", "batch_matmul", "clip", "cos", "exp", "expm1",
-           "log", "log10", "log1p", "log2", "matmul", "max", "maximum", "mean", "min",
-           "minimum", "rsqrt", "sin", "sqrt", "square", "sum", "tan"]
+__all__ = ["absolute", "argmax", "argmin", "batch_matmul", "clip", "cos", "cumsum", "exp",
+           "expm1", "fmod", "log", "log10", "log1p", "log2", "matmul", "max", "maximum", "mean",
+           "min", "minimum", "rsqrt", "sin", "sqrt", "square", "sum", "tan"]

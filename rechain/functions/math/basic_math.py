@@ -12,7 +12,7 @@ import numpy
 from rechain import backend
 from rechain import function_node
 from rechain import variable
-from rechain.functions.array.broadcast import broadcast_to, sum_to
+from rechain.functions.array.broadcast import sum_to
 from rechain.utils import type_check
 
 Variable = variable.Variable

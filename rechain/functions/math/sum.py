@@ -2,7 +2,7 @@
 
 from rechain import function_node
 from rechain import variable
-from rechain.functions.array.broadcast import broadcast_to, sum_to
+from rechain.functions.array.broadcast import broadcast_to
 from rechain.utils import type_check
 
 
@@ -30,7 +30,7 @@ class Sum(function_node.FunctionNode):
 def _axes(fname, x, axis):
     if axis is None:
         return None
-    return type_check.normalize_axes(fname, axis, x.ndim)
+    return type_check.normalize_axes(fname, axis, x.ndim, shape=x.shape)
 
 
 def sum(x, axis=None, keepdims=False):
