@@ -1,3 +1,7 @@
-"""normalization functions."""
+"""Normalization functions."""
 
-__all__ = []
+from rechain.functions.normalization.batch_normalization import (
+    batch_normalization, fixed_batch_normalization)
+from rechain.functions.normalization.layer_normalization import layer_normalization
+
+__all__ = ["batch_normalization", "fixed_batch_normalization", "layer_normalization"]

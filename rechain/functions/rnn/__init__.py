@@ -1,3 +1,5 @@
-"""rnn functions."""
+"""Recurrent-network functions."""
 
-__all__ = []
+from rechain.functions.rnn.lstm import lstm
+
+__all__ = ["lstm"]

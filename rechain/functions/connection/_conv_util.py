@@ -1,0 +1,137 @@
+"""im2col / col2im and output-size arithmetic shared by convolution and pooling.
+
+Layout: images are NCHW. A *column* array has shape ``(N, C, kh, kw, out_h,
+out_w)``: ``col[n, c, i, j, y, x]`` is the input pixel that kernel tap
+``(i, j)`` sees at output position ``(y, x)``. :func:`im2col` returns it as a
+strided *view* of the (padded) input, so it costs nothing until a consumer
+reads it; :func:`col2im` is its adjoint (scatter-add back into an image).
+Both are written with ``xp`` slicing/striding only, so they run on NumPy and
+CuPy alike; the only Python loops are over kernel taps, never over pixels.
+"""
+
+from rechain import backend
+
+
+def _pair(v, fname, argname):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{fname}: {argname} must be an int or a pair of ints, got {v!r}")
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def pair(v, fname="convolution", argname="argument"):
+    """``v`` as a pair of ints (an int is used for both dimensions)."""
+    return _pair(v, fname, argname)
+
+
+def dilated_size(k, d):
+    """Extent of a kernel of size ``k`` with dilation ``d``."""
+    return (k - 1) * d + 1
+
+
+def get_conv_outsize(size, k, s, p, cover_all=False, d=1):
+    """Output length of a convolution/pooling along one dimension.
+
+    With ``cover_all`` the last window may stick out past the padded input so
+    that every input pixel is covered (Chainer's convention).
+    """
+    dk = dilated_size(k, d)
+    if cover_all:
+        return (size + 2 * p - dk + s - 1) // s + 1
+    return (size + 2 * p - dk) // s + 1
+
+
+def get_deconv_outsize(size, k, s, p, cover_all=False, d=1):
+    """Output length of a transposed convolution along one dimension."""
+    dk = dilated_size(k, d)
+    if cover_all:
+        return s * (size - 1) + dk - s + 1 - 2 * p
+    return s * (size - 1) + dk - 2 * p
+
+
+def _needed(out, k, s, d):
+    return (out - 1) * s + dilated_size(k, d)
+
+
+def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, dy=1, dx=1, pad_value=0):
+    """Strided column view ``(N, C, kh, kw, out_h, out_w)`` of a padded image.
+
+    Args:
+        x (ndarray): Image ``(N, C, H, W)``.
+        kh, kw, sy, sx, ph, pw, dy, dx (int): Kernel size, stride, padding and
+            dilation per dimension.
+        out_h, out_w (int): Output size; padding is extended at the bottom and
+            right when the windows need more than ``pad`` (``cover_all``).
+        pad_value: Fill value of the padding (0, or ``-inf`` for max pooling).
+
+    Returns:
+        ndarray: A read-only view (do not write into it).
+    """
+    xp = backend.get_array_module(x)
+    n, c, h, w = x.shape
+    bottom = max(_needed(out_h, kh, sy, dy) - h - ph, 0)
+    right = max(_needed(out_w, kw, sx, dx) - w - pw, 0)
+    if ph or pw or bottom or right:
+        x = xp.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), mode="constant",
+                   constant_values=pad_value)
+    s0, s1, s2, s3 = x.strides
+    return xp.lib.stride_tricks.as_strided(
+        x, shape=(n, c, kh, kw, out_h, out_w),
+        strides=(s0, s1, s2 * dy, s3 * dx, s2 * sy, s3 * sx))
+
+
+def tap(xpad, i, j, sy, sx, out_h, out_w, dy=1, dx=1):
+    """The ``(N, C, out_h, out_w)`` view that kernel tap ``(i, j)`` reads."""
+    i0 = i * dy
+    j0 = j * dx
+    return xpad[:, :, i0:i0 + sy * (out_h - 1) + 1:sy, j0:j0 + sx * (out_w - 1) + 1:sx]
+
+
+def pad_for(x, kh, kw, sy, sx, ph, pw, out_h, out_w, dy=1, dx=1, pad_value=0):
+    """``x`` padded as :func:`im2col` pads it (a contiguous array, or ``x``)."""
+    xp = backend.get_array_module(x)
+    h, w = x.shape[2:]
+    bottom = max(_needed(out_h, kh, sy, dy) - h - ph, 0)
+    right = max(_needed(out_w, kw, sx, dx) - w - pw, 0)
+    if ph or pw or bottom or right:
+        return xp.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), mode="constant",
+                      constant_values=pad_value)
+    return x
+
+
+def padded_canvas(xp, shape, dtype, h, w, kh, kw, sy, sx, ph, pw, out_h, out_w, dy=1, dx=1):
+    """Zeros large enough to receive every tap of a ``(out_h, out_w)`` output."""
+    n, c = shape
+    hh = max(_needed(out_h, kh, sy, dy), ph + h)
+    ww = max(_needed(out_w, kw, sx, dx), pw + w)
+    return xp.zeros((n, c, hh, ww), dtype=dtype)
+
+
+def crop(img, h, w, ph, pw):
+    """The ``(h, w)`` interior of a padded canvas, as a contiguous array."""
+    if ph == 0 and pw == 0 and img.shape[2] == h and img.shape[3] == w:
+        return img
+    return img[:, :, ph:ph + h, pw:pw + w].copy()
+
+
+def col2im(col, h, w, sy, sx, ph, pw, dy=1, dx=1):
+    """Adjoint of :func:`im2col`: add every column entry back into its pixel.
+
+    Args:
+        col (ndarray): ``(N, C, kh, kw, out_h, out_w)``.
+        h, w (int): Size of the (unpadded) image to produce.
+
+    Returns:
+        ndarray: ``(N, C, h, w)``; contributions falling into the padding are
+        dropped.
+    """
+    xp = backend.get_array_module(col)
+    n, c, kh, kw, out_h, out_w = col.shape
+    img = padded_canvas(xp, (n, c), col.dtype, h, w, kh, kw, sy, sx, ph, pw, out_h, out_w,
+                        dy, dx)
+    for i in range(kh):
+        for j in range(kw):
+            v = tap(img, i, j, sy, sx, out_h, out_w, dy, dx)
+            v += col[:, :, i, j]
+    return crop(img, h, w, ph, pw)

@@ -1,0 +1,174 @@
+"""batch_normalization (training mode) and fixed_batch_normalization (test mode)."""
+
+from rechain import backend
+from rechain import configuration
+from rechain import function_node
+from rechain import variable
+from rechain.functions.normalization._normalize import AffineNormalization, _bshape
+from rechain.utils import type_check
+
+Variable = variable.Variable
+
+
+class BatchNormalization(AffineNormalization):
+    """Training-mode batch normalization (statistics over ``axis``)."""
+
+    def __init__(self, axis, eps, running_mean, running_var, decay):
+        super().__init__(axis, axis, eps, running_mean, running_var, decay)
+
+
+def _reduce_axes(fname, x, axis):
+    if axis is None:
+        return (0,) + tuple(range(2, x.ndim))
+    return type_check.normalize_axes(fname, axis, x.ndim)
+
+
+def _check_param(fname, argname, p, x, axes, expected):
+    if p is None:
+        raise TypeError(f"{fname}: {argname} is required")
+    if tuple(p.shape) != expected:
+        raise type_check.InvalidType(
+            f"{fname}: {argname} of shape {tuple(p.shape)} does not match x "
+            f"{tuple(x.shape)}: expected {expected} (x.shape without the normalized "
+            f"axes {axes})")
+    if p.dtype != x.dtype:
+        raise type_check.InvalidType(f"{fname}: {argname} must have dtype {x.dtype} like x, "
+                                     f"got {p.dtype}")
+
+
+def _check(fname, x, axes, params):
+    type_check.expect_float(fname, "x", x)
+    if x.ndim < 2:
+        raise type_check.InvalidType(f"{fname}: x must have at least 2 dimensions "
+                                     f"(batch, channels, ...), got shape {tuple(x.shape)}")
+    expected = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    for name, p in params:
+        _check_param(fname, name, p, x, axes, expected)
+
+
+def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var=None,
+                        decay=0.9, axis=None):
+    """Batch normalization with the statistics of the current batch.
+
+    ``y = gamma * (x - mean) / sqrt(var + eps) + beta`` with the (biased)
+    mean and variance over ``axis``. If ``running_mean`` / ``running_var``
+    are given they are updated in place:
+    ``running = decay * running + (1 - decay) * batch_statistic``, the variance
+    scaled by ``m / (m - 1)`` (``m`` values per channel). During the recompute
+    of ``F.forget`` (``config.in_recomputing``) they are left alone, so they
+    are updated once per forward.
+
+    Args:
+        x (Variable or ndarray): Input, e.g. ``(N, C)`` or ``(N, C, H, W)``.
+        gamma, beta (Variable or ndarray): Scale and shift with the shape of
+            ``x`` without the normalized axes (e.g. ``(C,)``).
+        eps (float): Added to the variance.
+        running_mean, running_var (ndarray or None): Running statistics.
+        decay (float): Decay of the running statistics.
+        axis (int, tuple or None): Axes to normalize over; by default all but
+            axis 1.
+
+    Returns:
+        Variable: Same shape as ``x``.
+
+    Example:
+        >>> x = np.array([[1., 2.], [3., 6.]], np.float32)
+        >>> F.batch_normalization(x, np.ones(2, np.float32), np.zeros(2, np.float32)).shape
+        (2, 2)
+    """
+    axes = _reduce_axes("batch_normalization", x, axis)
+    if type_check.enabled():
+        _check("batch_normalization", x, axes,
+               (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
+                ("running_var", running_var)) if running_mean is not None
+               or running_var is not None else (("gamma", gamma), ("beta", beta)))
+        m = 1
+        for a in axes:
+            m *= x.shape[a]
+        if m == 0:
+            raise type_check.InvalidType(f"batch_normalization: no values to normalize "
+                                         f"over axes {axes} of x {tuple(x.shape)}")
+    running_mean = variable.as_array(running_mean)
+    running_var = variable.as_array(running_var)
+    node = BatchNormalization(axes, eps, running_mean, running_var, decay)
+    return node.apply((x, gamma, beta))[0]
+
+
+class FixedBatchNormalization(function_node.FunctionNode):
+    """Inputs ``(x, gamma, beta, mean, var)``: normalization with given statistics."""
+
+    def __init__(self, axes, eps):
+        self.axes = axes
+        self.eps = eps
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1, 3, 4))
+        x, gamma, beta, mean, var = inputs
+        xp = backend.get_array_module(x)
+        pshape = _bshape(x.shape, self.axes)
+        scale = gamma / xp.sqrt(var + self.eps)
+        shift = beta - mean * scale
+        y = x * scale.reshape(pshape)
+        y += shift.reshape(pshape)
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        gy, = grad_outputs
+        if gy is None:
+            return (None,) * len(indexes)
+        x, gamma, mean, var = self.get_retained_inputs()
+        as_vars = configuration.config.enable_backprop
+        if not as_vars:
+            x, gamma, mean, var, gy = x.array, gamma.array, mean.array, var.array, gy.array
+        pshape = _bshape(x.shape, self.axes)
+        pax = self.axes
+        inv_std = (var + self.eps) ** -0.5
+        scale = gamma * inv_std
+        ret = []
+        gbeta = ggamma = None
+        for i in indexes:
+            if i == 0:
+                g = gy * scale.reshape(pshape)
+            else:
+                if gbeta is None:
+                    gbeta = gy.sum(axis=pax).reshape(gamma.shape)
+                    x_hat = (x - mean.reshape(pshape)) * inv_std.reshape(pshape)
+                    ggamma = (gy * x_hat).sum(axis=pax).reshape(gamma.shape)
+                if i == 1:
+                    g = ggamma
+                elif i == 2:
+                    g = gbeta
+                elif i == 3:   # d y / d mean = -gamma * inv_std
+                    g = -(gbeta * scale)
+                else:          # d y / d var = -(gamma / 2) * (x - mean) * inv_std^3
+                    g = ggamma * scale * inv_std * -0.5
+            ret.append(g if as_vars else Variable._constant(g))
+        return tuple(ret)
+
+
+def fixed_batch_normalization(x, gamma, beta, mean, var, eps=2e-5, axis=None):
+    """Batch normalization with fixed statistics (inference mode).
+
+    ``y = gamma * (x - mean) / sqrt(var + eps) + beta``; differentiable with
+    respect to all five inputs.
+
+    Args:
+        x (Variable or ndarray): Input.
+        gamma, beta, mean, var (Variable or ndarray): Shape of ``x`` without
+            the normalized axes (e.g. ``(C,)``).
+        eps (float): Added to the variance.
+        axis (int, tuple or None): Normalized axes; by default all but axis 1.
+
+    Returns:
+        Variable: Same shape as ``x``.
+
+    Example:
+        >>> c = np.ones(2, np.float32)
+        >>> F.fixed_batch_normalization(np.ones((3, 2), np.float32), c, c, c, c).shape
+        (3, 2)
+    """
+    axes = _reduce_axes("fixed_batch_normalization", x, axis)
+    if type_check.enabled():
+        _check("fixed_batch_normalization", x, axes,
+               (("gamma", gamma), ("beta", beta), ("mean", mean), ("var", var)))
+    return FixedBatchNormalization(axes, eps).apply((x, gamma, beta, mean, var))[0]
