@@ -27,6 +27,11 @@ class _PassState(threading.local):
 _pass = _PassState()
 
 
+#: Callables ``observer(event)`` told ``'backward_begin'`` / ``'backward_end'``
+#: around every backward pass (used by rechain.memory's tracker).
+observers = []
+
+
 def note_refilled(handler):
     """Called by a handler that refilled placeholders during a backward pass."""
     lst = _pass.handlers
@@ -127,6 +132,18 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
 
 
 def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
+    if observers:
+        for o in observers:
+            o("backward_begin")
+        try:
+            return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale)
+        finally:
+            for o in observers:
+                o("backward_end")
+    return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale)
+
+
+def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
     grads = {}          # VariableNode -> gradient Variable
     heap = []
     seen = set()

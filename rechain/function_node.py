@@ -52,7 +52,10 @@ def push_handler(handler):
     enters the graph while the handler is active; it may replace entries of
     ``f._retained_in`` / ``f._retained_out`` by placeholders and must then set
     ``f._handler``) and ``replay(f, in_data, out_data)`` (called instead of
-    building the graph while ``replaying`` is True).
+    building the graph while ``replaying`` is True), and
+    ``record_nested(func, in_vars)`` (a nested ``F.forget`` region starts: return
+    how to store each of its inputs, an array or a Placeholder the handler
+    fills on demand).
 
     Returns the previous handler, to be given back to :func:`pop_handler`.
     """

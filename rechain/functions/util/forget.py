@@ -97,7 +97,9 @@ def forget(func, *xs, **kwargs):
     if not configuration.config.enable_backprop:
         return _check_outputs(func(*args, **kwargs))
 
-    parent = top if isinstance(top, _region.Region) else None
+    # Any active handler is the parent: it stores this region's inputs
+    # (see Note [forget regions]).
+    parent = top
     stored_args = list(args)
     for i in positions:
         stored_args[i] = None
