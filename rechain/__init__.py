@@ -17,6 +17,21 @@ from rechain.functions.math import basic_math as _basic_math
 _basic_math.install_variable_arithmetics()
 
 from rechain import functions  # noqa: E402,F401
+from rechain import initializers  # noqa: E402,F401
+from rechain import links  # noqa: E402,F401
+from rechain import optimizer  # noqa: E402,F401
+from rechain import optimizer_hooks  # noqa: E402,F401
+from rechain import optimizers  # noqa: E402,F401
+from rechain import serializers  # noqa: E402,F401
+from rechain import dataset  # noqa: E402,F401
+from rechain import datasets  # noqa: E402,F401
+from rechain import iterators  # noqa: E402,F401
+from rechain import memory  # noqa: E402,F401
+from rechain import recompute  # noqa: E402,F401
+from rechain.initializers import Initializer  # noqa: E402,F401
+from rechain.links.link import Chain, ChainList, Link, Sequential  # noqa: E402,F401
+from rechain.optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: E402,F401
+from rechain.serializers import Deserializer, Serializer  # noqa: E402,F401
 from rechain import gradient_check  # noqa: E402,F401
 from rechain.utils.type_check import InvalidType  # noqa: E402,F401
 from rechain.recompute.region import RecomputeError  # noqa: E402,F401

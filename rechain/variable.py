@@ -243,6 +243,10 @@ class Variable:
 
     __hash__ = object.__hash__
 
+    def __reduce__(self):
+        # copy.copy, copy.deepcopy and pickle give a new leaf with its own node.
+        return _rebuild_variable, (self._data, self.name, self.grad, self.requires_grad)
+
     def __repr__(self):
         name = f"name={self.name!r}, " if self.name else ""
         return f"variable({name}{self._data!r})".replace("\n", "\n" + " " * 9)
@@ -447,7 +451,9 @@ class Parameter(Variable):
         """Allocate the array with ``shape`` and fill it with the initializer."""
         from rechain import initializers
         shape = _as_shape(shape)
-        dtype = getattr(self.initializer, "dtype", None) or configuration.config.dtype
+        dtype = getattr(self.initializer, "dtype", None)
+        if dtype is None:
+            dtype = configuration.config.dtype
         xp = numpy if self._initial_device is None else backend.cupy
         data = initializers.generate_array(self.initializer, shape, xp, dtype=dtype)
         if self._initial_device is not None:
@@ -476,6 +482,21 @@ class Parameter(Variable):
 
     def __repr__(self):
         return "parameter" + super().__repr__()[8:]
+
+    def __reduce__(self):
+        init = self.initializer if self._data is None else None
+        return _rebuild_parameter, (self._data, self.name, self.grad, init)
+
+
+def _rebuild_variable(data, name, grad, requires_grad):
+    return Variable(data, name=name, grad=grad, requires_grad=requires_grad)
+
+
+def _rebuild_parameter(data, name, grad, initializer):
+    p = Parameter(data if data is not None else initializer, name=name)
+    if grad is not None:
+        p.grad = grad
+    return p
 
 
 def _as_shape(shape):

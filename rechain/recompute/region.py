@@ -88,7 +88,7 @@ class Region:
 
     __slots__ = ("func", "args", "kwargs", "var_positions", "parent", "replaying",
                  "recomputes", "records", "slots", "last_slot", "config", "rng_state",
-                 "inputs", "_cursor", "_stop_at", "__weakref__")
+                 "inputs", "states", "_cursor", "_stop_at", "_state_cursor", "__weakref__")
 
     def __init__(self, func, args, kwargs, var_positions, parent):
         self.func = func
@@ -104,8 +104,10 @@ class Region:
         self.config = configuration.snapshot()
         self.rng_state = _random.get_state()
         self.inputs = None            # [(array or parent's Placeholder, requires_grad)]
+        self.states = []              # link states seen by replayed_state(), in call order
         self._cursor = 0
         self._stop_at = -1
+        self._state_cursor = 0
 
     # -- forward: record ----------------------------------------------------------
     def store_inputs(self, in_vars):
@@ -204,6 +206,7 @@ class Region:
         local["in_recomputing"] = True
         self.replaying = True
         self._cursor = 0
+        self._state_cursor = 0
         self._stop_at = last
         try:
             self.func(*args, **self.kwargs)
@@ -266,9 +269,70 @@ class Region:
         k = self._match(_signature(f"forget[{_func_name(func)}]", in_data))
         self._fill_slots(k, (in_data,))
 
+    def next_state(self):
+        """The state remembered at the matching call of the forward pass."""
+        k = self._state_cursor
+        if k >= len(self.states):
+            raise RecomputeError(
+                f"F.forget: the recompute of {_func_name(self.func)} asked for link state "
+                f"#{k}, but the forward pass remembered only {len(self.states)}; the "
+                f"function must make the same stateful calls in the same order")
+        self._state_cursor = k + 1
+        return _thaw(self.states[k])
+
     def release(self):
         """Drop every refilled array (end of a backward pass)."""
         for s in self.slots:
             if s is not None:
                 for ph in s:
                     ph.array = None
+
+
+def _freeze(state):
+    if isinstance(state, Variable):
+        return (_FROZEN, state._data, state._node.requires_grad)
+    if isinstance(state, tuple):
+        return tuple(_freeze(s) for s in state)
+    return state
+
+
+def _thaw(state):
+    if isinstance(state, tuple):
+        if len(state) == 3 and state[0] is _FROZEN:
+            return Variable._constant(state[1], state[2])
+        return tuple(_thaw(s) for s in state)
+    return state
+
+
+_FROZEN = object()
+
+
+def replayed_state(state):
+    """The state a stateful link should compute from, exact under ``F.forget``.
+
+    A link that keeps state between calls (``L.LSTM``) has advanced it by the
+    time backward replays a forget region. It asks this function instead of
+    reading its state directly:
+
+    - outside ``F.forget`` it returns ``state``;
+    - while forget regions record, each of them remembers ``state`` (arrays
+      of Variables, in call order) and it is returned;
+    - while a region replays, it returns what was remembered at the same call
+      of the forward pass, as constant Variables.
+
+    During a replay ``config.in_recomputing`` is True, and the link must not
+    store a new state. ``state`` may be a Variable, None, or a tuple of them.
+    """
+    h = function_node.current_handler()
+    if h is None:
+        return state
+    if h.replaying:
+        return h.next_state()
+    frozen = None
+    while h is not None:
+        if isinstance(h, Region):
+            if frozen is None:
+                frozen = _freeze(state)
+            h.states.append(frozen)
+        h = getattr(h, "parent", None)
+    return state

@@ -1,0 +1,174 @@
+"""The demo: train a deep residual network on the digits, plainly and with forget.
+
+``rechain demo`` runs :func:`run_demo`. Both runs start from the same seed, so
+their losses must agree exactly: forget changes what is kept in memory, not
+what is computed.
+"""
+
+import gc
+import sys
+import time
+import tracemalloc
+
+import numpy
+
+import rechain
+import rechain.functions as F
+import rechain.links as L
+from rechain import datasets
+from rechain import iterators
+from rechain import optimizers
+from rechain.dataset import concat_examples
+
+
+class ResBlock(rechain.Chain):
+    """h + l2(relu(bn(l1(h))))."""
+
+    def __init__(self, width):
+        super().__init__()
+        with self.init_scope():
+            self.l1 = L.Linear(width, width)
+            self.bn = L.BatchNormalization(width)
+            self.l2 = L.Linear(width, width, initialW=rechain.initializers.Normal(0.01))
+
+    def forward(self, h):
+        return h + self.l2(F.relu(self.bn(self.l1(h))))
+
+
+class ResNet(rechain.Chain):
+    """Input projection, ``n_blocks`` residual blocks, classifier."""
+
+    def __init__(self, n_blocks, width, n_in=64, n_out=10):
+        super().__init__()
+        with self.init_scope():
+            self.inp = L.Linear(n_in, width)
+            self.blocks = rechain.ChainList(*[ResBlock(width) for _ in range(n_blocks)])
+            self.out = L.Linear(width, n_out)
+
+    def forward(self, x, mode="plain"):
+        h = self.inp(x)
+        for block in self.blocks:
+            h = F.forget(block, h) if mode == "forget" else block(h)
+        return self.out(F.relu(h))
+
+
+def _progress(total, desc, enabled):
+    """A tqdm progress bar if tqdm is installed, else a minimal stand-in."""
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _TextBar(total, desc)
+    return tqdm(total=total, desc=desc, unit="it", leave=True, file=sys.stderr)
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def set_postfix_str(self, s):
+        pass
+
+    def close(self):
+        pass
+
+
+class _TextBar(_NoBar):
+    def __init__(self, total, desc):
+        self.total, self.desc, self.n = total, desc, 0
+
+    def update(self, n=1):
+        self.n += n
+        if self.n == self.total or self.n % max(1, self.total // 10) == 0:
+            print(f"{self.desc}: {self.n}/{self.total}", file=sys.stderr)
+
+
+def train(mode, n_blocks=32, width=64, batch_size=64, epochs=20, seed=0, progress=True):
+    """Train one model; return a dict of measurements.
+
+    Args:
+        mode (str): ``'plain'`` or ``'forget'`` (each block under F.forget).
+        n_blocks, width: Size of the network.
+        batch_size, epochs: Training schedule.
+        seed (int): Seeds parameters, shuffling and the framework RNG.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        dict with ``losses`` (per iteration), ``seconds_per_epoch``,
+        ``peak_bytes`` (one training step, tracemalloc) and ``accuracy``.
+    """
+    if mode not in ("plain", "forget"):
+        raise ValueError(f"train: mode must be 'plain' or 'forget', not {mode!r}")
+    rechain.random.seed(seed)
+    train_set, test_set = datasets.get_digits()
+    model = ResNet(n_blocks, width)
+    opt = optimizers.Adam(alpha=1e-3)
+    opt.setup(model)
+    it = iterators.SerialIterator(train_set, batch_size, shuffle=True, seed=seed)
+    n_iter = epochs * -(-len(train_set) // batch_size)
+    bar = _progress(n_iter, f"{mode:>6}", progress)
+    losses = []
+    peak = 0
+    start = time.perf_counter()
+    try:
+        while it.epoch < epochs:
+            x, t = concat_examples(next(it))
+            measure = len(losses) == 1  # the second step: warm, shapes known
+            if measure:
+                gc.collect()
+                tracemalloc.start()
+                base = tracemalloc.get_traced_memory()[0]
+            model.cleargrads()
+            loss = F.softmax_cross_entropy(model(x, mode), t)
+            loss.backward()
+            if measure:
+                peak = tracemalloc.get_traced_memory()[1] - base
+                tracemalloc.stop()
+            opt.update()
+            losses.append(float(loss.array))
+            bar.update(1)
+            if len(losses) % 10 == 0:
+                bar.set_postfix_str(f"loss {losses[-1]:.4f}")
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - start
+    return {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,
+            "peak_bytes": peak, "accuracy": evaluate(model, test_set)}
+
+
+def evaluate(model, dataset, batch_size=512):
+    """Test accuracy with batch statistics replaced by running averages."""
+    correct = 0
+    with rechain.using_config("train", False), rechain.no_backprop_mode():
+        for i in range(0, len(dataset), batch_size):
+            x, t = concat_examples(dataset[i:i + batch_size])
+            correct += int((model(x).array.argmax(axis=1) == t).sum())
+    return correct / len(dataset)
+
+
+def format_table(results):
+    """The summary table printed by ``rechain demo``."""
+    header = f"{'run':<8}{'s/epoch':>10}{'peak step memory':>20}{'test accuracy':>16}"
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(f"{r['mode']:<8}{r['seconds_per_epoch']:>10.3f}"
+                     f"{r['peak_bytes'] / 2**20:>16.2f} MiB{r['accuracy'] * 100:>15.2f}%")
+    if len(results) == 2:
+        a, b = (r["losses"] for r in results)
+        diff = float(numpy.abs(a - b).max())
+        lines.append(f"largest difference between the runs' losses: {diff:.3g}")
+        pa, pb = (r["peak_bytes"] for r in results)
+        if pa and pb:
+            lines.append(f"peak memory {results[1]['mode']} / {results[0]['mode']}: "
+                         f"{pb / pa:.2f}")
+    return "\n".join(lines)
+
+
+def run_demo(runs=("plain", "forget"), progress=True, out=sys.stdout, **kwargs):
+    """Train once per mode in ``runs`` and print the comparison table."""
+    results = []
+    for mode in runs:
+        results.append(train(mode, progress=progress, **kwargs))
+    print(format_table(results), file=out)
+    return results

@@ -1,0 +1,783 @@
+"""Link, Chain, ChainList and Sequential: models made of parameters.
+
+A :class:`Link` owns :class:`~rechain.Parameter` objects and *persistent*
+values (arrays or scalars such as batch-normalization statistics that are
+saved and moved between devices, but not trained). A :class:`Chain` owns
+child links by attribute name, a :class:`ChainList` by position, and a
+:class:`Sequential` calls its layers (links or plain callables) one after the
+other.
+
+Parameters and child links are registered by assigning them as attributes
+inside ``with self.init_scope():``. Traversals (``params``, ``namedparams``,
+``links`` ...) visit a link's own parameters in name order, then its children
+(in name order for a Chain, in list order for a ChainList), so every link of
+the same architecture enumerates its parameters in the same order: optimizers
+and serializers rely on it.
+"""
+
+import contextlib
+import copy as _copy
+import warnings
+
+import numpy
+
+from rechain import backend
+from rechain import variable as _variable
+
+Parameter = _variable.Parameter
+
+
+def _link_label(link):
+    name = type(link).__name__
+    return f"{name} '{link.name}'" if link.name else name
+
+
+class Link:
+    """A building block of models: parameters, persistent values and ``forward``.
+
+    Args:
+        **params: Deprecated Chainer form ``Link(W=(3, 4))``: each entry adds an
+            uninitialised-by-NaN parameter of that shape.
+
+    Example:
+        >>> class Affine(rechain.Link):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         with self.init_scope():
+        ...             self.W = rechain.Parameter(initializers.Normal(), (3, 2))
+        ...     def forward(self, x):
+        ...         return F.matmul(x, self.W)
+    """
+
+    def __init__(self, **params):
+        d = self.__dict__
+        d["_params"] = set()
+        d["_persistent"] = set()
+        d["_within_init_scope"] = False
+        d["name"] = None
+        d["_device"] = None  # None: CPU; otherwise the CuPy device id
+        for name, shape in params.items():
+            self.add_param(name, shape)
+
+    # -- registration ------------------------------------------------------------
+    @property
+    def within_init_scope(self):
+        """True inside ``with self.init_scope():``."""
+        return getattr(self, "_within_init_scope", False)
+
+    @contextlib.contextmanager
+    def init_scope(self):
+        """Context in which assigned Parameters (and links, for a Chain) are registered."""
+        old = self.within_init_scope
+        self.__dict__["_within_init_scope"] = True
+        try:
+            yield
+        finally:
+            self.__dict__["_within_init_scope"] = old
+
+    def _check_ready(self):
+        if "_params" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() in __init__ "
+                               f"before registering parameters or links")
+
+    def __setattr__(self, name, value):
+        if self.within_init_scope and isinstance(value, Parameter):
+            self._check_ready()
+            value.name = name
+            if self._device is not None:
+                value.to_gpu(self._device)
+            self._params.add(name)
+            self._persistent.discard(name)
+        elif name in self.__dict__.get("_params", ()) and not isinstance(value, Parameter):
+            self._params.discard(name)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        self._params.discard(name)
+        self._persistent.discard(name)
+        super().__delattr__(name)
+
+    def add_param(self, name, shape=None, dtype=numpy.float32, initializer=None):
+        """Register a new parameter (old-style API; prefer ``init_scope``).
+
+        Args:
+            name (str): Attribute name.
+            shape: Shape, or None to leave it uninitialised.
+            dtype: dtype used when ``initializer`` is None.
+            initializer: Initializer, array or scalar; default NaN.
+        """
+        self._check_ready()
+        if name in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.add_param: cannot register a new "
+                                 f"parameter {name!r}: the attribute already exists")
+        if initializer is None:
+            from rechain import initializers
+            initializer = initializers.NaN(dtype)
+        with self.init_scope():
+            setattr(self, name, Parameter(initializer, shape))
+
+    def add_persistent(self, name, value):
+        """Register a persistent value (array or scalar) as attribute ``name``.
+
+        Persistent values are serialized and moved by ``to_cpu``/``to_gpu``,
+        but not trained.
+        """
+        self._check_ready()
+        if name in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.add_persistent: cannot register "
+                                 f"{name!r}: the attribute already exists")
+        self._persistent.add(name)
+        self._params.discard(name)
+        super().__setattr__(name, value)
+
+    def register_persistent(self, name):
+        """Mark the existing attribute ``name`` as persistent."""
+        self._check_ready()
+        if not hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__}.register_persistent: no attribute "
+                                 f"{name!r} to register")
+        self._persistent.add(name)
+        self._params.discard(name)
+
+    # -- device --------------------------------------------------------------------
+    @property
+    def xp(self):
+        """``numpy`` or ``cupy``, where this link's arrays live."""
+        return numpy if self._device is None else backend.cupy
+
+    @property
+    def device(self):
+        """``'cpu'`` or the CuPy device id."""
+        return "cpu" if self._device is None else self._device
+
+    def _move_persistents(self, move):
+        d = self.__dict__
+        for name in self._persistent:
+            v = d[name]
+            if isinstance(v, backend.array_types):
+                d[name] = move(v)
+
+    def to_cpu(self):
+        """Move parameters and persistent arrays to the CPU; returns self."""
+        for link in self.links():
+            for name in link._params:
+                link.__dict__[name].to_cpu()
+            link._move_persistents(backend.to_cpu)
+            link.__dict__["_device"] = None
+        return self
+
+    def to_gpu(self, device=None):
+        """Move parameters and persistent arrays to a GPU; returns self."""
+        backend._require_cupy("Link.to_gpu")
+        dev = backend.cupy.cuda.Device(device).id
+        for link in self.links():
+            for name in link._params:
+                link.__dict__[name].to_gpu(dev)
+            link._move_persistents(lambda a: backend.to_gpu(a, dev))
+            link.__dict__["_device"] = dev
+        return self
+
+    def to_device(self, device):
+        """Move to ``'cpu'``/``'@numpy'`` or a GPU (``'@cupy:N'``, ``'gpu'`` or an int)."""
+        if device in ("cpu", "@numpy", None) or device == -1:
+            return self.to_cpu()
+        if isinstance(device, str):
+            if device == "gpu" or device == "@cupy":
+                return self.to_gpu()
+            if device.startswith("@cupy:"):
+                return self.to_gpu(int(device[6:]))
+            raise ValueError(f"{type(self).__name__}.to_device: unknown device {device!r}")
+        return self.to_gpu(int(device))
+
+    # -- traversal ------------------------------------------------------------------
+    def params(self, include_uninit=True):
+        """Yield every parameter of this link and its descendants."""
+        for _, p in self.namedparams(include_uninit):
+            yield p
+
+    def namedparams(self, include_uninit=True):
+        """Yield ``(path, parameter)`` pairs, paths like ``'/l1/W'``."""
+        d = self.__dict__
+        for name in sorted(self._params):
+            p = d[name]
+            if include_uninit or p.array is not None:
+                yield "/" + name, p
+
+    def links(self, skipself=False):
+        """Yield this link (unless ``skipself``) and all its descendants."""
+        for _, link in self.namedlinks(skipself):
+            yield link
+
+    def namedlinks(self, skipself=False):
+        """Yield ``(path, link)`` pairs: ``('/', self)``, ``('/l1', ...)``, ..."""
+        if not skipself:
+            yield "/", self
+
+    def children(self):
+        """Yield the direct child links."""
+        for _, child in self.namedchildren():
+            yield child
+
+    def namedchildren(self):
+        """Yield ``(name, child)`` for the direct child links."""
+        return iter(())
+
+    def persistents(self):
+        """Yield ``(name, value)`` of this link's own persistent values, by name."""
+        d = self.__dict__
+        for name in sorted(self._persistent):
+            yield name, d[name]
+
+    # -- gradients -----------------------------------------------------------------
+    def cleargrads(self):
+        """Set every parameter's gradient to None."""
+        for p in self.params():
+            p.cleargrad()
+
+    def zerograds(self):
+        """Set every initialised parameter's gradient to zeros (prefer ``cleargrads``)."""
+        warnings.warn("Link.zerograds is deprecated; use Link.cleargrads",
+                      DeprecationWarning, stacklevel=2)
+        for p in self.params():
+            p.zerograd()
+
+    def addgrads(self, link):
+        """Add the gradients of ``link``'s parameters to the matching parameters here."""
+        src = dict(link.namedparams())
+        for path, dst in self.namedparams():
+            other = src.get(path)
+            if other is None:
+                raise ValueError(f"{type(self).__name__}.addgrads: {path} is missing "
+                                 f"in the source link")
+            g = other.grad
+            if g is None:
+                continue
+            if dst.array is not None and g.shape != dst.shape:
+                raise ValueError(f"{type(self).__name__}.addgrads: gradient of {path} has "
+                                 f"shape {g.shape}, the parameter has shape {dst.shape}")
+            if backend.get_array_module(g) is not dst.xp and dst.array is not None:
+                g = backend.to_gpu(g) if dst.xp is not numpy else backend.to_cpu(g)
+            dst.grad = g if dst.grad is None else dst.grad + g
+
+    def copyparams(self, link, copy_persistent=True):
+        """Copy the values of ``link``'s parameters (and persistents) into this link."""
+        src = dict(link.namedparams())
+        for path, dst in self.namedparams():
+            other = src.get(path)
+            if other is None:
+                raise ValueError(f"{type(self).__name__}.copyparams: {path} is missing "
+                                 f"in the source link")
+            if other.array is None:
+                continue
+            if dst.array is not None and dst.shape != other.shape:
+                raise ValueError(f"{type(self).__name__}.copyparams: {path} has shape "
+                                 f"{other.shape} in the source but {dst.shape} here")
+            dst.copydata(other)
+        if copy_persistent:
+            src_links = dict(link.namedlinks())
+            for path, dst_link in self.namedlinks():
+                other = src_links.get(path)
+                if other is None:
+                    continue
+                for name in dst_link._persistent:
+                    value = getattr(other, name, None)
+                    mine = dst_link.__dict__[name]
+                    if isinstance(mine, backend.array_types) and \
+                            isinstance(value, backend.array_types):
+                        xp = backend.get_array_module(mine)
+                        xp.copyto(mine, xp.asarray(value) if xp is not numpy
+                                  else backend.to_cpu(value))
+                    else:
+                        dst_link.__dict__[name] = _copy.deepcopy(value)
+
+    def count_params(self):
+        """Number of scalars in all parameters (uninitialised ones count 0, with a warning)."""
+        total = 0
+        for path, p in self.namedparams():
+            if p.array is None:
+                warnings.warn(f"{type(self).__name__}.count_params: parameter {path} is not "
+                              f"initialised yet and is not counted", stacklevel=2)
+                continue
+            total += p.size
+        return total
+
+    # -- update control --------------------------------------------------------------
+    def disable_update(self):
+        """Freeze every parameter (its update rule, once set, skips updates)."""
+        for p in self.params():
+            if p.update_rule is not None:
+                p.update_rule.enabled = False
+
+    def enable_update(self):
+        """Unfreeze every parameter."""
+        for p in self.params():
+            if p.update_rule is not None:
+                p.update_rule.enabled = True
+
+    @property
+    def update_enabled(self):
+        """False when some parameter's update rule is disabled."""
+        for p in self.params():
+            if p.update_rule is not None and not p.update_rule.enabled:
+                return False
+        return True
+
+    # -- copy and serialization --------------------------------------------------------
+    def copy(self, mode="share"):
+        """Return a copy of this link (and its descendants).
+
+        Args:
+            mode (str): ``'share'``: the copy's parameters share this link's
+                arrays; ``'copy'``: arrays (and gradients) are copied;
+                ``'init'``: parameters are freshly initialised by their
+                initializers (with the same shapes). Persistent arrays are
+                shared in ``'share'`` mode and copied otherwise. The copy's
+                parameters have no update rule (no optimizer is set up on it)
+                and the root's ``name`` is None.
+        """
+        if mode not in ("share", "copy", "init"):
+            raise ValueError(f"{type(self).__name__}.copy: mode must be 'share', 'copy' "
+                             f"or 'init', got {mode!r}")
+        ret = _copy.copy(self)
+        d = ret.__dict__
+        d["_params"] = set(self._params)
+        d["_persistent"] = set(self._persistent)
+        d["name"] = None
+        for name in self._params:
+            d[name] = _copy_param(self.__dict__[name], mode)
+        if mode != "share":
+            for name in self._persistent:
+                d[name] = _copy.deepcopy(self.__dict__[name])
+        for name in self._fresh_on_copy:
+            d[name] = type(d[name])()
+        return ret
+
+    def __deepcopy__(self, memo):
+        # A Parameter's graph node refers back to its Variable, which a generic
+        # deepcopy would not redirect: copy parameters as ``copy(mode='copy')``
+        # does, then deep-copy everything else around them.
+        for link in self.links():
+            for name in link._params:
+                p = link.__dict__[name]
+                if id(p) not in memo:
+                    memo[id(p)] = _copy_param(p, "copy")
+        cls = type(self)
+        ret = cls.__new__(cls)
+        memo[id(self)] = ret
+        fresh = self._fresh_on_copy
+        for key, value in self.__dict__.items():
+            ret.__dict__[key] = type(value)() if key in fresh else _copy.deepcopy(value, memo)
+        return ret
+
+    #: Attributes (containers) that a copy gets empty instead of copied.
+    _fresh_on_copy = frozenset()
+
+    def repeat(self, n_repeat, mode="init"):
+        """A :class:`Sequential` of ``n_repeat`` copies of this link (see :meth:`copy`)."""
+        if n_repeat < 0:
+            raise ValueError(f"{type(self).__name__}.repeat: n_repeat must be >= 0, "
+                             f"got {n_repeat}")
+        return Sequential(*[self.copy(mode) for _ in range(n_repeat)])
+
+    def serialize(self, serializer):
+        """Save or load parameters and persistent values through ``serializer``."""
+        d = self.__dict__
+        for name in sorted(self._params):
+            p = d[name]
+            data = serializer(name, p.array)
+            if data is not None and p.array is None:
+                p.initialize(data.shape)
+                xp = p.xp
+                xp.copyto(p.array, xp.asarray(data) if xp is not numpy
+                          else backend.to_cpu(data), casting="same_kind")
+        for name in sorted(self._persistent):
+            value = serializer(name, d[name])
+            if value is not None and d[name] is None and self._device is not None:
+                value = backend.to_gpu(value, self._device)
+            d[name] = value
+
+    # -- calling ---------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        forward = getattr(self, "forward", None)
+        if forward is None:
+            raise NotImplementedError(f"{type(self).__name__} defines no forward method")
+        return forward(*args, **kwargs)
+
+    def _repr_fields(self):
+        return ""
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._repr_fields()})"
+
+
+def fill_param(link, param, shape, dtype):
+    """Initialise ``param`` with its own initializer in ``dtype`` on ``link``'s device.
+
+    Unlike ``param.initialize``, the dtype is the link's choice, whatever the
+    initializer declares.
+    """
+    array = empty(link, shape, dtype)
+    param.initializer(array)
+    param.array = array
+
+
+def empty(link, shape, dtype):
+    """An uninitialised array of ``shape`` and ``dtype`` on ``link``'s device."""
+    shape = (int(shape),) if isinstance(shape, (int, numpy.integer)) else tuple(shape)
+    if link._device is None:
+        return numpy.empty(shape, dtype=dtype)
+    with backend.cupy.cuda.Device(link._device):
+        return backend.cupy.empty(shape, dtype=dtype)
+
+
+def _copy_param(p, mode):
+    initializer = p.initializer
+    if mode == "init" and (initializer is not None or p.array is None):
+        new = Parameter(initializer, name=p.name)
+        if p.array is not None:
+            dev = backend.get_device_of(p.array)
+            if dev != "cpu":
+                new.to_gpu(dev.id)
+            new.initialize(p.shape)
+        else:
+            new._initial_device = p._initial_device
+        return new
+    new = Parameter(name=p.name)
+    new.initializer = initializer
+    new._initial_device = p._initial_device
+    if p.array is not None:
+        if mode == "share":
+            new.array = p.array
+            new._grad_var = p._grad_var
+        else:
+            new.array = p.array.copy()
+            if p.grad is not None:
+                new.grad = p.grad.copy()
+    return new
+
+
+class Chain(Link):
+    """A link whose child links are attributes, registered in ``init_scope``.
+
+    Args:
+        **links: Child links to register (old-style API).
+
+    Example:
+        >>> class MLP(rechain.Chain):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         with self.init_scope():
+        ...             self.l1 = L.Linear(None, 10)
+        ...             self.l2 = L.Linear(10, 2)
+        ...     def forward(self, x):
+        ...         return self.l2(F.relu(self.l1(x)))
+    """
+
+    def __init__(self, **links):
+        super().__init__()
+        self.__dict__["_children"] = set()
+        for name, link in links.items():
+            self.add_link(name, link)
+
+    def __setattr__(self, name, value):
+        if self.within_init_scope and isinstance(value, Link):
+            if "_children" not in self.__dict__:
+                raise RuntimeError(f"{type(self).__name__}: call super().__init__() in "
+                                   f"__init__ before registering links")
+            if value is self:
+                raise ValueError(f"{type(self).__name__}: a link cannot be its own child")
+            value.name = name
+            self._children.add(name)
+        elif name in self.__dict__.get("_children", ()) and not isinstance(value, Link):
+            self._children.discard(name)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        self.__dict__.get("_children", set()).discard(name)
+        super().__delattr__(name)
+
+    def __getitem__(self, name):
+        """The child link ``name`` (``chain['l1']``)."""
+        if name not in self._children:
+            raise KeyError(f"{type(self).__name__} has no child link {name!r}")
+        return self.__dict__[name]
+
+    def add_link(self, name, link):
+        """Register a child link (old-style API; prefer ``init_scope``)."""
+        if name in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.add_link: cannot register a new "
+                                 f"link {name!r}: the attribute already exists")
+        if not isinstance(link, Link):
+            raise TypeError(f"{type(self).__name__}.add_link: {name!r} must be a Link, "
+                            f"not {type(link).__name__}")
+        with self.init_scope():
+            setattr(self, name, link)
+
+    def namedchildren(self):
+        d = self.__dict__
+        for name in sorted(self._children):
+            yield name, d[name]
+
+    def namedparams(self, include_uninit=True):
+        yield from super().namedparams(include_uninit)
+        for name, child in self.namedchildren():
+            prefix = "/" + name
+            for path, p in child.namedparams(include_uninit):
+                yield prefix + path, p
+
+    def namedlinks(self, skipself=False):
+        if not skipself:
+            yield "/", self
+        for name, child in self.namedchildren():
+            prefix = "/" + name
+            yield prefix, child
+            for path, link in child.namedlinks(skipself=True):
+                yield prefix + path, link
+
+    def copy(self, mode="share"):
+        ret = super().copy(mode)
+        d = ret.__dict__
+        d["_children"] = set(self._children)
+        for name in self._children:
+            child = self.__dict__[name].copy(mode)
+            child.name = name
+            d[name] = child
+        return ret
+
+    def serialize(self, serializer):
+        super().serialize(serializer)
+        for name, child in self.namedchildren():
+            child.serialize(serializer[name])
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}("]
+        for name, child in self.namedchildren():
+            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
+        lines.append(")")
+        return "\n".join(lines) if len(lines) > 2 else f"{type(self).__name__}()"
+
+
+class ChainList(Link):
+    """A link whose child links form a list.
+
+    Args:
+        *links: Initial children.
+
+    Example:
+        >>> layers = rechain.ChainList(L.Linear(3, 4), L.Linear(4, 2))
+        >>> layers[1].W.shape
+        (2, 4)
+    """
+
+    def __init__(self, *links):
+        super().__init__()
+        self.__dict__["_children"] = []
+        for link in links:
+            self.append(link)
+
+    def __setattr__(self, name, value):
+        if self.within_init_scope and isinstance(value, Link):
+            raise TypeError(f"{type(self).__name__}: cannot register a link as attribute "
+                            f"{name!r}; use append()")
+        super().__setattr__(name, value)
+
+    def _rename(self):
+        for i, child in enumerate(self._children):
+            child.name = str(i)
+
+    def append(self, link):
+        """Add ``link`` at the end."""
+        if not isinstance(link, Link):
+            raise TypeError(f"{type(self).__name__}.append: expected a Link, "
+                            f"got {type(link).__name__}")
+        if link is self:
+            raise ValueError(f"{type(self).__name__}: a link cannot be its own child")
+        link.name = str(len(self._children))
+        self._children.append(link)
+
+    add_link = append
+
+    def __getitem__(self, index):
+        return self._children[index]
+
+    def __iter__(self):
+        return iter(self._children)
+
+    def __len__(self):
+        return len(self._children)
+
+    def namedchildren(self):
+        for i, child in enumerate(self._children):
+            yield str(i), child
+
+    def namedparams(self, include_uninit=True):
+        yield from super().namedparams(include_uninit)
+        for name, child in self.namedchildren():
+            prefix = "/" + name
+            for path, p in child.namedparams(include_uninit):
+                yield prefix + path, p
+
+    def namedlinks(self, skipself=False):
+        if not skipself:
+            yield "/", self
+        for name, child in self.namedchildren():
+            prefix = "/" + name
+            yield prefix, child
+            for path, link in child.namedlinks(skipself=True):
+                yield prefix + path, link
+
+    def copy(self, mode="share"):
+        ret = super().copy(mode)
+        ret.__dict__["_children"] = [c.copy(mode) for c in self._children]
+        ret._rename()
+        return ret
+
+    def serialize(self, serializer):
+        super().serialize(serializer)
+        for name, child in self.namedchildren():
+            child.serialize(serializer[name])
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}("]
+        for name, child in self.namedchildren():
+            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
+        lines.append(")")
+        return "\n".join(lines) if len(lines) > 2 else f"{type(self).__name__}()"
+
+
+class Sequential(ChainList):
+    """Layers called one after the other: ``y = f_n(...f_2(f_1(x)))``.
+
+    Layers are links (registered as children, so their parameters are the
+    Sequential's) or plain callables such as ``F.relu``. When a layer returns
+    a tuple, the next layer receives its elements as positional arguments.
+    Children are named by their position among the *link* layers, so
+    ``Sequential(L.Linear(3, 4), F.relu, L.Linear(4, 2))`` has parameters
+    ``/0/W``, ``/0/b``, ``/1/W``, ``/1/b``.
+
+    Args:
+        *layers: Links or callables.
+
+    Example:
+        >>> model = rechain.Sequential(L.Linear(3, 4), F.relu, L.Linear(4, 2))
+        >>> model(numpy.ones((5, 3), numpy.float32)).shape
+        (5, 2)
+    """
+
+    def __init__(self, *layers):
+        super().__init__()
+        self.__dict__["_layers"] = []
+        for layer in layers:
+            self.append(layer)
+
+    @staticmethod
+    def _check_layer(layer, where):
+        if not callable(layer):
+            raise TypeError(f"Sequential.{where}: a layer must be a Link or a callable, "
+                            f"got {type(layer).__name__}")
+
+    def _sync(self):
+        self.__dict__["_children"] = [la for la in self._layers if isinstance(la, Link)]
+        self._rename()
+
+    def append(self, layer):
+        """Add ``layer`` at the end."""
+        self._check_layer(layer, "append")
+        if layer is self:
+            raise ValueError("Sequential: a link cannot be its own layer")
+        self._layers.append(layer)
+        if isinstance(layer, Link):
+            layer.name = str(len(self._children))
+            self._children.append(layer)
+
+    def extend(self, layers):
+        """Append every layer of ``layers``."""
+        for layer in layers:
+            self.append(layer)
+
+    def insert(self, index, layer):
+        """Insert ``layer`` before position ``index``."""
+        self._check_layer(layer, "insert")
+        self._layers.insert(index, layer)
+        self._sync()
+
+    def pop(self, index=-1):
+        """Remove and return the layer at ``index``."""
+        layer = self._layers.pop(index)
+        self._sync()
+        return layer
+
+    def remove(self, layer):
+        """Remove the first occurrence of ``layer``."""
+        self._layers.remove(layer)
+        self._sync()
+
+    def index(self, layer):
+        return self._layers.index(layer)
+
+    def count(self, layer):
+        return self._layers.count(layer)
+
+    def __getitem__(self, index):
+        """The layer at ``index`` (a list of layers for a slice)."""
+        return self._layers[index]
+
+    def __setitem__(self, index, layer):
+        self._check_layer(layer, "__setitem__")
+        self._layers[index] = layer
+        self._sync()
+
+    def __delitem__(self, index):
+        del self._layers[index]
+        self._sync()
+
+    def __iter__(self):
+        return iter(self._layers)
+
+    def __len__(self):
+        return len(self._layers)
+
+    def __add__(self, other):
+        if isinstance(other, Sequential):
+            return Sequential(*(self._layers + other._layers))
+        if callable(other):
+            return Sequential(*(self._layers + [other]))
+        return NotImplemented
+
+    def repeat(self, n_repeat, mode="init"):
+        """A Sequential of this one's layers repeated ``n_repeat`` times.
+
+        Links are copied with :meth:`Link.copy` in ``mode`` (``'init'`` gives
+        each repetition fresh parameters), callables are reused.
+        """
+        if n_repeat < 0:
+            raise ValueError(f"Sequential.repeat: n_repeat must be >= 0, got {n_repeat}")
+        out = Sequential()
+        for _ in range(n_repeat):
+            for layer in self._layers:
+                out.append(layer.copy(mode) if isinstance(layer, Link) else layer)
+        return out
+
+    def copy(self, mode="share"):
+        ret = Link.copy(self, mode)
+        layers = [la.copy(mode) if isinstance(la, Link) else la for la in self._layers]
+        ret.__dict__["_layers"] = layers
+        ret._sync()
+        return ret
+
+    def forward(self, *x):
+        """Call the layers in order on ``x``."""
+        if not self._layers:
+            raise RuntimeError("Sequential.forward: the Sequential has no layer")
+        for layer in self._layers:
+            x = layer(*x) if isinstance(x, tuple) else layer(x)
+        return x
+
+    def __repr__(self):
+        lines = ["Sequential("]
+        for i, layer in enumerate(self._layers):
+            text = repr(layer) if isinstance(layer, Link) else getattr(
+                layer, "__name__", repr(layer))
+            lines.append(f"  ({i}): " + text.replace("\n", "\n  "))
+        lines.append(")")
+        return "\n".join(lines) if len(lines) > 2 else "Sequential()"

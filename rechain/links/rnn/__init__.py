@@ -1,0 +1,5 @@
+"""Recurrent links."""
+
+from rechain.links.rnn.lstm import LSTM
+
+__all__ = ["LSTM"]

@@ -1,0 +1,431 @@
+"""Optimizer machinery: hyperparameters, per-parameter update rules, hooks.
+
+An :class:`Optimizer` is set up on a target link. A :class:`GradientMethod`
+gives every parameter of the target an :class:`UpdateRule` (stored as
+``param.update_rule``) that owns the parameter's state (e.g. Adam's moments)
+and a :class:`Hyperparameter` whose unset attributes fall back to the
+optimizer's, so ``optimizer.lr = 0.1`` changes every rule while
+``param.update_rule.hyperparam.lr = 0`` overrides one parameter.
+
+One update (:meth:`GradientMethod.update`):
+
+1. with a loss function: compute the loss, clear the gradients, backprop
+   (with the optimizer's loss scale, if set);
+2. divide every gradient recorded with a loss scale (``param._loss_scale``,
+   set by ``backward(loss_scale=s)``) by that scale, then forget the scale;
+3. call the ``'pre'`` hooks (e.g. weight decay, gradient clipping);
+4. ``t += 1`` and update each parameter with its rule; a parameter whose
+   gradient is None (backward never reached it) is left untouched and its
+   rule's state and ``t`` do not advance (Chainer would apply a zero
+   gradient instead);
+5. call the ``'post'`` hooks.
+
+Hooks never modify a gradient array in place: backprop may hand the same
+gradient array to several parameters, so hooks and the loss-scale division
+replace ``param.grad`` with a new array.
+"""
+
+import collections
+import copy
+
+import numpy
+
+from rechain import backend
+from rechain import variable as _variable
+
+
+def _not_set_up(optimizer, what):
+    return RuntimeError(f"{type(optimizer).__name__}.{what}: the optimizer has no target "
+                        f"link; call optimizer.setup(model) first")
+
+
+class Hyperparameter:
+    """A set of hyperparameters whose unset attributes are read from a parent.
+
+    Args:
+        parent (Hyperparameter or None): Where unset attributes come from.
+
+    Example:
+        >>> base = Hyperparameter(); base.lr = 0.1
+        >>> child = Hyperparameter(base); child.lr
+        0.1
+    """
+
+    def __init__(self, parent=None):
+        self.__dict__["_parent"] = parent
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        parent = self.__dict__.get("_parent")
+        if parent is None:
+            raise AttributeError(f"hyperparameter {name!r} is not set")
+        return getattr(parent, name)
+
+    @property
+    def parent(self):
+        return self.__dict__["_parent"]
+
+    def get_dict(self):
+        """All hyperparameters (own and inherited) as a dict."""
+        parent = self.__dict__["_parent"]
+        d = {} if parent is None else parent.get_dict()
+        d.update((k, v) for k, v in self.__dict__.items() if k != "_parent")
+        return d
+
+    def __repr__(self):
+        fields = ", ".join(f"{k}={v!r}" for k, v in sorted(self.get_dict().items()))
+        return f"Hyperparameter({fields})"
+
+
+class HyperparameterProxy:
+    """Class attribute forwarding ``optimizer.name`` to ``optimizer.hyperparam.name``."""
+
+    def __init__(self, attr_name):
+        self._attr_name = attr_name
+        self.__doc__ = f"Alias of ``hyperparam.{attr_name}``."
+
+    def __get__(self, obj, type=None):
+        if obj is None:
+            return self
+        return getattr(obj.hyperparam, self._attr_name)
+
+    def __set__(self, obj, value):
+        setattr(obj.hyperparam, self._attr_name, value)
+
+
+def unique_params(link, include_uninit=True):
+    """The parameters of ``link``, each once even if reachable along several paths.
+
+    A link used twice (``Sequential(l, F.relu, l)``) lists its parameters
+    twice; updating or clipping them twice would be wrong.
+    """
+    seen = set()
+    for p in link.params(include_uninit):
+        if id(p) not in seen:
+            seen.add(id(p))
+            yield p
+
+
+def _unscale_grad(param):
+    """Divide a gradient recorded with a loss scale by it, once."""
+    scale = param._loss_scale
+    if scale is None:
+        return
+    g = param.grad
+    if g is not None:
+        param.grad = g / float(scale)
+    param._loss_scale = None
+
+
+class UpdateRule:
+    """How one parameter is updated, with its own state and hyperparameters.
+
+    Subclasses implement :meth:`init_state` (fill ``self.state``) and
+    :meth:`update_core_cpu` (array code written with ``xp``, used on both
+    backends unless :meth:`update_core_gpu` is overridden).
+
+    Args:
+        parent_hyperparam (Hyperparameter): The optimizer's hyperparameters.
+
+    Attributes:
+        enabled (bool): False freezes the parameter.
+        t (int): Number of updates applied.
+        hyperparam (Hyperparameter): This rule's hyperparameters.
+    """
+
+    def __init__(self, parent_hyperparam=None):
+        self._pre_update_hooks = collections.OrderedDict()
+        self._post_update_hooks = collections.OrderedDict()
+        self._state = None
+        self.enabled = True
+        self.t = 0
+        self.hyperparam = Hyperparameter(parent_hyperparam)
+
+    @property
+    def state(self):
+        """The state dict (None until the first update)."""
+        return self._state
+
+    def add_hook(self, hook, name=None, timing="pre"):
+        """Add ``hook(rule, param)`` called before (``'pre'``) or after each update."""
+        if not callable(hook):
+            raise TypeError(f"UpdateRule.add_hook: hook must be callable, "
+                            f"not {type(hook).__name__}")
+        if timing not in ("pre", "post"):
+            raise ValueError(f"UpdateRule.add_hook: timing must be 'pre' or 'post', "
+                             f"got {timing!r}")
+        name = name or getattr(hook, "name", None) or getattr(hook, "__name__", None) \
+            or type(hook).__name__
+        if name in self._pre_update_hooks or name in self._post_update_hooks:
+            raise KeyError(f"UpdateRule.add_hook: a hook named {name!r} already exists")
+        hooks = self._pre_update_hooks if timing == "pre" else self._post_update_hooks
+        hooks[name] = hook
+
+    def remove_hook(self, name):
+        """Remove the hook called ``name``."""
+        for hooks in (self._pre_update_hooks, self._post_update_hooks):
+            if name in hooks:
+                del hooks[name]
+                return
+        raise KeyError(f"UpdateRule.remove_hook: no hook named {name!r}")
+
+    def init_state(self, param):
+        """Fill ``self.state`` for ``param`` (called before the first update)."""
+
+    def update(self, param):
+        """Update ``param`` from its gradient (nothing if disabled or no gradient)."""
+        if not self.enabled or param.array is None:
+            return
+        _unscale_grad(param)
+        if param.grad is None:
+            return
+        self.t += 1
+        if self._state is None:
+            self._state = {}
+            self.init_state(param)
+        else:
+            self._move_state(param)
+        for hook in self._pre_update_hooks.values():
+            hook(self, param)
+        self.update_core(param)
+        for hook in self._post_update_hooks.values():
+            hook(self, param)
+
+    def _move_state(self, param):
+        """Put state arrays (e.g. just loaded on the CPU) where the parameter is."""
+        xp = backend.get_array_module(param.array)
+        for key, value in self._state.items():
+            if isinstance(value, backend.array_types) and \
+                    backend.get_array_module(value) is not xp:
+                self._state[key] = (backend.to_cpu(value) if xp is numpy
+                                    else backend.to_gpu(value, param.array.device.id))
+
+    def update_core(self, param):
+        """Apply the update; dispatches on the parameter's array module."""
+        if backend.get_array_module(param.array) is numpy:
+            self.update_core_cpu(param)
+        else:
+            self.update_core_gpu(param)
+
+    def update_core_cpu(self, param):
+        raise NotImplementedError(f"{type(self).__name__}.update_core_cpu is not implemented")
+
+    def update_core_gpu(self, param):
+        self.update_core_cpu(param)
+
+    def _state_keys(self):
+        """The state keys :meth:`init_state` creates (found on a dummy parameter)."""
+        dummy = _variable.Variable(numpy.zeros((1,), dtype=numpy.float32))
+        dummy.grad = numpy.zeros((1,), dtype=numpy.float32)
+        probe = copy.copy(self)
+        probe._state = {}
+        probe.init_state(dummy)
+        return sorted(probe._state)
+
+    def serialize(self, serializer):
+        """Save or load ``t`` and the state.
+
+        Loading into a rule without state builds the state from the stored
+        arrays. A stored rule that never updated (``t == 0``) has no state
+        entries, and the loaded rule gets none either.
+        """
+        self.t = serializer("t", self.t)
+        if self._state is not None:
+            for key in sorted(self._state):
+                self._state[key] = serializer(key, self._state[key])
+            return
+        from rechain.serializers import base as _sbase
+        if not isinstance(serializer, _sbase.Deserializer):
+            return
+        keys = self._state_keys()
+        if not keys:
+            return
+        state = {key: serializer(key, None) for key in keys}
+        if all(v is None for v in state.values()):
+            return  # saved before its first update: no state stored
+        missing = [key for key, v in state.items() if v is None]
+        if missing:
+            raise KeyError(f"{type(self).__name__}.serialize: state entries {missing} are "
+                           f"missing while {sorted(set(keys) - set(missing))} are present")
+        self._state = state
+
+    def __repr__(self):
+        return f"{type(self).__name__}(t={self.t}, hyperparam={self.hyperparam!r})"
+
+
+class Optimizer:
+    """Base class of optimizers.
+
+    Attributes:
+        target (Link): The link being optimised (None before :meth:`setup`).
+        t (int): Number of updates done.
+        epoch (int): Epoch counter, advanced by :meth:`new_epoch`.
+    """
+
+    target = None
+    t = 0
+    epoch = 0
+    _loss_scale = None
+
+    def __init__(self):
+        self.target = None
+        self.t = 0
+        self.epoch = 0
+        self._pre_update_hooks = collections.OrderedDict()
+        self._post_update_hooks = collections.OrderedDict()
+
+    def _hooks(self):
+        d = self.__dict__
+        if "_pre_update_hooks" not in d:
+            d["_pre_update_hooks"] = collections.OrderedDict()
+            d["_post_update_hooks"] = collections.OrderedDict()
+        return d["_pre_update_hooks"], d["_post_update_hooks"]
+
+    def setup(self, link):
+        """Set the target link (resets ``t`` and ``epoch``); returns self.
+
+        Example:
+            >>> optimizer = optimizers.Adam().setup(model)
+        """
+        from rechain.links import link as _link
+        if not isinstance(link, _link.Link):
+            raise TypeError(f"{type(self).__name__}.setup: the target must be a Link, "
+                            f"not {type(link).__name__}")
+        self.target = link
+        self.t = 0
+        self.epoch = 0
+        self._hooks()
+        return self
+
+    def _require_target(self, what):
+        if self.target is None:
+            raise _not_set_up(self, what)
+
+    def update(self, lossfun=None, *args, **kwds):
+        """Update the target's parameters (see subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__}.update is not implemented")
+
+    def new_epoch(self, auto=False):
+        """Advance the epoch counter."""
+        self.epoch += 1
+
+    def set_loss_scale(self, loss_scale):
+        """Scale the loss by ``loss_scale`` in ``update(lossfun)``'s backward pass.
+
+        Gradients are divided by the scale again before the update.
+        """
+        self._loss_scale = loss_scale
+
+    def add_hook(self, hook, name=None, timing="auto"):
+        """Register a hook called at every update.
+
+        Args:
+            hook: ``hook(optimizer)``, or ``hook(rule, param)`` for each
+                parameter when ``hook.call_for_each_param`` is True.
+            name (str): Name (default ``hook.name`` or the type's name).
+            timing (str): ``'pre'`` (before the parameter updates), ``'post'``,
+                or ``'auto'`` (``hook.timing`` if present, else ``'pre'``).
+
+        Example:
+            >>> optimizer.add_hook(optimizer_hooks.WeightDecay(1e-4))
+        """
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.add_hook: hook must be callable, "
+                            f"not {type(hook).__name__}")
+        if timing == "auto":
+            timing = getattr(hook, "timing", "pre")
+        if timing not in ("pre", "post"):
+            raise ValueError(f"{type(self).__name__}.add_hook: timing must be 'pre', 'post' "
+                             f"or 'auto', got {timing!r}")
+        name = name or getattr(hook, "name", None) or getattr(hook, "__name__", None) \
+            or type(hook).__name__
+        pre, post = self._hooks()
+        if name in pre or name in post:
+            raise KeyError(f"{type(self).__name__}.add_hook: a hook named {name!r} "
+                           f"already exists")
+        (pre if timing == "pre" else post)[name] = hook
+
+    def remove_hook(self, name):
+        """Remove the hook called ``name``."""
+        for hooks in self._hooks():
+            if name in hooks:
+                del hooks[name]
+                return
+        raise KeyError(f"{type(self).__name__}.remove_hook: no hook named {name!r}")
+
+    def call_hooks(self, timing="pre"):
+        """Call the hooks of ``timing`` (``'pre'`` or ``'post'``)."""
+        self._require_target("call_hooks")
+        pre, post = self._hooks()
+        for hook in list((pre if timing == "pre" else post).values()):
+            if getattr(hook, "call_for_each_param", False):
+                for param in unique_params(self.target):
+                    hook(param.update_rule, param)
+            else:
+                hook(self)
+
+    def serialize(self, serializer):
+        """Save or load ``t``, ``epoch`` and every update rule's state."""
+        self._require_target("serialize")
+        self.t = serializer("t", self.t)
+        self.epoch = serializer("epoch", self.epoch)
+        for path, param in self.target.namedparams():
+            rule = param.update_rule
+            if rule is not None:
+                rule.serialize(serializer[path[1:]])
+
+
+class GradientMethod(Optimizer):
+    """An optimizer that updates each parameter from its gradient by an UpdateRule.
+
+    Subclasses implement :meth:`create_update_rule`.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.hyperparam = Hyperparameter()
+
+    def setup(self, link):
+        super().setup(link)
+        for param in unique_params(link):
+            param.update_rule = self.create_update_rule()
+        return self
+
+    def create_update_rule(self):
+        """A new UpdateRule whose hyperparameters default to this optimizer's."""
+        raise NotImplementedError(f"{type(self).__name__}.create_update_rule is not "
+                                  f"implemented")
+
+    def update(self, lossfun=None, *args, **kwds):
+        """Update the parameters of the target link.
+
+        Args:
+            lossfun (callable): If given, ``loss = lossfun(*args, **kwds)`` is
+                computed, gradients are cleared and ``loss.backward()`` run
+                before the update. Otherwise the gradients already stored in
+                the parameters are used.
+
+        Example:
+            >>> optimizer.update(model.loss, x, t)
+        """
+        self._require_target("update")
+        if lossfun is not None:
+            loss = lossfun(*args, **kwds)
+            if not isinstance(loss, _variable.Variable):
+                raise TypeError(f"{type(self).__name__}.update: lossfun must return a "
+                                f"Variable, got {type(loss).__name__}")
+            self.target.cleargrads()
+            loss.backward(loss_scale=self._loss_scale)
+            del loss
+        params = list(unique_params(self.target))
+        for param in params:
+            _unscale_grad(param)
+        self.call_hooks("pre")
+        self.t += 1
+        for param in params:
+            param.update()
+        self.call_hooks("post")
+
+    def use_cleargrads(self, use=True):
+        """Kept for Chainer compatibility; gradients are always cleared to None."""

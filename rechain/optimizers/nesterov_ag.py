@@ -1,0 +1,54 @@
+"""Nesterov's accelerated gradient."""
+
+from rechain import optimizer
+
+_default = optimizer.Hyperparameter()
+_default.lr = 0.01
+_default.momentum = 0.9
+
+
+class NesterovAGRule(optimizer.UpdateRule):
+    """``v = mu v - lr g; param += mu² v - (1 + mu) lr g``."""
+
+    def __init__(self, parent_hyperparam=None, lr=None, momentum=None):
+        super().__init__(parent_hyperparam or _default)
+        if lr is not None:
+            self.hyperparam.lr = lr
+        if momentum is not None:
+            self.hyperparam.momentum = momentum
+
+    def init_state(self, param):
+        self.state["v"] = param.xp.zeros_like(param.array)
+
+    def update_core_cpu(self, param):
+        hp = self.hyperparam
+        mu, lr = hp.momentum, hp.lr
+        g = param.grad
+        v = self.state["v"]
+        v *= mu
+        v -= lr * g
+        param.array += mu * mu * v
+        param.array -= (1 + mu) * lr * g
+
+
+class NesterovAG(optimizer.GradientMethod):
+    """Nesterov's accelerated gradient (in the form of Sutskever et al. 2013).
+
+    Args:
+        lr (float): Learning rate.
+        momentum (float): Momentum.
+
+    Example:
+        >>> opt = optimizers.NesterovAG(lr=0.1).setup(model)
+    """
+
+    lr = optimizer.HyperparameterProxy("lr")
+    momentum = optimizer.HyperparameterProxy("momentum")
+
+    def __init__(self, lr=_default.lr, momentum=_default.momentum):
+        super().__init__()
+        self.hyperparam.lr = lr
+        self.hyperparam.momentum = momentum
+
+    def create_update_rule(self):
+        return NesterovAGRule(self.hyperparam)

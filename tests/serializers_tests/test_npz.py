@@ -1,0 +1,349 @@
+import io
+import os
+import stat
+
+import numpy
+import pytest
+
+import rechain
+import rechain.functions as F
+from rechain import optimizers
+from rechain import serializers
+from rechain.links import link as link_module
+from rechain.links.connection.linear import Linear
+from rechain.links.normalization.batch_normalization import BatchNormalization
+
+
+class MLP(link_module.Chain):
+    def __init__(self, n_in=3):
+        super().__init__()
+        with self.init_scope():
+            self.l1 = Linear(n_in, 5)
+            self.bn = BatchNormalization(5)
+            self.l2 = Linear(5, 2)
+
+    def forward(self, x):
+        return self.l2(F.relu(self.bn(self.l1(x))))
+
+
+def _data(n=8, seed=0):
+    rng = numpy.random.RandomState(seed)
+    return rng.randn(n, 3).astype(numpy.float32), rng.randn(n, 2).astype(numpy.float32)
+
+
+def _train(model, opt, steps, seed=0):
+    for i in range(steps):
+        x, t = _data(seed=seed + i)
+        opt.update(lambda: F.mean_squared_error(model(x), t))
+
+
+def _params(link):
+    return {n: p.array.copy() for n, p in link.namedparams()}
+
+
+# -- round trips ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("compression", [True, False])
+def test_link_round_trip_with_persistents(tmp_path, compression):
+    model = MLP()
+    model(_data()[0])            # update BN statistics
+    model.bn.N = 3
+    path = tmp_path / "model.npz"
+    serializers.save_npz(path, model, compression=compression)
+    assert os.path.exists(path) and not os.path.exists(str(path) + ".npz")
+    with numpy.load(path) as f:
+        assert sorted(f.files) == ["bn/N", "bn/avg_mean", "bn/avg_var", "bn/beta", "bn/gamma",
+                                   "l1/W", "l1/b", "l2/W", "l2/b"]
+    other = MLP()
+    serializers.load_npz(str(path), other)
+    for name, value in _params(model).items():
+        numpy.testing.assert_array_equal(_params(other)[name], value)
+    numpy.testing.assert_array_equal(other.bn.avg_mean, model.bn.avg_mean)
+    numpy.testing.assert_array_equal(other.bn.avg_var, model.bn.avg_var)
+    assert other.bn.N == 3 and type(other.bn.N) is int
+
+
+def test_lazy_parameters_are_initialised_by_load(tmp_path):
+    model = link_module.Sequential(Linear(None, 4), F.relu, Linear(None, 2))
+    model(numpy.ones((1, 6), numpy.float32))
+    serializers.save_npz(tmp_path / "m.npz", model)
+    fresh = link_module.Sequential(Linear(None, 4), F.relu, Linear(None, 2))
+    serializers.load_npz(tmp_path / "m.npz", fresh)
+    assert fresh[0].W.shape == (4, 6)
+    numpy.testing.assert_array_equal(fresh[2].W.array, model[2].W.array)
+
+
+def test_uninitialised_parameters_are_not_stored(tmp_path):
+    serializers.save_npz(tmp_path / "m.npz", Linear(None, 3))
+    with numpy.load(tmp_path / "m.npz") as f:
+        assert f.files == ["b"]
+    fresh = Linear(None, 3)
+    serializers.load_npz(tmp_path / "m.npz", fresh)
+    assert not fresh.W.is_initialized
+
+
+def test_optimizer_round_trip(tmp_path):
+    model = MLP()
+    opt = optimizers.Adam().setup(model)
+    _train(model, opt, 3)
+    opt.new_epoch()
+    serializers.save_npz(tmp_path / "opt.npz", opt)
+    with numpy.load(tmp_path / "opt.npz") as f:
+        assert {"t", "epoch", "l1/W/t", "l1/W/m", "l1/W/v", "bn/gamma/m"} <= set(f.files)
+    opt2 = optimizers.Adam().setup(MLP())
+    serializers.load_npz(tmp_path / "opt.npz", opt2)
+    assert opt2.t == 3 and opt2.epoch == 1
+    rule, rule2 = opt.target.l1.W.update_rule, opt2.target.l1.W.update_rule
+    assert rule2.t == 3
+    for key in ("m", "v"):
+        numpy.testing.assert_array_equal(rule2.state[key], rule.state[key])
+    # loading again copies into the existing state arrays
+    m = rule2.state["m"]
+    serializers.load_npz(tmp_path / "opt.npz", opt2)
+    assert rule2.state["m"] is m
+
+
+def test_optimizer_state_of_never_updated_parameters(tmp_path):
+    model = MLP()
+    opt = optimizers.MomentumSGD().setup(model)
+    x, _ = _data()
+    F.sum(model.l1(x)).backward()   # only l1 gets gradients
+    opt.update()
+    serializers.save_npz(tmp_path / "opt.npz", opt)
+    opt2 = optimizers.MomentumSGD().setup(MLP())
+    serializers.load_npz(tmp_path / "opt.npz", opt2)
+    assert opt2.target.l1.W.update_rule.state["v"].shape == (5, 3)
+    assert opt2.target.l2.W.update_rule.state is None
+
+
+def test_resume_training_is_bit_identical(tmp_path):
+    rechain.random.seed(0)
+    model = MLP()
+    opt = optimizers.Adam(alpha=0.01).setup(model)
+    _train(model, opt, 4)
+    serializers.save_npz(tmp_path / "model.npz", model)
+    serializers.save_npz(tmp_path / "opt.npz", opt)
+    _train(model, opt, 5, seed=100)
+
+    rechain.random.seed(123)   # a different initialisation, overwritten by the load
+    model2 = MLP()
+    opt2 = optimizers.Adam(alpha=0.01).setup(model2)
+    serializers.load_npz(tmp_path / "model.npz", model2)
+    serializers.load_npz(tmp_path / "opt.npz", opt2)
+    _train(model2, opt2, 5, seed=100)
+    for name, value in _params(model).items():
+        numpy.testing.assert_array_equal(_params(model2)[name], value, err_msg=name)
+    numpy.testing.assert_array_equal(model2.bn.avg_mean, model.bn.avg_mean)
+    assert opt2.t == opt.t == 9
+
+
+def test_file_objects(tmp_path):
+    model = Linear(3, 2)
+    buf = io.BytesIO()
+    serializers.save_npz(buf, model)
+    buf.seek(0)
+    other = Linear(3, 2)
+    serializers.load_npz(buf, other)
+    numpy.testing.assert_array_equal(other.W.array, model.W.array)
+
+
+def test_path_strict_and_ignore_names(tmp_path):
+    outer = link_module.Chain(inner=Linear(3, 2))
+    serializers.save_npz(tmp_path / "outer.npz", outer)
+    inner = Linear(3, 2)
+    serializers.load_npz(tmp_path / "outer.npz", inner, path="inner/")
+    numpy.testing.assert_array_equal(inner.W.array, outer.inner.W.array)
+    serializers.save_npz(tmp_path / "small.npz", Linear(3, 2, nobias=True))
+    target = Linear(3, 2, initial_bias=5.0)
+    serializers.load_npz(tmp_path / "small.npz", target, strict=False)
+    numpy.testing.assert_array_equal(target.b.array, [5.0, 5.0])
+    target2 = Linear(3, 2)
+    w = target2.W.array.copy()
+    serializers.load_npz(tmp_path / "outer.npz", target2, path="inner/", ignore_names=["inner/W"])
+    numpy.testing.assert_array_equal(target2.W.array, w)
+    serializers.load_npz(tmp_path / "outer.npz", target2, path="inner/",
+                         ignore_names=lambda key: key.endswith("/b"))
+    numpy.testing.assert_array_equal(target2.W.array, outer.inner.W.array)
+
+
+def test_chainer_style_none_entries_are_skipped(tmp_path):
+    path = tmp_path / "chainer.npz"
+    numpy.savez(path, W=numpy.asarray(None), b=numpy.zeros(3, numpy.float32))  # pickled None
+    link = Linear(None, 3)
+    serializers.load_npz(path, link)
+    assert not link.W.is_initialized
+
+
+# -- atomic saving -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("compression,fname", [(True, "savez_compressed"), (False, "savez")])
+def test_crash_while_saving_keeps_previous_file(tmp_path, monkeypatch, compression, fname):
+    model = MLP()
+    path = tmp_path / "model.npz"
+    serializers.save_npz(path, model, compression=compression)
+    before = path.read_bytes()
+
+    def crash(file, **arrays):
+        file.write(b"PK\x03\x04 partial zip")   # half a file, then the crash
+        raise OSError("disk full")
+
+    monkeypatch.setattr(numpy, fname, crash)
+    model.l1.W.array[...] = 0
+    with pytest.raises(OSError, match="disk full"):
+        serializers.save_npz(path, model, compression=compression)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]   # no temporary file left
+    monkeypatch.undo()
+    restored = MLP()
+    serializers.load_npz(path, restored)
+    assert not (restored.l1.W.array == 0).all()
+
+
+def test_interrupt_while_saving_removes_temporary(tmp_path, monkeypatch):
+    def interrupt(file, **arrays):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(numpy, "savez_compressed", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        serializers.save_npz(tmp_path / "m.npz", Linear(2, 2))
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_keeps_file_mode_and_writes_through_symlinks(tmp_path):
+    path = tmp_path / "m.npz"
+    serializers.save_npz(path, Linear(2, 2))
+    os.chmod(path, 0o640)
+    serializers.save_npz(path, Linear(2, 2))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    link = tmp_path / "latest.npz"
+    os.symlink(path, link)
+    model = Linear(2, 2)
+    serializers.save_npz(link, model)
+    assert os.path.islink(link)
+    other = Linear(2, 2)
+    serializers.load_npz(path, other)
+    numpy.testing.assert_array_equal(other.W.array, model.W.array)
+
+
+def test_save_errors():
+    with pytest.raises(TypeError, match="int has no serialize"):
+        serializers.save_npz(io.BytesIO(), 3)
+    bad = link_module.Link()
+    bad.add_persistent("file", 1)
+    with pytest.raises(ValueError, match="'file'"):
+        serializers.save_npz(io.BytesIO(), bad)
+
+
+# -- bad files and mismatches ------------------------------------------------------------
+
+def _saved(tmp_path, obj, name="m.npz"):
+    path = tmp_path / name
+    serializers.save_npz(path, obj)
+    return path
+
+
+def test_missing_key_names_key_and_file_and_leaves_object_unchanged(tmp_path):
+    path = _saved(tmp_path, Linear(3, 2, nobias=True))
+    target = MLP()
+    before = _params(target)
+    with pytest.raises(KeyError, match=r"'bn/beta' is not in '.*m\.npz'"):
+        serializers.load_npz(path, target)
+    target2 = Linear(3, 2)
+    w = target2.W.array.copy()
+    with pytest.raises(KeyError, match=r"'b' is not in '.*m\.npz'"):
+        serializers.load_npz(path, target2)
+    numpy.testing.assert_array_equal(target2.W.array, w)   # W was not half-loaded
+    for name, value in _params(target).items():
+        numpy.testing.assert_array_equal(value, before[name])
+
+
+def test_shape_mismatch_names_key_and_shapes(tmp_path):
+    path = _saved(tmp_path, MLP(n_in=4))
+    target = MLP(n_in=3)
+    w = target.l1.W.array.copy()
+    with pytest.raises(ValueError, match=r"'l1/W' has shape \(5, 4\) in '.*m\.npz', but the "
+                                         r"target has shape \(5, 3\)"):
+        serializers.load_npz(path, target)
+    numpy.testing.assert_array_equal(target.l1.W.array, w)
+
+
+def test_scalar_target_with_array_entry(tmp_path):
+    src = link_module.Link()
+    src.add_persistent("N", numpy.zeros(3))
+    path = _saved(tmp_path, src)
+    dst = link_module.Link()
+    dst.add_persistent("N", 0)
+    with pytest.raises(ValueError, match=r"'N'.*shape \(3,\).*scalar"):
+        serializers.load_npz(path, dst)
+    assert dst.N == 0
+
+
+def test_truncated_file_is_a_clear_error(tmp_path):
+    path = _saved(tmp_path, MLP())
+    data = path.read_bytes()
+    for cut in (len(data) // 2, 10):
+        bad = tmp_path / f"cut{cut}.npz"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=f"load_npz: '.*cut{cut}.npz'"):
+            serializers.load_npz(bad, MLP())
+        assert bad.read_bytes() == data[:cut]   # the file is left as it was
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, not an npz file\n" * 10])
+def test_non_npz_file_is_a_clear_error(tmp_path, content):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(content)
+    with pytest.raises(ValueError, match=r"load_npz: '.*bad\.npz' is not a readable \.npz"):
+        serializers.load_npz(bad, MLP())
+
+
+def test_npy_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "array.npy"
+    numpy.save(bad, numpy.zeros(3))
+    with pytest.raises(ValueError, match=r"'.*array\.npy' holds a single \.npy array"):
+        serializers.load_npz(bad, MLP())
+
+
+def test_corrupted_member_is_a_clear_error(tmp_path):
+    path = _saved(tmp_path, MLP(), "c.npz")
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 3
+    data[mid:mid + 40] = b"\x00" * 40   # damage compressed data inside the archive
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"load_npz: '.*c\.npz'"):
+        serializers.load_npz(path, MLP())
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        serializers.load_npz(tmp_path / "nope.npz", MLP())
+
+
+@pytest.mark.gpu
+def test_gpu_models_and_optimizers_round_trip(tmp_path):
+    cupy = rechain.backend.cupy
+    model = MLP().to_gpu()
+    opt = optimizers.Adam().setup(model)
+    for i in range(2):
+        x, t = _data(seed=i)
+        opt.update(lambda: F.mean_squared_error(model(cupy.asarray(x)), cupy.asarray(t)))
+    serializers.save_npz(tmp_path / "m.npz", model)
+    serializers.save_npz(tmp_path / "o.npz", opt)
+    cpu_model = MLP()
+    cpu_opt = optimizers.Adam().setup(cpu_model)
+    serializers.load_npz(tmp_path / "m.npz", cpu_model)
+    serializers.load_npz(tmp_path / "o.npz", cpu_opt)
+    numpy.testing.assert_array_equal(cpu_model.l1.W.array, cupy.asnumpy(model.l1.W.array))
+    numpy.testing.assert_array_equal(cpu_model.bn.avg_mean, cupy.asnumpy(model.bn.avg_mean))
+    gpu_model = MLP().to_gpu()
+    gpu_opt = optimizers.Adam().setup(gpu_model)
+    serializers.load_npz(tmp_path / "m.npz", gpu_model)
+    serializers.load_npz(tmp_path / "o.npz", gpu_opt)
+    assert isinstance(gpu_model.l1.W.array, cupy.ndarray)
+    assert isinstance(gpu_model.bn.avg_mean, cupy.ndarray)
+    x, t = _data(seed=5)
+    for m, o in ((model, opt), (gpu_model, gpu_opt)):
+        o.update(lambda: F.mean_squared_error(m(cupy.asarray(x)), cupy.asarray(t)))
+    assert isinstance(gpu_model.l1.W.update_rule.state["m"], cupy.ndarray)
+    numpy.testing.assert_array_equal(cupy.asnumpy(gpu_model.l1.W.array),
+                                     cupy.asnumpy(model.l1.W.array))
