@@ -9,7 +9,7 @@ def _positive(kind):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected an {kind.__name__}, got {text!r}")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"must be positive, got {text}")
         return value
@@ -42,10 +42,10 @@ def build_parser():
                     "runs' losses (0: forget changes memory, not results).")
     demo.add_argument("--blocks", type=_positive(int), default=32,
                       help="residual blocks (default: 32)")
-    demo.add_argument("--width", type=_positive(int), default=64,
-                      help="width of each block (default: 64)")
-    demo.add_argument("--batch-size", type=_positive(int), default=64,
-                      help="minibatch size (default: 64)")
+    demo.add_argument("--width", type=_positive(int), default=96,
+                      help="width of each block (default: 96)")
+    demo.add_argument("--batch-size", type=_positive(int), default=256,
+                      help="minibatch size (default: 256)")
     demo.add_argument("--epochs", type=_positive(int), default=20,
                       help="training epochs (default: 20)")
     demo.add_argument("--runs", type=_runs, default=("plain", "forget"),

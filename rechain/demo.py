@@ -84,7 +84,7 @@ class _TextBar(_NoBar):
             print(f"{self.desc}: {self.n}/{self.total}", file=sys.stderr)
 
 
-def train(mode, n_blocks=32, width=64, batch_size=64, epochs=20, seed=0, progress=True):
+def train(mode, n_blocks=32, width=96, batch_size=256, epochs=20, seed=0, progress=True):
     """Train one model; return a dict of measurements.
 
     Args:
@@ -165,8 +165,9 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def run_demo(runs=("plain", "forget"), progress=True, out=sys.stdout, **kwargs):
+def run_demo(runs=("plain", "forget"), progress=True, out=None, **kwargs):
     """Train once per mode in ``runs`` and print the comparison table."""
+    out = sys.stdout if out is None else out
     results = []
     for mode in runs:
         results.append(train(mode, progress=progress, **kwargs))

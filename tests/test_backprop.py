@@ -1,0 +1,450 @@
+"""Backpropagation: Variable.backward, rechain.backward and rechain.grad."""
+
+import numpy
+import pytest
+
+import rechain
+import rechain.functions as F
+from rechain import FunctionNode, Parameter, Variable
+
+
+def _a(shape=(3,), seed=0, dtype=numpy.float64):
+    return numpy.random.default_rng(seed).uniform(0.5, 1.5, size=shape).astype(dtype)
+
+
+# -- the initial gradient ---------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_initial_grad_is_one_for_one_element_outputs(shape):
+    a = _a((3,))
+    x = Variable(a)
+    y = F.sum(x * x).reshape(shape) * 1.0
+    assert y.size == 1
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, 2 * a)
+
+
+def test_non_scalar_output_without_grad_raises_naming_the_shape():
+    y = Variable(_a((2, 3))) * 2.0
+    with pytest.raises(ValueError, match=r"backward: .*shape \(2, 3\) must be given"):
+        y.backward()
+
+
+def test_y_grad_is_the_initial_gradient():
+    a = _a((2, 3))
+    x = Variable(a)
+    y = x * x
+    gy = _a((2, 3), seed=1)
+    y.grad = gy
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, 2 * a * gy)
+
+
+def test_initial_grad_also_overrides_the_implicit_one():
+    x = Variable(_a((3,)))
+    y = F.sum(x * 2.0)
+    y.grad = numpy.array(5.0)
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 10.0))
+
+
+def test_backward_of_a_leaf_output():
+    x = Variable(_a((1,)))
+    x.backward()
+    numpy.testing.assert_array_equal(x.grad, numpy.ones(1))
+
+
+# -- accumulation ---------------------------------------------------------------------
+
+def test_accumulation_when_used_several_times():
+    a = _a((4,))
+    x = Variable(a)
+    y = F.sum(x * x + x * 3.0 + x)  # d/dx = 2x + 4
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, 2 * a + 4)
+
+
+def test_accumulation_through_diamond():
+    a = _a((4,))
+    x = Variable(a)
+    h = x * 2.0
+    y = F.sum(h * h + h)  # d/dx = 2 * (2h + 1)
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, 2 * (2 * 2 * a + 1))
+
+
+def test_accumulation_many_contributions_does_not_touch_backward_results():
+    # Contribution arrays returned by a backward must not be overwritten in place.
+    a = _a((3,))
+    x = Variable(a)
+    h = x * 1.0
+    y = F.sum(h + h + h + h)
+    y.backward(retain_grad=True)
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 4.0))
+    numpy.testing.assert_allclose(h.grad, numpy.full(3, 4.0))
+    numpy.testing.assert_allclose(y.grad, 1.0)
+
+
+def test_user_initial_grad_is_never_written_to():
+    x = Variable(_a((3,)))
+    h = x * 1.0
+    y = h + h + h + x  # Add's backward hands the same gradient to both inputs
+    g = numpy.array([1.0, 2.0, 3.0])
+    y.grad = g
+    y.backward()
+    numpy.testing.assert_array_equal(g, [1.0, 2.0, 3.0])
+    numpy.testing.assert_array_equal(x.grad, 4 * g)
+
+
+def test_accumulation_across_backward_calls_until_cleargrad():
+    a = _a((3,))
+    x = Variable(a)
+    y = F.sum(x * x)
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, 2 * a)
+    y.backward()  # same graph again: accumulates
+    numpy.testing.assert_allclose(x.grad, 4 * a)
+    F.sum(x * 3.0).backward()  # another graph: accumulates too
+    numpy.testing.assert_allclose(x.grad, 4 * a + 3)
+    x.cleargrad()
+    y.backward()
+    numpy.testing.assert_allclose(x.grad, 2 * a)
+
+
+def test_accumulation_does_not_alias_previous_grad():
+    x = Variable(_a((3,)))
+    F.sum(x * 2.0).backward()
+    first = x.grad
+    kept = first.copy()
+    F.sum(x * 5.0).backward()
+    numpy.testing.assert_array_equal(first, kept)  # the old array was not mutated
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 7.0))
+
+
+def test_requires_grad_false_leaf_gets_no_grad():
+    x = Variable(_a((3,)), requires_grad=False)
+    w = Variable(_a((3,), seed=1))
+    F.sum(x * w).backward()
+    assert x.grad is None
+    numpy.testing.assert_allclose(w.grad, x.array)
+
+
+# -- retain_grad --------------------------------------------------------------------------
+
+def test_intermediate_grads_are_dropped_by_default():
+    x = Variable(_a())
+    h = x * 2.0
+    y = F.sum(h * h)
+    y.backward()
+    assert h.grad is None
+    assert x.grad is not None
+
+
+def test_retain_grad_keeps_intermediate_grads():
+    a = _a()
+    x = Variable(a)
+    h = x * 2.0
+    g = h + 1.0
+    y = F.sum(g * g)
+    y.backward(retain_grad=True)
+    numpy.testing.assert_allclose(g.grad, 2 * (2 * a + 1))
+    numpy.testing.assert_allclose(h.grad, 2 * (2 * a + 1))
+    numpy.testing.assert_allclose(x.grad, 4 * (2 * a + 1))
+    numpy.testing.assert_allclose(y.grad, 1.0)
+
+
+# -- double backprop ----------------------------------------------------------------------
+
+def test_enable_double_backprop_gives_differentiable_grads():
+    a = _a((4,))
+    x = Variable(a)
+    y = F.sum(x ** 3)
+    y.backward(enable_double_backprop=True)
+    gx = x.grad_var
+    numpy.testing.assert_allclose(gx.array, 3 * a ** 2)
+    assert gx.creator is not None
+    x.cleargrad()
+    F.sum(gx).backward()
+    numpy.testing.assert_allclose(x.grad, 6 * a)
+
+
+def test_without_double_backprop_grads_are_constants():
+    x = Variable(_a())
+    F.sum(x ** 3).backward()
+    assert x.grad_var.creator is None
+    assert x.grad_var.requires_grad is False
+
+
+def test_third_derivative():
+    a = _a((3,))
+    x = Variable(a)
+    g1, = rechain.grad([F.sum(x ** 4)], [x], enable_double_backprop=True)
+    g2, = rechain.grad([F.sum(g1)], [x], enable_double_backprop=True)
+    g3, = rechain.grad([F.sum(g2)], [x])
+    numpy.testing.assert_allclose(g1.array, 4 * a ** 3)
+    numpy.testing.assert_allclose(g2.array, 12 * a ** 2)
+    numpy.testing.assert_allclose(g3.array, 24 * a)
+
+
+def test_double_backprop_mixed_partials():
+    a, b = _a((3,)), _a((3,), seed=1)
+    x, w = Variable(a), Variable(b)
+    gx, = rechain.grad([F.sum(x * x * w)], [x], enable_double_backprop=True)  # 2xw
+    F.sum(gx * gx).backward()  # d/dw sum(4x^2w^2) = 8 x^2 w
+    numpy.testing.assert_allclose(w.grad, 8 * a ** 2 * b)
+
+
+# -- loss_scale ------------------------------------------------------------------------------
+
+def test_loss_scale_multiplies_grads_and_marks_parameters():
+    a = _a((3,))
+    p = Parameter(a.copy())
+    unused = Parameter(a.copy())
+    x = Variable(_a((3,), seed=1))
+    y = F.sum(p * x)
+    y.backward(loss_scale=8.0)
+    numpy.testing.assert_allclose(p.grad, 8.0 * x.array)
+    numpy.testing.assert_allclose(x.grad, 8.0 * a)
+    assert p._loss_scale == 8.0
+    assert unused._loss_scale is None
+
+
+def test_no_loss_scale_leaves_parameters_unmarked():
+    p = Parameter(_a())
+    F.sum(p * p).backward()
+    assert p._loss_scale is None
+
+
+# -- rechain.backward with several outputs ----------------------------------------------------
+
+def test_backward_several_outputs_with_grads():
+    a = _a((3,))
+    x = Variable(a)
+    y1 = x * 2.0
+    y2 = x * x
+    g1, g2 = _a((3,), seed=2), _a((3,), seed=3)
+    rechain.backward([y1, y2], [g1, Variable(g2)])
+    numpy.testing.assert_allclose(x.grad, 2 * g1 + 2 * a * g2)
+
+
+def test_backward_several_outputs_default_grads():
+    a = _a((3,))
+    x = Variable(a)
+    rechain.backward([F.sum(x * 2.0), F.sum(x * x)])
+    numpy.testing.assert_allclose(x.grad, 2 + 2 * a)
+
+
+def test_backward_same_output_twice_counts_twice():
+    x = Variable(_a((3,)))
+    y = F.sum(x * 3.0)
+    rechain.backward([y, y])
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 6.0))
+
+
+def test_backward_options():
+    a = _a((3,))
+    x = Parameter(a.copy())
+    h = x * x
+    rechain.backward([F.sum(h)], retain_grad=True, loss_scale=2.0)
+    numpy.testing.assert_allclose(h.grad, numpy.full(3, 2.0))
+    numpy.testing.assert_allclose(x.grad, 4 * a)
+    assert x._loss_scale == 2.0
+    x.cleargrad()
+    rechain.backward([F.sum(x ** 3)], enable_double_backprop=True)
+    assert x.grad_var.creator is not None
+
+
+# -- rechain.grad -------------------------------------------------------------------------------
+
+def test_grad_returns_gradients_without_touching_grad():
+    a, b = _a((3,)), _a((3,), seed=1)
+    x, w = Variable(a), Variable(b)
+    gx, gw = rechain.grad([F.sum(x * w)], [x, w])
+    numpy.testing.assert_allclose(gx.array, b)
+    numpy.testing.assert_allclose(gw.array, a)
+    assert x.grad is None and w.grad is None
+
+
+def test_grad_with_respect_to_an_intermediate():
+    a = _a((3,))
+    x = Variable(a)
+    h = x * 2.0
+    y = F.sum(h * h)
+    gh, gx = rechain.grad([y], [h, x])
+    numpy.testing.assert_allclose(gh.array, 2 * 2 * a)
+    numpy.testing.assert_allclose(gx.array, 8 * a)
+    assert h.grad is None and x.grad is None
+
+
+def test_grad_of_unreachable_input_is_none():
+    x = Variable(_a())
+    other = Variable(_a(seed=4))
+    const = Variable(_a(seed=5), requires_grad=False)
+    gx, go, gc = rechain.grad([F.sum(x * const)], [x, other, const])
+    assert gx is not None
+    assert go is None
+    assert gc is None
+
+
+def test_grad_set_grad_replaces_grad():
+    a = _a((3,))
+    x = Variable(a)
+    x.grad = numpy.full(3, 100.0)
+    gx, = rechain.grad([F.sum(x * x)], [x], set_grad=True)
+    assert x.grad_var is gx
+    numpy.testing.assert_allclose(x.grad, 2 * a)
+
+
+def test_grad_set_grad_on_unreachable_input_clears_it():
+    x = Variable(_a())
+    other = Variable(_a(seed=1))
+    other.grad = numpy.ones(3)
+    rechain.grad([F.sum(x * 2.0)], [x, other], set_grad=True)
+    assert other.grad is None
+
+
+def test_grad_inputs_are_added():
+    a = _a((3,))
+    x = Variable(a)
+    other = Variable(_a(seed=1))
+    gi = numpy.full(3, 10.0)
+    gx, go = rechain.grad([F.sum(x * x)], [x, other], grad_inputs=[gi, Variable(gi)])
+    numpy.testing.assert_allclose(gx.array, 2 * a + 10.0)
+    numpy.testing.assert_allclose(go.array, gi)  # unreachable: only the given term
+    gx, go = rechain.grad([F.sum(x * x)], [x, other], grad_inputs=[None, None])
+    numpy.testing.assert_allclose(gx.array, 2 * a)
+    assert go is None
+
+
+def test_grad_with_grad_outputs():
+    a = _a((2, 3))
+    x = Variable(a)
+    y1, y2 = x * 2.0, x * x
+    g1, g2 = _a((2, 3), seed=1), _a((2, 3), seed=2)
+    gx, = rechain.grad([y1, y2], [x], [g1, Variable(g2)])
+    numpy.testing.assert_allclose(gx.array, 2 * g1 + 2 * a * g2)
+
+
+def test_grad_with_a_none_grad_output_uses_one():
+    a = _a((3,))
+    x = Variable(a)
+    gx, = rechain.grad([F.sum(x * x), x * 3.0], [x], [None, numpy.ones(3)])
+    numpy.testing.assert_allclose(gx.array, 2 * a + 3)
+
+
+def test_grad_retain_grad_and_loss_scale():
+    a = _a((3,))
+    x = Variable(a)
+    h = x * 3.0
+    gx, = rechain.grad([F.sum(h * h)], [x], retain_grad=True, loss_scale=0.5)
+    numpy.testing.assert_allclose(gx.array, 0.5 * 18 * a)
+    numpy.testing.assert_allclose(h.grad, 0.5 * 6 * a)
+
+
+def test_grad_enable_double_backprop():
+    a = _a((3,))
+    x = Variable(a)
+    gx, = rechain.grad([F.sum(x ** 3)], [x])
+    assert gx.creator is None
+    gx, = rechain.grad([F.sum(x ** 3)], [x], enable_double_backprop=True)
+    assert gx.creator is not None
+    ggx, = rechain.grad([F.sum(gx)], [x])
+    numpy.testing.assert_allclose(ggx.array, 6 * a)
+
+
+def test_grad_input_that_is_an_output():
+    x = Variable(_a())
+    y = x * 2.0
+    gy, = rechain.grad([F.sum(y)], [y])
+    numpy.testing.assert_array_equal(gy.array, numpy.ones(3))
+
+
+@pytest.mark.xfail(strict=True, reason="compat: chainer.grad ignores y.grad_var (None in "
+                   "grad_outputs means ones); rechain.grad uses y.grad when it is set")
+def test_grad_ignores_output_grad_attribute():
+    a = _a((3,))
+    x = Variable(a)
+    y = F.sum(x * x)
+    y.grad = numpy.array(5.0)
+    gx, = rechain.grad([y], [x])
+    numpy.testing.assert_allclose(gx.array, 2 * a)
+
+
+# -- debug mode --------------------------------------------------------------------------------
+
+class _WrongShapeGrad(FunctionNode):
+    def forward(self, inputs):
+        return inputs[0] * 2,
+
+    def backward(self, indexes, grad_outputs):
+        return Variable(numpy.ones(7)),
+
+
+class _ArrayGrad(FunctionNode):
+    def forward(self, inputs):
+        return inputs[0] * 2,
+
+    def backward(self, indexes, grad_outputs):
+        return grad_outputs[0].array * 2,
+
+
+def test_debug_mode_checks_gradient_shapes():
+    x = Variable(_a((3,)))
+    y, = _WrongShapeGrad().apply((x,))
+    with rechain.using_config("debug", True):
+        with pytest.raises(ValueError, match=r"_WrongShapeGrad\.backward: gradient of input 0 "
+                                             r"has shape \(7,\), the input has shape \(3,\)"):
+            F.sum(y).backward()
+
+
+def test_debug_mode_checks_gradient_types():
+    x = Variable(_a((3,)))
+    y, = _ArrayGrad().apply((x,))
+    with rechain.using_config("debug", True):
+        with pytest.raises(TypeError, match=r"_ArrayGrad\.backward: gradient of input 0 must be "
+                                            r"a Variable, not ndarray"):
+            F.sum(y).backward()
+
+
+def test_debug_mode_passes_correct_graphs():
+    a = _a((2, 3))
+    x = Variable(a)
+    with rechain.using_config("debug", True):
+        F.sum(x * x + x[0] if _has_get_item() else x * x).backward()
+    assert x.grad.shape == (2, 3)
+
+
+def _has_get_item():
+    try:
+        from rechain.functions.array import get_item  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+# -- traversal order ----------------------------------------------------------------------------
+
+def test_each_node_runs_once_after_all_its_consumers():
+    order = []
+
+    class Tag(FunctionNode):
+        def __init__(self, name):
+            self.name = name
+
+        def forward(self, inputs):
+            return inputs[0] * 1,
+
+        def backward(self, indexes, grad_outputs):
+            order.append(self.name)
+            return grad_outputs[0] * 1.0,
+
+    x = Variable(_a())
+    a, = Tag("a").apply((x,))
+    b, = Tag("b").apply((a,))
+    c, = Tag("c").apply((a,))
+    d, = Tag("d").apply((b,))
+    F.sum(d + c).backward()
+    assert sorted(order) == ["a", "b", "c", "d"]
+    assert order.index("a") == 3  # a waits for both consumers (b and c)
+    assert order.index("d") < order.index("b")
+    numpy.testing.assert_array_equal(x.grad, numpy.full(3, 2.0))
