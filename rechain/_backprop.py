@@ -9,11 +9,15 @@ recursion: deep graphs cost linear time and no stack.
 import heapq
 import threading
 
+import numpy
+
 from rechain import configuration
 from rechain import variable as _variable
 
 Variable = _variable.Variable
 _constant = _variable._constant
+_ndarray = numpy.ndarray
+_is_array = _variable.backend.is_array
 Parameter = _variable.Parameter
 _config = configuration.config
 
@@ -39,8 +43,8 @@ def note_refilled(handler):
         lst.append(handler)
 
 
-def _initial_grad(y, gy, loss_scale):
-    if gy is None:
+def _initial_grad(y, gy, loss_scale, use_y_grad):
+    if gy is None and use_y_grad:
         gy = y._grad_var
     if gy is None:
         data = y._data
@@ -161,7 +165,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                 raise TypeError(f"backward: output {i} must be a Variable, "
                                 f"not {type(y).__name__}")
             gy = _initial_grad(y, None if grad_outputs is None else grad_outputs[i],
-                               loss_scale)
+                               loss_scale, use_y_grad=inputs is None)
             node = y._node
             prev = grads.get(node)
             grads[node] = gy if prev is None else prev + gy
@@ -204,7 +208,10 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                     elif x in owned:  # our own sum: add in place
                         prev._data += gx._data
                     else:
-                        grads[x] = _constant(prev._data + gx._data)
+                        total = prev._data + gx._data
+                        if type(total) is not _ndarray and not _is_array(total):
+                            total = numpy.asarray(total)  # 0-d sums come back as scalars
+                        grads[x] = _constant(total)
                         owned.add(x)
                     c = x.creator
                     if c is not None and c not in seen:

@@ -83,21 +83,31 @@ class using_config:
         ...     y = model(x)
     """
 
-    __slots__ = ("name", "value", "_dict", "_old")
+    __slots__ = ("name", "value", "_config", "_old")
 
     def __init__(self, name, value, config=config):
         self.name = name
         self.value = value
-        self._dict = vars(config)
+        self._config = config
 
     def __enter__(self):
-        d = self._dict
+        if self._config is global_config:
+            self._old = _Defaults.__dict__.get(self.name, _MISSING)
+            setattr(global_config, self.name, self.value)
+            return self
+        d = vars(self._config)  # the thread that enters, not the one that created
         self._old = d.get(self.name, _MISSING)
         d[self.name] = self.value
         return self
 
     def __exit__(self, *exc):
-        d = self._dict
+        if self._config is global_config:
+            if self._old is _MISSING:
+                delattr(global_config, self.name)
+            else:
+                setattr(global_config, self.name, self._old)
+            return False
+        d = vars(self._config)
         if self._old is _MISSING:
             d.pop(self.name, None)
         else:

@@ -262,7 +262,15 @@ class FunctionNode:
                         d.array = None
 
     def unchain(self):
-        """Drop the references to inputs and retained arrays."""
+        """Drop the references to inputs and retained arrays.
+
+        Outputs still alive become leaves, so gradients reaching them are
+        kept in their ``grad`` instead of being lost.
+        """
+        for r in self.outputs or ():
+            node = r()
+            if node is not None and node.creator is self:
+                node.unchain()
         self.inputs = None
         self._retained_in = None
         self._retained_out = None

@@ -62,15 +62,14 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=F
     grads = []
     for x in inputs:
         g = numpy.zeros(x.shape, dtype=numpy.float64)
-        flat = x.reshape(-1)  # a view: x is contiguous in tests
-        for k in range(x.size):
-            orig = flat[k].item()
-            flat[k] = orig + eps
+        for idx in numpy.ndindex(x.shape):  # in place, whatever the strides
+            orig = x[idx].item()
+            x[idx] = orig + eps
             yp = weighted()
-            flat[k] = orig - eps
+            x[idx] = orig - eps
             ym = weighted()
-            flat[k] = orig
-            g.reshape(-1)[k] = (yp - ym) / (2 * eps)
+            x[idx] = orig
+            g[idx] = (yp - ym) / (2 * eps)
         grads.append(g)
     return tuple(grads)
 
@@ -185,8 +184,12 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
         return tuple(y.array for y in _as_tuple(func(*vs)))
 
     try:
-        numeric, = numerical_grad(f, (t_arr,), tuple(None if g is None else backend.to_cpu(g)
-                                                    for g in y_grad), eps=eps)
+        # An output without a gradient counts as in backprop: one for a
+        # one-element output, nothing (zero weight) for any other.
+        weights = tuple(backend.to_cpu(g) if g is not None else
+                        None if y.size == 1 else numpy.zeros(y.shape)
+                        for g, y in zip(y_grad, ys))
+        numeric, = numerical_grad(f, (t_arr,), weights, eps=eps)
     finally:
         for p, a in zip(params, saved):
             p.array = a

@@ -6,6 +6,7 @@ Variables, so a graph keeps no array alive except those its function nodes
 declared with ``retain_inputs`` / ``retain_outputs``.
 """
 
+import numbers
 import weakref
 
 import numpy
@@ -160,10 +161,16 @@ class Variable:
         self._grad_var = Variable._constant(g)
 
     def _check_grad_array(self, g):
-        if self._data is not None and g.shape != self._data.shape:
+        data = self._data
+        if data is None:
+            return
+        of = f" of {self.name}" if self.name else ""
+        if g.shape != data.shape:
             raise ValueError(f"Variable.grad: gradient shape {g.shape} does not match "
-                             f"the data shape {self._data.shape}"
-                             f"{' of ' + self.name if self.name else ''}")
+                             f"the data shape {data.shape}{of}")
+        if g.dtype != data.dtype:
+            raise TypeError(f"Variable.grad: gradient dtype {g.dtype} does not match the "
+                            f"data dtype {data.dtype}{of}")
 
     @property
     def node(self):
@@ -273,6 +280,7 @@ class Variable:
         g = var._grad_var
         if g is None:
             return
+        self._check_grad_array(g._data)
         self._grad_var = g if self._grad_var is None else self._grad_var + g
 
     def copydata(self, var):
@@ -432,7 +440,8 @@ class Parameter(Variable):
             self.initializer = None
             self.array = initializer
             return
-        if initializer is None or numpy.isscalar(initializer):
+        if initializer is None or (isinstance(initializer, (numbers.Number, numpy.number))
+                                   and not isinstance(initializer, bool)):
             from rechain import initializers
             initializer = (initializers.NaN() if initializer is None
                            else initializers.Constant(initializer))
@@ -485,17 +494,18 @@ class Parameter(Variable):
 
     def __reduce__(self):
         init = self.initializer if self._data is None else None
-        return _rebuild_parameter, (self._data, self.name, self.grad, init)
+        return _rebuild_parameter, (self._data, self.name, self.grad, init, self.update_rule)
 
 
 def _rebuild_variable(data, name, grad, requires_grad):
     return Variable(data, name=name, grad=grad, requires_grad=requires_grad)
 
 
-def _rebuild_parameter(data, name, grad, initializer):
+def _rebuild_parameter(data, name, grad, initializer, update_rule=None):
     p = Parameter(data if data is not None else initializer, name=name)
     if grad is not None:
         p.grad = grad
+    p.update_rule = update_rule
     return p
 
 

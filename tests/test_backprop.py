@@ -359,8 +359,6 @@ def test_grad_input_that_is_an_output():
     numpy.testing.assert_array_equal(gy.array, numpy.ones(3))
 
 
-@pytest.mark.xfail(strict=True, reason="compat: chainer.grad ignores y.grad_var (None in "
-                   "grad_outputs means ones); rechain.grad uses y.grad when it is set")
 def test_grad_ignores_output_grad_attribute():
     a = _a((3,))
     x = Variable(a)

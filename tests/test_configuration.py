@@ -170,9 +170,6 @@ def test_no_backprop_mode_is_per_thread():
     assert y.creator is not None
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: using_config reads vars(config) in __init__, "
-                   "so a context object created in one thread and entered in another "
-                   "changes the creating thread's configuration")
 def test_using_config_entered_in_another_thread_affects_that_thread():
     ctx = rechain.using_config("train", False)
     ready, release = threading.Event(), threading.Event()
@@ -193,9 +190,6 @@ def test_using_config_entered_in_another_thread_affects_that_thread():
     assert seen == {"worker": False, "main": True}
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: using_config(name, value, global_config) "
-                   "writes into the _GlobalConfig instance dict; config (and every thread) still "
-                   "sees the old default")
 def test_using_config_on_global_config(restore_global):
     with rechain.using_config("train", False, rechain.global_config):
         assert rechain.global_config.train is False

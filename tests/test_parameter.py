@@ -53,9 +53,6 @@ def test_bad_initializer_type_raises():
         Parameter({"fill": 0})
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: Parameter treats a str as a scalar "
-                   "(numpy.isscalar('x') is True) and fails only at initialize() with "
-                   "'could not convert string to float'")
 def test_string_initializer_raises_at_construction():
     with pytest.raises(TypeError, match=r"Parameter: initializer .* not str"):
         Parameter("zeros")
@@ -193,9 +190,6 @@ def test_lazy_parameter_deepcopy_keeps_initializer():
     numpy.testing.assert_array_equal(q.array, [4.0, 4.0])
 
 
-@pytest.mark.xfail(strict=True, reason="compat: Chainer's Parameter.__reduce__ keeps "
-                   "update_rule (and the initializer); rechain drops update_rule on "
-                   "copy.deepcopy/pickle")
 def test_parameter_deepcopy_keeps_update_rule():
     import copy
 

@@ -92,5 +92,6 @@ def normalize_axes(fname, axis, ndim, argname="axis", shape=None):
                         f"not {type(axis).__name__}")
     axes = tuple(normalize_axis(fname, a, ndim, argname, shape) for a in axis)
     if len(set(axes)) != len(axes):
-        raise InvalidType(f"{fname}: {argname}={tuple(axis)} repeats an axis")
+        what = f" of an input of shape {_fmt_shape(shape)}" if shape is not None else ""
+        raise InvalidType(f"{fname}: {argname}={tuple(axis)} repeats an axis{what}")
     return tuple(sorted(axes))

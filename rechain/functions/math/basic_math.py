@@ -188,6 +188,8 @@ class PowVarConst(function_node.FunctionNode):
     def backward(self, indexes, grad_outputs):
         x, = self.get_retained_inputs()
         p = self.value
+        if p == 0:
+            return grad_outputs[0] * 0.0,
         if p == 2:
             return grad_outputs[0] * (x * 2),
         return grad_outputs[0] * (p * x ** (p - 1)),
@@ -201,7 +203,9 @@ class PowConstVar(function_node.FunctionNode):
         self.retain_outputs((0,))
         x, = inputs
         xp = backend.get_array_module(x)
-        return xp.power(x.dtype.type(self.value), x),
+        # A Python scalar base: float32 stays float32 (NEP 50), ints promote.
+        y = xp.power(self.value, x)
+        return (numpy.asarray(y) if isinstance(y, numpy.generic) else y),
 
     def backward(self, indexes, grad_outputs):
         y, = self.get_retained_outputs()
@@ -365,7 +369,10 @@ def _compare(op, name):
             other = other._data
         elif not isinstance(other, _array_types) and _scalar(other) is None:
             return NotImplemented
-        return _constant(op(self._data, other))
+        result = op(self._data, other)
+        if isinstance(result, numpy.generic):  # 0-d comparisons give NumPy scalars
+            result = numpy.asarray(result)
+        return _constant(result)
     method.__name__ = name
     method.__doc__ = f"Elementwise ``{name}`` as a boolean Variable (not differentiable)."
     return method
