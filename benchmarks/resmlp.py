@@ -1,0 +1,111 @@
+"""DESIGN §5 "resmlp": N residual blocks h + l2(relu(bn(l1(h)))), float32.
+
+Width 512, batch 2048 by default; loss sum(h*h)/B. Used by forget.py (plain vs
+forget per block) and runnable alone:
+
+    python benchmarks/resmlp.py --blocks 16 --repeat 5
+"""
+
+import argparse
+import gc
+import statistics
+import time
+import tracemalloc
+
+import _common
+import numpy
+
+import rechain
+import rechain.functions as F
+import rechain.links as L
+
+
+class Block(rechain.Chain):
+    """h + l2(relu(bn(l1(h))))."""
+
+    def __init__(self, width):
+        super().__init__()
+        with self.init_scope():
+            self.l1 = L.Linear(width, width)
+            self.bn = L.BatchNormalization(width)
+            self.l2 = L.Linear(width, width)
+
+    def forward(self, h):
+        return h + self.l2(F.relu(self.bn(self.l1(h))))
+
+
+def build(n_blocks, width=512, seed=0):
+    rechain.random.seed(seed)
+    return rechain.ChainList(*[Block(width) for _ in range(n_blocks)])
+
+
+def make_input(batch=2048, width=512, seed=0):
+    return numpy.random.default_rng(seed).standard_normal((batch, width), dtype=numpy.float32)
+
+
+def loss_of(h):
+    return F.sum(h * h) * (1.0 / h.shape[0])
+
+
+def forward(model, x, mode="plain"):
+    h = rechain.Variable(x)
+    for block in model:
+        h = F.forget(block, h) if mode == "forget" else block(h)
+    return loss_of(h)
+
+
+def measure(model, x, mode, repeat):
+    """Median forward and backward seconds and peak traced bytes of one step."""
+    def once():
+        model.cleargrads()
+        gc.collect()
+        t0 = time.perf_counter()
+        loss = forward(model, x, mode)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        return t1 - t0, t2 - t1
+
+    once()
+    runs = [once() for _ in range(repeat)]
+    model.cleargrads()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        forward(model, x, mode).backward()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+            statistics.median(r[0] + r[1] for r in runs), peak)
+
+
+def report_forget(n_blocks, repeat, width=512, batch=2048):
+    model = build(n_blocks, width)
+    x = make_input(batch, width)
+    f, b, plain, p_peak = measure(model, x, "plain", repeat)
+    _, _, forgot, f_peak = measure(model, x, "forget", repeat)
+    ideal = (2 * f + b) / (f + b)
+    print(f"resmlp N={n_blocks} width={width} batch={batch} (median of {repeat}):")
+    print(f"  plain : {plain:.3f} s/step (F {f:.3f} s, B {b:.3f} s), peak {_common.mib(p_peak):.0f} MiB")
+    print(f"  forget: {forgot:.3f} s/step, peak {_common.mib(f_peak):.0f} MiB")
+    print(f"  time ratio forget/plain {forgot / plain:.3f}, ideal (2F+B)/(F+B) {ideal:.3f}, "
+          f"measured/ideal {forgot / plain / ideal:.3f}")
+    return dict(plain=plain, forget=forgot, F=f, B=b, ideal=ideal,
+                plain_peak=p_peak, forget_peak=f_peak)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--blocks", type=int, default=16)
+    p.add_argument("--width", type=int, default=512)
+    p.add_argument("--batch", type=int, default=2048)
+    p.add_argument("--repeat", type=int, default=5)
+    a = p.parse_args()
+    report_forget(a.blocks, a.repeat, a.width, a.batch)
+
+
+if __name__ == "__main__":
+    main()
