@@ -7,6 +7,8 @@ recursion: deep graphs cost linear time and no stack.
 """
 
 import heapq
+import itertools
+import operator
 import threading
 
 import numpy
@@ -16,6 +18,8 @@ from rechain import variable as _variable
 
 Variable = _variable.Variable
 _constant = _variable._constant
+_compress = itertools.compress
+_get_requires_grad = operator.attrgetter("requires_grad")
 _ndarray = numpy.ndarray
 _is_array = _variable.backend.is_array
 Parameter = _variable.Parameter
@@ -177,11 +181,13 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
 
         saved_pass = _pass.handlers
         _pass.handlers = refilled = []
+        heappop, heappush = heapq.heappop, heapq.heappush
+        simple_outputs = not retain_grad and wanted is None
         try:
             while heap:
-                f = heapq.heappop(heap)[2]
+                f = heappop(heap)[2]
                 outs = f.outputs
-                if len(outs) == 1 and not retain_grad and wanted is None:
+                if simple_outputs and len(outs) == 1:
                     node = outs[0]()
                     gys = (None if node is None else grads.pop(node, None),)
                 else:
@@ -189,11 +195,13 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                 in_nodes = f.inputs
                 if in_nodes is None:
                     continue  # unchained
-                targets = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
+                targets = tuple(_compress(range(len(in_nodes)),
+                                          map(_get_requires_grad, in_nodes)))
                 if not targets:
                     continue
                 gxs = f.backward(targets, gys)
-                gxs = _check_grads(f, targets, in_nodes, gxs)
+                if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
+                    gxs = _check_grads(f, targets, in_nodes, gxs)
                 if f._handler is not None:
                     f._release_recomputed()
                 for i, gx in zip(targets, gxs):
@@ -216,7 +224,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                     c = x.creator
                     if c is not None and c not in seen:
                         seen.add(c)
-                        heapq.heappush(heap, (-c.rank, counter, c))
+                        heappush(heap, (-c.rank, counter, c))
                         counter += 1
         finally:
             _pass.handlers = saved_pass

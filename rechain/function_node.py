@@ -226,6 +226,11 @@ class FunctionNode:
                                         nodes[i])
                       for i, d in zip(idx, stored)])
 
+    def get_retained_input_arrays(self):
+        """The retained inputs as arrays (for backward code that builds no graph)."""
+        return tuple([self._resolve(d) if type(d) is Placeholder else d
+                      for d in self._retained_in])
+
     def _resolve(self, placeholder):
         if placeholder.array is None:
             self._handler.fill(placeholder)

@@ -3,6 +3,13 @@
 Binary operators broadcast like NumPy. A Python or NumPy scalar operand stays
 a *constant* of the operation (no graph input), and is passed to NumPy as a
 Python scalar so that float32 data stays float32 (NEP 50 weak scalars).
+
+Note [array fast path]: these are the most frequent operations, so when a
+backward builds no graph (``enable_backprop`` is False: no double backprop)
+and no broadcasting is involved, Add, Sub, Mul and MulConstant compute their
+gradients on arrays and wrap them as constants, which is what the Variable
+code would produce, minus the per-operation overhead. The Variable code below
+it is the reference and is what double backprop runs.
 """
 
 import numbers
@@ -10,6 +17,7 @@ import numbers
 import numpy
 
 from rechain import backend
+from rechain import configuration
 from rechain import function_node
 from rechain import variable
 from rechain.functions.array.broadcast import sum_to
@@ -17,7 +25,16 @@ from rechain.utils import type_check
 
 Variable = variable.Variable
 _array_types = backend.array_types
-_constant = Variable._constant
+_constant = variable._constant
+_config = configuration.config
+_ndarray = numpy.ndarray
+
+
+def _array_grad(y):
+    """A constant gradient from an array result (0-d results come back as scalars)."""
+    if type(y) is not _ndarray and isinstance(y, numpy.generic):
+        y = numpy.asarray(y)
+    return _constant(y)
 
 
 def _scalar(value):
@@ -59,16 +76,19 @@ def _reduce(gx, shape):
 
 
 class Add(function_node.FunctionNode):
+    _shapes = None  # (a.shape, b.shape) when they differ (broadcasting)
+
     def forward(self, inputs):
         a, b = inputs
-        self._shapes = (a.shape, b.shape)
+        if a.shape != b.shape:
+            self._shapes = (a.shape, b.shape)
         return a + b,
 
     def backward(self, indexes, grad_outputs):
         gy, = grad_outputs
-        sa, sb = self._shapes
-        if sa == sb:
+        if self._shapes is None:
             return (gy,) * len(indexes)
+        sa, sb = self._shapes
         return tuple([_reduce(gy, sa if i == 0 else sb) for i in indexes])
 
 
@@ -84,13 +104,20 @@ class AddConstant(function_node.FunctionNode):
 
 
 class Sub(function_node.FunctionNode):
+    _shapes = None  # (a.shape, b.shape) when they differ (broadcasting)
+
     def forward(self, inputs):
         a, b = inputs
-        self._shapes = (a.shape, b.shape)
+        if a.shape != b.shape:
+            self._shapes = (a.shape, b.shape)
         return a - b,
 
     def backward(self, indexes, grad_outputs):
         gy, = grad_outputs
+        if self._shapes is None:
+            if not _config.enable_backprop:  # Note [array fast path]
+                return tuple([gy if i == 0 else _array_grad(-gy._data) for i in indexes])
+            return tuple([gy if i == 0 else -gy for i in indexes])
         sa, sb = self._shapes
         return tuple([_reduce(gy, sa) if i == 0 else _reduce(-gy, sb) for i in indexes])
 
@@ -107,18 +134,26 @@ class SubFromConstant(function_node.FunctionNode):
 
 
 class Mul(function_node.FunctionNode):
+    _shapes = None  # (a.shape, b.shape) when they differ (broadcasting)
+
     def forward(self, inputs):
         self.retain_inputs((0, 1))
         a, b = inputs
-        self._shapes = (a.shape, b.shape)
+        if a.shape != b.shape:
+            self._shapes = (a.shape, b.shape)
         return a * b,
 
     def backward(self, indexes, grad_outputs):
         gy, = grad_outputs
+        if self._shapes is None and not _config.enable_backprop:  # Note [array fast path]
+            a, b = self.get_retained_input_arrays()
+            g = gy._data
+            return tuple([_array_grad(g * b) if i == 0 else _array_grad(g * a)
+                          for i in indexes])
         a, b = self.get_retained_inputs()
-        sa, sb = self._shapes
-        if sa == sb:
+        if self._shapes is None:
             return tuple([gy * b if i == 0 else gy * a for i in indexes])
+        sa, sb = self._shapes
         return tuple([_reduce(gy * b, sa) if i == 0 else _reduce(gy * a, sb)
                       for i in indexes])
 
@@ -131,7 +166,10 @@ class MulConstant(function_node.FunctionNode):
         return inputs[0] * self.value,
 
     def backward(self, indexes, grad_outputs):
-        return grad_outputs[0] * self.value,
+        gy, = grad_outputs
+        if not _config.enable_backprop:  # Note [array fast path]
+            return _array_grad(gy._data * self.value),
+        return gy * self.value,
 
 
 class Div(function_node.FunctionNode):
