@@ -25,18 +25,21 @@ MiB = 1 << 20
 
 
 def heterogeneous_chain(n, seed=0):
-    """Blocks of 1-8 MiB outputs, 0-16 MiB saved, 0-4 MiB workspace."""
+    """Blocks of 1-8 MiB outputs, 0-16 MiB saved, 0-4 MiB workspace and
+    0-2 MiB of parameter gradients."""
     rng = random.Random(seed)
     blocks = [costs_lib.BlockCost(rng.uniform(1e-3, 3e-3), rng.uniform(2e-3, 6e-3),
                                   rng.randint(1, 8) * MiB, rng.randint(0, 16) * MiB,
-                                  rng.randint(0, 4) * MiB) for _ in range(n)]
+                                  rng.randint(0, 4) * MiB, rng.randint(0, 2) * MiB)
+              for _ in range(n)]
     return costs_lib.ChainCosts(4 * MiB, blocks, const_bytes=50 * MiB)
 
 
 def homogeneous_chain(n):
-    """A resmlp-like chain: 4 MiB activations, 12 MiB saved per block."""
-    return costs_lib.ChainCosts.uniform(n, 2e-3, 4e-3, out_bytes=4 * MiB,
-                                        saved_bytes=12 * MiB, const_bytes=50 * MiB)
+    """A resmlp-like chain: 4 MiB activations, 12 MiB saved and 2 MiB of
+    parameter gradients per block."""
+    return costs_lib.ChainCosts.uniform(n, 2e-3, 4e-3, out_bytes=4 * MiB, saved_bytes=12 * MiB,
+                                        grad_bytes=2 * MiB, const_bytes=50 * MiB)
 
 
 def least_budget(costs, slots):

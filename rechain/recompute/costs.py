@@ -1,0 +1,184 @@
+"""Costs of a chain of blocks: the only input the planners read.
+
+A chain is ``n`` blocks run one after the other. Block ``i`` (numbered from 0,
+like ``costs.blocks[i]``) reads the activation ``h_i`` and writes ``h_{i+1}``;
+``h_0`` is the chain input and ``h_n`` the chain output. The planners see a
+chain only through these numbers:
+
+- ``ChainCosts.input_bytes``: size of ``h_0``.
+- ``BlockCost.out_bytes``: size of the block output ``h_{i+1}`` (a gradient
+  with respect to an activation has the activation's size).
+- ``BlockCost.saved_bytes``: what the block keeps for its backward pass when
+  run plainly, *not* counting its input ``h_i`` nor its output ``h_{i+1}``:
+  those are activations of the chain and are counted once, as such.
+- ``BlockCost.temp_bytes``: the extra transient peak while the block runs
+  (workspace, a temporary that dies before the block returns), forward or
+  backward.
+- ``BlockCost.grad_bytes``: the gradients of the block's parameters, created
+  by its backward and alive until the step ends (parameters whose gradients
+  are cleared before each step; gradients alive all along belong in
+  ``const_bytes``).
+- ``BlockCost.fwd_time`` / ``bwd_time``: seconds for one forward / one
+  backward execution.
+- ``ChainCosts.const_bytes``: parameters and anything else alive all along;
+  it adds to every peak.
+
+How the planners turn these numbers into a peak and a time is the memory
+model documented in ``rechain/recompute/plan.py``.
+"""
+
+import dataclasses
+import math
+import numbers
+
+__all__ = ["BlockCost", "ChainCosts"]
+
+
+def _check_bytes(owner, name, value):
+    """Return ``value`` as a non-negative int, or raise naming the field."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{owner}: {name} must be a number of bytes (an int), "
+            f"got {type(value).__name__} {value!r}")
+    if not isinstance(value, numbers.Integral):
+        value = float(value)
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(
+                f"{owner}: {name} must be a whole number of bytes, got {value!r}")
+    value = int(value)
+    if value < 0:
+        raise ValueError(f"{owner}: {name} must be >= 0 bytes, got {value}")
+    return value
+
+
+def _check_seconds(owner, name, value):
+    """Return ``value`` as a finite non-negative float, or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{owner}: {name} must be a number of seconds, "
+            f"got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be finite, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{owner}: {name} must be >= 0 seconds, got {value!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockCost:
+    """Measured cost of one block of a chain.
+
+    Attributes:
+        fwd_time: Seconds for one forward execution of the block.
+        bwd_time: Seconds for its backward execution.
+        out_bytes: Size of the block output (the next block's input).
+        saved_bytes: Bytes the block keeps for backward when run plainly,
+            excluding its input and its output (those are chain activations,
+            counted separately).
+        temp_bytes: Extra transient peak while the block runs forward or
+            backward (workspace). Defaults to 0.
+        grad_bytes: Gradients of the block's parameters, created by its
+            backward and kept to the end of the step. Defaults to 0.
+
+    Raises:
+        TypeError: A field is not a number.
+        ValueError: A field is negative or not finite, or a byte count is not
+            a whole number.
+
+    Example:
+        >>> BlockCost(fwd_time=1e-3, bwd_time=2e-3, out_bytes=4096, saved_bytes=4096)
+    """
+
+    fwd_time: float
+    bwd_time: float
+    out_bytes: int
+    saved_bytes: int
+    temp_bytes: int = 0
+    grad_bytes: int = 0
+
+    def __post_init__(self):
+        for name in ("fwd_time", "bwd_time"):
+            object.__setattr__(self, name, _check_seconds("BlockCost", name, getattr(self, name)))
+        for name in ("out_bytes", "saved_bytes", "temp_bytes", "grad_bytes"):
+            object.__setattr__(self, name, _check_bytes("BlockCost", name, getattr(self, name)))
+
+
+@dataclasses.dataclass
+class ChainCosts:
+    """Costs of a whole chain: its input, its blocks in order, its constant.
+
+    Attributes:
+        input_bytes: Size of the chain input ``h_0`` (kept by the caller all
+            along).
+        blocks: One ``BlockCost`` per block, in execution order; at least one.
+        const_bytes: Bytes alive during the whole step whatever the plan
+            (parameters, and gradients that are not cleared between steps).
+            Defaults to 0.
+
+    Raises:
+        TypeError: ``blocks`` is not a sequence of ``BlockCost``.
+        ValueError: The chain is empty or a size is negative.
+
+    Example:
+        >>> ChainCosts(4096, [BlockCost(1e-3, 2e-3, 4096, 0)] * 8, const_bytes=1 << 20)
+    """
+
+    input_bytes: int
+    blocks: list
+    const_bytes: int = 0
+
+    def __post_init__(self):
+        self.input_bytes = _check_bytes("ChainCosts", "input_bytes", self.input_bytes)
+        self.const_bytes = _check_bytes("ChainCosts", "const_bytes", self.const_bytes)
+        if isinstance(self.blocks, (str, bytes, BlockCost)):
+            raise TypeError(
+                f"ChainCosts: blocks must be a list of BlockCost, got {type(self.blocks).__name__}")
+        try:
+            blocks = list(self.blocks)
+        except TypeError:
+            raise TypeError(
+                f"ChainCosts: blocks must be a list of BlockCost, "
+                f"got {type(self.blocks).__name__}") from None
+        if not blocks:
+            raise ValueError("ChainCosts: the chain is empty; give at least one BlockCost")
+        for i, block in enumerate(blocks):
+            if not isinstance(block, BlockCost):
+                raise TypeError(
+                    f"ChainCosts: blocks[{i}] must be a BlockCost, got {type(block).__name__}")
+        self.blocks = blocks
+
+    def __len__(self):
+        return len(self.blocks)
+
+    @property
+    def n(self):
+        """Number of blocks."""
+        return len(self.blocks)
+
+    @classmethod
+    def uniform(cls, n, fwd_time, bwd_time, out_bytes, saved_bytes=0, temp_bytes=0,
+                input_bytes=None, const_bytes=0, grad_bytes=0):
+        """A chain of ``n`` identical blocks.
+
+        Args:
+            n: Number of blocks, at least 1.
+            fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes,
+                grad_bytes: The cost of every block (see ``BlockCost``).
+            input_bytes: Size of the chain input; defaults to ``out_bytes``.
+            const_bytes: Constant bytes (parameters and gradients).
+
+        Returns:
+            A ``ChainCosts``.
+
+        Example:
+            >>> ChainCosts.uniform(32, 1e-3, 2e-3, out_bytes=1 << 20)
+        """
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"ChainCosts.uniform: n must be an int, got {type(n).__name__}")
+        if n < 1:
+            raise ValueError(f"ChainCosts.uniform: n must be >= 1, got {n}")
+        block = BlockCost(fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes, grad_bytes)
+        if input_bytes is None:
+            input_bytes = block.out_bytes
+        return cls(input_bytes, [block] * int(n), const_bytes)

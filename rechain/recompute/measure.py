@@ -1,0 +1,163 @@
+"""Measure the costs of a chain of blocks for the planners (DESIGN §4).
+
+Each block is run once in isolation on its real input, under ``tracemalloc``,
+and the quantities of the memory model (plan.py, note "memory model") are read
+off directly:
+
+- ``out_bytes``: the block's output;
+- ``saved_bytes``: what is still allocated after the forward pass, beyond the
+  output (the block's input was allocated before and is not counted);
+- ``grad_bytes``: the parameter gradients its backward allocates (parameters
+  not already counted by an earlier block);
+- ``temp_bytes``: the largest transient above what the model accounts for, in
+  the forward pass or the backward pass;
+- ``fwd_time`` / ``bwd_time``: the fastest of ``repeat`` runs.
+
+Measuring leaves the model as it was: link persistents (BatchNormalization
+statistics), the framework random stream and parameter gradients are restored.
+"""
+
+import gc
+import time
+import tracemalloc
+
+from rechain import random as _random
+from rechain import variable as _variable
+from rechain.recompute import costs as costs_lib
+
+Variable = _variable.Variable
+
+
+def blocks_of(chain):
+    """The list of callables of a ``Sequential``, ``ChainList`` or sequence."""
+    from rechain.links import link as _link
+    if isinstance(chain, _link.Sequential):
+        return list(chain._layers)
+    if isinstance(chain, _link.ChainList):
+        return list(chain)
+    if isinstance(chain, (list, tuple)):
+        for i, b in enumerate(chain):
+            if not callable(b):
+                raise TypeError(f"blocks[{i}] is not callable but {type(b).__name__}")
+        return list(chain)
+    raise TypeError(f"expected a Sequential, a ChainList or a list of callables, "
+                    f"not {type(chain).__name__}")
+
+
+def _links(blocks):
+    from rechain.links import link as _link
+    seen = {}
+    for b in blocks:
+        owner = b if isinstance(b, _link.Link) else getattr(b, "__self__", None)
+        if isinstance(owner, _link.Link):
+            for sub in owner.links():
+                seen[id(sub)] = sub
+    return list(seen.values())
+
+
+def _params(block):
+    from rechain.links import link as _link
+    owner = block if isinstance(block, _link.Link) else getattr(block, "__self__", None)
+    return list(owner.params()) if isinstance(owner, _link.Link) else []
+
+
+class _Snapshot:
+    """Persistents, parameter gradients and the random stream, to put back."""
+
+    def __init__(self, blocks):
+        self.links = _links(blocks)
+        self.persist = [(link, [(name, value.copy() if hasattr(value, "copy") else value)
+                                for name, value in link.persistents()])
+                        for link in self.links]
+        self.grads = [(p, p._grad_var) for link in self.links for p in link.params()]
+        self.rng = _random.get_state()
+
+    def restore(self):
+        for link, values in self.persist:
+            for name, value in values:
+                current = getattr(link, name)
+                if hasattr(current, "shape") and hasattr(value, "shape"):
+                    current[...] = value
+                else:
+                    setattr(link, name, value)
+        for p, g in self.grads:
+            p._grad_var = g
+        _random.set_state(self.rng)
+
+
+def _one_block(block, x, params, counted):
+    """Measure one block on input array ``x``; return (BlockCost, output array)."""
+    for p in params:
+        p._grad_var = None
+    gc.collect()
+    h = Variable(x)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        t0 = time.perf_counter()
+        y = block(h)
+        fwd = time.perf_counter() - t0
+        now, peak = tracemalloc.get_traced_memory()
+        kept = now - base
+        out = int(y.array.nbytes)
+        saved = max(kept - out, 0)
+        temp_f = max(peak - now, 0)
+        g = y.xp.ones_like(y.array)
+        y.grad = g
+        base_b = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        t0 = time.perf_counter()
+        y.backward()
+        bwd = time.perf_counter() - t0
+        peak_b = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    grad_bytes = 0
+    for p in params:
+        if p._grad_var is not None and id(p) not in counted:
+            counted.add(id(p))
+            grad_bytes += int(p._grad_var.array.nbytes)
+    in_grad = int(x.nbytes)
+    temp_b = max(peak_b - base_b - in_grad - grad_bytes, 0)
+    cost = dict(fwd_time=fwd, bwd_time=bwd, out_bytes=out, saved_bytes=saved,
+                temp_bytes=max(temp_f, temp_b), grad_bytes=grad_bytes)
+    return cost, y.array
+
+
+def measure(chain, x, repeat=3):
+    """Measure each block of ``chain`` on input ``x`` (one forward+backward each).
+
+    Args:
+        chain: A ``Sequential``, a ``ChainList`` or a list of callables, each
+            taking and returning one Variable.
+        x (ndarray): The input of the first block.
+        repeat (int): Timing runs per block (the fastest is kept; memory is
+            measured on the first).
+
+    Returns:
+        ChainCosts: Per-block costs, ``input_bytes`` of ``x``.
+    """
+    blocks = blocks_of(chain)
+    if not blocks:
+        raise ValueError("measure: the chain has no block")
+    if repeat < 1:
+        raise ValueError(f"measure: repeat must be at least 1, got {repeat}")
+    x = _variable.as_array(x)
+    snap = _Snapshot(blocks)
+    counted = set()
+    results = []
+    try:
+        h = x
+        for i, block in enumerate(blocks):
+            params = _params(block)
+            cost, y = _one_block(block, h, params, counted)
+            for _ in range(repeat - 1):
+                again, _ = _one_block(block, h, params, set())
+                cost["fwd_time"] = min(cost["fwd_time"], again["fwd_time"])
+                cost["bwd_time"] = min(cost["bwd_time"], again["bwd_time"])
+            results.append(costs_lib.BlockCost(**cost))
+            h = y
+    finally:
+        snap.restore()
+    return costs_lib.ChainCosts(input_bytes=int(x.nbytes), blocks=results)

@@ -1,0 +1,1081 @@
+"""Planners: which blocks of a chain to forget, under a memory budget.
+
+Every planner has the signature ``planner(costs, budget_bytes) -> Plan``:
+``costs`` is a ``ChainCosts``, ``budget_bytes`` an int, a string such as
+``"300MiB"`` (see ``plan.parse_bytes``) or None for no limit. Peaks and times
+follow the memory model of ``rechain/recompute/plan.py``; planners are pure
+functions on those numbers and never touch a graph.
+
+Shared rules:
+
+- A budget at or above the store-all peak (or None) returns the store-all
+  plan: nothing is recomputed.
+- A budget no plan of the planner fits raises ``InfeasibleBudget`` (a
+  ``ValueError``) naming the smallest budget that works, in bytes and MiB;
+  called with that budget, the planner returns a plan.
+- A plan never pays recomputation for no memory gain (note "pruning").
+
+Planners:
+
+- ``store_all``: plain training.
+- ``segments(k)`` / ``sqrt``: Chen et al. 2016, what ``checkpoint_sequential``
+  does: ``k`` equal segments, all but the last one forget regions.
+- ``optimal``: the dynamic program of Beaumont et al. 2019 ("Optimal
+  checkpointing for heterogeneous chains") over persistent schedules, memory
+  discretised into slots (notes "optimal" and "top level").
+- ``revolve``: Griewank's binomial checkpointing for homogeneous chains.
+
+Note "top level". What the top-level items keep stays until the step ends
+(memory model, rule 4), so a top-level schedule costs: the bytes its items
+keep, ``K``, plus the largest backward excess of an item above them, ``Q``:
+for a stored block ``j``, ``G[j+1] + A_j + W_j + T_j`` (``G[k]``: ``g_k`` and
+the parameter gradients of blocks ``k..n-1``, what backward holds on reaching
+``h_k``); for a region ``l..b-1``, ``G[b]`` plus the peak of its re-run. The
+forward moments never exceed ``K + Q`` (an item's forward moment is below its
+kept bytes plus its backward excess), so the peak is ``K + Q``. For a fixed
+bound ``q`` on ``Q``, the top level is a knapsack: items allowed under ``q``,
+regions costing their forward time plus the best re-run within ``q``, kept
+bytes at most the budget less ``q``. The best ``q`` is a value at which some
+stored block becomes allowed or some re-run gets faster (below the next such
+value nothing improves and the knapsack shrinks): all of them are tried when
+that is cheap, which is exact, else a coarse-to-fine search over them. Unlike
+in a re-run, a top-level region may cover everything left: re-running it
+frees what it keeps, storing would not.
+
+Note "optimal". A re-run range ``l..r-1`` starts with a stored block ``l`` or
+with a region ``l..m-1`` (``m < r``) whose own re-run follows a schedule of
+``l..m-1``; the rest of the range follows. The first item keeps what it
+keeps while the rest runs, then frees it, so the peak of a re-run is a max of
+the first item's own moments and the rest's peak shifted by what the first
+item keeps, and the time is a sum: optimal substructure in (range, memory
+left). A region covering a whole re-run range is left out: it would be
+re-run at once, for no memory gain. The re-run table counts ``G[r]`` inside
+the budget of range ``l..r-1``, so that a region's re-run gets the budget of
+the range it starts whatever ``r``; it is filled with NumPy over the memory
+axis and the range ends, O(n^3 * slots) work, and the top level (note "top
+level") is filled from it.
+
+Memory is counted in slots of ``u`` bytes, each size rounded to the nearest
+whole slot. When the budget left after the constant and the input (the
+room) is at most ``slots`` bytes, a slot is one byte and the program is exact.
+Otherwise the slots span 1.5 times the room; the tables give the fastest plan
+for every slot budget, and a binary search takes the largest slot budget whose
+plan's peak, recomputed in bytes, fits. Rounding to the nearest slot keeps
+the error of a sum of sizes small, where rounding up would overcount every
+array by up to a slot (with 500 slots for 200 blocks, an array is a slot or
+two). Near the least feasible budget rounding weighs most: there, and when no
+slot budget gives a plan that fits, the plan of least peak (exact in bytes:
+the same recurrences with (max, +) replaced by a min over peaks) is tried
+too; if even that does not fit, the budget is infeasible. Chains longer than
+``max_blocks`` are first coarsened by merging neighbours into blocks whose
+costs bound those of their parts (note "coarsening"). Times are tabulated in
+float64 for chains of up to 64 blocks and in float32 beyond: half the memory
+traffic, and the plan found is then optimal to within about 1e-6 relative. A
+plan's predicted peak and time are always recomputed exactly from its
+schedule.
+
+Note "coarsening". Two neighbouring blocks x, y merge into one block with
+x's input, y's output, the sum of their times and of their parameter
+gradients, saved bytes ``S_x + S_y + A_mid`` (the middle activation is kept
+when the merged block is stored) and temp bytes ``max(0, T_y, A_mid + T_y -
+A_in, T_x + A_mid - A_out)``: with these, every moment of running the merged
+block, in any mode, holds at least what the same moment of running x then y
+holds, so the peak of a coarse plan bounds the peak of the same plan on the
+fine chain. A chain is cut into ``max_blocks`` groups of consecutive blocks
+of balanced length, each folded into one block; the coarse plan is mapped
+back to the fine blocks and evaluated exactly.
+
+Note "pruning". After planning, each forget region in turn is replaced by its
+inner items; the change is kept when the time falls (or stays) and the peak
+stays within the limit: the plan's own peak for the fixed planners, the
+budget for ``optimal``. So per-block forget of a block that keeps nothing
+beyond its input (Linear+ReLU) is dropped: the block input is already what
+the plain graph keeps.
+"""
+
+import math
+import numbers
+
+import numpy
+
+from rechain.recompute import costs as costs_lib
+from rechain.recompute import plan as plan_lib
+
+__all__ = [
+    "InfeasibleBudget", "store_all", "segments", "sqrt", "optimal", "revolve",
+    "revolve_forward_steps", "evaluate",
+]
+
+_INF = float("inf")
+#: Chains up to this many blocks are tabulated in float64, longer ones in
+#: float32 (note "optimal").
+_FLOAT64_BLOCKS = 64
+#: The slot grid of ``optimal`` spans this many times the budget (note "optimal").
+_HEADROOM = 1.5
+#: Work (table cells) under which the top level is searched exhaustively.
+_TOP_WORK = 2 * 10 ** 7
+#: ``optimal`` also tries the plan of least peak when the budget is below this
+#: many times the least slot budget with a plan.
+_NEAR_LEAST = 1.25
+#: ``revolve`` skips snapshot counts whose schedule re-runs a block more often
+#: (its regions nest that deep).
+_REVOLVE_MAX_DEPTH = 400
+
+
+class InfeasibleBudget(ValueError):
+    """No plan of the planner fits the budget.
+
+    Attributes:
+        planner: Name of the planner.
+        budget: The budget asked for, in bytes.
+        min_budget: The smallest budget in bytes at which the planner returns
+            a plan.
+    """
+
+    def __init__(self, planner, budget, min_budget):
+        self.planner = planner
+        self.budget = budget
+        self.min_budget = min_budget
+        super().__init__(
+            f"{planner}: no plan fits a budget of {budget} bytes "
+            f"({budget / plan_lib.MiB:.2f} MiB); the smallest feasible budget is "
+            f"{min_budget} bytes ({min_budget / plan_lib.MiB:.2f} MiB)")
+
+
+class _Chain:
+    """The numbers of a ChainCosts as lists, 0-based (see "memory model")."""
+
+    def __init__(self, costs):
+        if not isinstance(costs, costs_lib.ChainCosts):
+            raise TypeError(f"planner: costs must be a ChainCosts, got {type(costs).__name__}")
+        self.costs = costs
+        self.n = costs.n
+        self.A = [costs.input_bytes] + [b.out_bytes for b in costs.blocks]
+        self.S = [b.saved_bytes for b in costs.blocks]
+        self.T = [b.temp_bytes for b in costs.blocks]
+        self.W = [b.grad_bytes for b in costs.blocks]
+        self.F = [b.fwd_time for b in costs.blocks]
+        self.B = [b.bwd_time for b in costs.blocks]
+        self.const = costs.const_bytes
+        self.G = _gradient_totals(self.A, self.W)
+
+    def phi(self, l, m):
+        """Peak above the base while blocks l..m-1 run in a forgetting pass."""
+        A, S, T = self.A, self.S, self.T
+        return max((A[j] if j > l else 0) + A[j + 1] + S[j] + T[j] for j in range(l, m))
+
+
+def _gradient_totals(A, W):
+    """``G[k]``: what backward holds once it reaches ``h_k``: the gradient of
+    ``h_k`` and the parameter gradients of blocks ``k..n-1``."""
+    G = [0] * len(A)
+    kept = 0
+    for k in range(len(A) - 1, -1, -1):
+        G[k] = A[k] + kept
+        if k > 0:
+            kept += W[k - 1]
+    return G
+
+
+class _Region:
+    """A mutable forget region, used while a schedule is being edited."""
+
+    __slots__ = ("start", "stop", "inner")
+
+    def __init__(self, start, stop, inner):
+        self.start, self.stop, self.inner = start, stop, inner
+
+
+def _rec_cost(ch, items, end):
+    """Peak above the base and time of ``items`` re-run over ``..end-1``.
+
+    The base holds the input of the first item and what backward holds at
+    ``h_end`` (``G[end]``). These are the closed forms of the memory model for
+    a re-run; ``plan.simulate`` walks the same model step by step.
+    """
+    A, S, T, W, G = ch.A, ch.S, ch.T, ch.W, ch.G
+    peak = None
+    time = 0.0
+    for item in reversed(items):
+        # once the items after this one are done, backward holds G[stop] in
+        # place of G[end], and they have freed what they kept
+        if isinstance(item, int):
+            i = item
+            time += ch.F[i] + ch.B[i]
+            fwd = A[i + 1] + S[i] + T[i]
+            bwd = A[i] + W[i] + T[i]
+            if peak is None:                # last item: its output is dropped
+                peak = max(fwd, S[i] + bwd)
+            else:
+                peak = max(fwd, S[i] + A[i + 1] + peak, S[i] + G[i + 1] - G[end] + bwd)
+        else:
+            l, m = item.start, item.stop
+            phi = ch.phi(l, m)
+            inner_peak, inner_time = _rec_cost(ch, item.inner, m)
+            time += sum(ch.F[l:m]) + inner_time
+            if peak is None:
+                peak = max(phi, inner_peak)
+            else:
+                peak = max(phi, A[m] + peak, G[m] - G[end] + inner_peak)
+    return peak, time
+
+
+def _item_costs(ch, item):
+    """What a top-level item keeps, its forward and backward moments, its time.
+
+    Returns:
+        ``(kept, forward, backward, time)``: the bytes it keeps for the whole
+        step, its forward peak above what is alive before it, its backward
+        peak above what the whole forward pass kept (note "top level"), and
+        its seconds.
+    """
+    A, S, T, W, G = ch.A, ch.S, ch.T, ch.W, ch.G
+    if isinstance(item, int):
+        i = item
+        return (S[i] + A[i + 1], A[i + 1] + S[i] + T[i], G[i + 1] + A[i] + W[i] + T[i],
+                ch.F[i] + ch.B[i])
+    l, m = item.start, item.stop
+    inner_peak, inner_time = _rec_cost(ch, item.inner, m)
+    return A[m], ch.phi(l, m), G[m] + inner_peak, sum(ch.F[l:m]) + inner_time
+
+
+def _evaluate(ch, schedule):
+    """Peak bytes and time of a top-level schedule (note "top level")."""
+    kept = forward = backward = 0
+    time = 0.0
+    for item in schedule:
+        item_kept, item_forward, item_backward, item_time = _item_costs(ch, item)
+        forward = max(forward, kept + item_forward)
+        kept += item_kept
+        backward = max(backward, item_backward)
+        time += item_time
+    peak = max(forward, kept + ch.A[ch.n], kept + backward)
+    return ch.const + ch.A[0] + peak, time
+
+
+def evaluate(costs, schedule):
+    """Peak bytes and time of a schedule, in closed form.
+
+    Gives the same numbers as ``plan.simulate`` (tests check it), faster.
+
+    Args:
+        costs: A ``ChainCosts``.
+        schedule: Items (ints and ``Segment``) covering all blocks.
+
+    Returns:
+        ``(peak_bytes, time)``.
+    """
+    ch = _Chain(costs)
+    return _evaluate(ch, plan_lib.check_schedule(schedule, ch.n))
+
+
+def _parse_budget(name, budget):
+    if budget is None:
+        return None
+    try:
+        return plan_lib.parse_bytes(budget)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name}: bad budget_bytes: {error}") from None
+
+
+def _freeze(items):
+    return tuple(item if isinstance(item, int)
+                 else plan_lib.Segment(item.start, item.stop, _freeze(item.inner))
+                 for item in items)
+
+
+def _thaw(items):
+    return [item if isinstance(item, int)
+            else _Region(item.start, item.stop, _thaw(item.inner)) for item in items]
+
+
+def _prune(ch, schedule, limit=None):
+    """Remove forget regions that buy nothing (note "pruning").
+
+    Each region in turn is replaced by its inner items. The change is kept
+    when the peak stays within ``limit`` (``None``: within the current peak)
+    and the time goes down, or the time stays and the peak does not rise.
+    Sweeps repeat until nothing changes.
+
+    Returns:
+        The schedule as a tuple of ints and ``Segment``.
+    """
+    tree = _thaw(schedule)
+    peak, time = _evaluate(ch, tree)
+
+    def sweep(items):
+        nonlocal peak, time
+        changed = False
+        k = 0
+        while k < len(items):
+            item = items[k]
+            if isinstance(item, int):
+                k += 1
+                continue
+            items[k:k + 1] = item.inner
+            new_peak, new_time = _evaluate(ch, tree)
+            bound = peak if limit is None else limit
+            if new_peak <= bound and (new_time < time or (new_time <= time and new_peak <= peak)):
+                peak, time = new_peak, new_time
+                changed = True              # the spliced items are visited next
+            else:
+                items[k:k + len(item.inner)] = [item]
+                changed |= sweep(item.inner)
+                k += 1
+        return changed
+
+    while sweep(tree):
+        pass
+    return _freeze(tree)
+
+
+def _store_all_schedule(n):
+    return tuple(range(n))
+
+
+def _plan(name, ch, schedule, budget):
+    peak, time = _evaluate(ch, schedule)
+    return plan_lib.Plan(name, tuple(schedule), peak, time, budget, ch.costs)
+
+
+def _start(name, costs, budget_bytes):
+    """Common opening: parse, and return the store-all plan when it fits."""
+    ch = _Chain(costs)
+    budget = _parse_budget(name, budget_bytes)
+    base = _plan(name, ch, _store_all_schedule(ch.n), budget)
+    if budget is None or budget >= base.predicted_peak:
+        return ch, budget, base, True
+    return ch, budget, base, False
+
+
+def store_all(costs, budget_bytes=None):
+    """Plain training: every block stored, nothing recomputed.
+
+    Args:
+        costs: A ``ChainCosts``.
+        budget_bytes: Bytes, a string such as ``"300MiB"``, or None.
+
+    Returns:
+        A ``Plan``.
+
+    Raises:
+        InfeasibleBudget: The store-all peak exceeds the budget.
+
+    Example:
+        >>> store_all(costs).predicted_peak
+    """
+    ch, budget, base, fits = _start("store_all", costs, budget_bytes)
+    if not fits:
+        raise InfeasibleBudget("store_all", budget, base.predicted_peak)
+    return base
+
+
+def _fixed(name, costs, budget_bytes, make_schedule):
+    """A planner with a fixed schedule: prune it, check it fits."""
+    ch, budget, base, fits = _start(name, costs, budget_bytes)
+    if fits:
+        return base
+    schedule = _prune(ch, make_schedule(ch.n))
+    result = _plan(name, ch, schedule, budget)
+    if result.predicted_peak > budget:
+        raise InfeasibleBudget(name, budget, min(result.predicted_peak, base.predicted_peak))
+    return result
+
+
+def segments(k):
+    """Make the planner that splits the chain into ``k`` equal segments.
+
+    Chen et al. 2016 ("Training deep nets with sublinear memory cost"), what
+    PyTorch's ``checkpoint_sequential`` does: the chain is cut into ``k``
+    segments of equal length (to within one block); each but the last is a
+    forget region whose re-run stores everything; the last runs plainly
+    (forgetting it would be re-run at once, for nothing). Regions that save
+    no memory are dropped (note "pruning").
+
+    Args:
+        k: Number of segments, at least 1 (more than the number of blocks
+            means one block each).
+
+    Returns:
+        A planner ``(costs, budget_bytes) -> Plan``.
+
+    Raises:
+        TypeError, ValueError: ``k`` is not an int >= 1.
+
+    Example:
+        >>> plan = segments(4)(costs, "300MiB")
+    """
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"segments: k must be an int, got {type(k).__name__} {k!r}")
+    if k < 1:
+        raise ValueError(f"segments: k must be >= 1, got {k}")
+    k = int(k)
+    name = f"segments({k})"
+
+    def planner(costs, budget_bytes=None):
+        return _fixed(name, costs, budget_bytes, lambda n: plan_lib.segments_schedule(n, k))
+
+    planner.__name__ = planner.__qualname__ = name
+    planner.__doc__ = f"Chen et al. 2016 with {k} segments; see ``segments``."
+    return planner
+
+
+def sqrt(costs, budget_bytes=None):
+    """Chen et al. 2016 with ``round(sqrt(n))`` segments.
+
+    Args:
+        costs: A ``ChainCosts``.
+        budget_bytes: Bytes, a string such as ``"300MiB"``, or None.
+
+    Returns:
+        A ``Plan``.
+
+    Raises:
+        InfeasibleBudget: The plan does not fit the budget.
+    """
+    n = _Chain(costs).n
+    k = max(1, int(round(math.sqrt(n))))
+    return _fixed("sqrt", costs, budget_bytes, lambda n: plan_lib.segments_schedule(n, k))
+
+
+# ---------------------------------------------------------------------------
+# optimal
+
+
+def _slot_grid(room, slots):
+    """Bytes per slot and the largest slot budget tabulated (note "optimal").
+
+    Exact (one byte per slot) when ``room`` fits in ``slots``; otherwise the
+    ``slots`` slots span ``_HEADROOM`` times ``room``.
+    """
+    if room <= slots:
+        return 1, room
+    span = int(room * _HEADROOM)
+    unit = -(-span // slots)
+    return unit, span // unit
+
+
+class _SlotDP:
+    """The dynamic programs of notes "optimal" and "top level", in slots.
+
+    ``R[l][r - l - 1, M]``: the least time to re-run and backprop the range
+    l..r-1 when ``M`` slots are free above its input ``h_l``, what backward
+    holds when it starts (``G[r]``: ``g_r`` and the parameter gradients of
+    blocks r..n-1) counting against ``M``. Counting ``G[r]`` inside ``M`` makes
+    the budget of a region's re-run equal to the budget of the range it
+    starts, whatever ``r``: one NumPy operation then serves every range end
+    ``r`` at once. ``R[l]`` are views into one array (``table``), so that
+    rebuilding a schedule can gather across ranges. ``top[q]``: the top-level
+    table for backward excess ``q`` (see ``top_search``).
+    """
+
+    def __init__(self, ch, unit, cap):
+        n = self.n = ch.n
+        self.cap = cap
+        slot = lambda x: (2 * x + unit) // (2 * unit)  # noqa: E731  nearest
+        self.A = [slot(x) for x in ch.A]
+        self.S = [slot(x) for x in ch.S]
+        self.T = [slot(x) for x in ch.T]
+        self.W = [slot(x) for x in ch.W]
+        self.G = _gradient_totals(self.A, self.W)
+        self.G_np = numpy.array(self.G, dtype=numpy.int64)
+        # backward peak of a stored top-level block above the forward pass
+        self.c_store = [self.G[j + 1] + self.A[j] + self.W[j] + self.T[j] for j in range(n)]
+        self.top = {}
+        self.F = ch.F
+        self.B = ch.B
+        self.cumF = [0.0]
+        for f in ch.F:
+            self.cumF.append(self.cumF[-1] + f)
+        self.dtype = numpy.float64 if n <= _FLOAT64_BLOCKS else numpy.float32
+        A, S, T = (numpy.array(v, dtype=numpy.int64) for v in (self.A, self.S, self.T))
+        self.A_np = A
+        # phi[l, m]: forgetting pass over l..m-1 (see _Chain.phi), in slots
+        first = A[1:] + S + T
+        step = A[:-1] + A[1:] + S + T
+        self.phi = numpy.full((n + 1, n + 1), numpy.iinfo(numpy.int64).max // 4, dtype=numpy.int64)
+        for l in range(n):
+            self.phi[l, l + 1:] = numpy.maximum.accumulate(
+                numpy.concatenate(([first[l]], step[l + 1:])))
+        # row of range l..r-1 in the packed table: offset[l] + r - l - 1
+        self.offset = numpy.zeros(n + 1, dtype=numpy.int64)
+        for l in range(1, n + 1):
+            self.offset[l] = self.offset[l - 1] + n - l + 1
+
+    def solve(self):
+        """Fill the re-run table ``R`` (note "optimal")."""
+        n, cap, ncol = self.n, self.cap, self.cap + 1
+        A, S, T, F, B, cumF, phi = self.A, self.S, self.T, self.F, self.B, self.cumF, self.phi
+        G, G_np, dtype = self.G, self.G_np, self.dtype
+        # at_least[k, M] = M >= k: row k masks the columns below k
+        at_least = numpy.arange(ncol)[None, :] >= numpy.arange(ncol + 1)[:, None]
+        buf = numpy.empty(n * ncol, dtype=dtype)
+        # least and largest G[r] over the range ends r > m
+        end_min = numpy.minimum.accumulate(G_np[::-1])[::-1].tolist()
+        end_max = numpy.maximum.accumulate(G_np[::-1])[::-1].tolist()
+        self.table = numpy.full((int(self.offset[n]), ncol), _INF, dtype=dtype)
+        R = self.R = [self.table[self.offset[l]:self.offset[l] + n - l] for l in range(n)] + [None]
+        rest_from = [ncol] * (n + 1)      # columns every range l..r-1 leaves infinite
+        for l in range(n - 1, -1, -1):
+            row = R[l]                                   # row[r - l - 1]: range l..r-1
+            fb = F[l] + B[l]
+            bwd = A[l] + self.W[l] + T[l]
+            need = max(A[l + 1] + S[l] + T[l], S[l] + bwd) + G[l + 1]
+            if need <= cap:
+                row[0, need:] = fb
+            shift = S[l] + A[l + 1]
+            if n - l > 1:                                # stored block l, then the rest
+                need = numpy.maximum(A[l + 1] + S[l] + T[l] + G_np[l + 2:],
+                                     S[l] + G[l + 1] + bwd)
+                lo = int(need.min())
+                if lo <= cap:
+                    target = row[1:, lo:]
+                    numpy.add(R[l + 1][:, lo - shift:ncol - shift], fb, out=target)
+                    target[~at_least[need - lo, :ncol - lo]] = _INF
+            for m in range(l + 1, n):                    # region l..m-1, then the rest
+                ph = int(phi[l, m])
+                if ph > cap:
+                    break
+                inner = row[m - l - 1]                   # final by now
+                # tables fall with M: skip the columns where the forgetting
+                # pass, the re-run or every rest is still infinite
+                lo = max(ph + end_min[m + 1], int(numpy.count_nonzero(inner == _INF)),
+                         rest_from[m] + A[m])
+                if lo > cap:
+                    continue
+                am = A[m]
+                width = ncol - lo
+                inner = inner[lo:] + (cumF[m] - cumF[l])
+                cand = buf[:(n - m) * width].reshape(n - m, width)
+                numpy.add(R[m][:, lo - am:ncol - am], inner, out=cand)
+                target = row[m - l:, lo:]
+                # the forgetting pass needs M >= phi + G[r]: a band of columns
+                # where that depends on r, then all rows valid
+                band = min(end_max[m + 1] - (lo - ph), width)
+                if band > 0:
+                    starts = numpy.maximum(G_np[m + 1:] - (lo - ph), 0)
+                    numpy.minimum(target[:, :band], cand[:, :band], out=target[:, :band],
+                                  where=at_least[starts, :band])
+                else:
+                    band = 0
+                numpy.minimum(target[:, band:], cand[:, band:], out=target[:, band:])
+            rest_from[l] = int(numpy.count_nonzero(row == _INF, axis=1).min())
+
+    def _region_times(self, l, ms):
+        """Forward time of regions l..m-1, in the table's float type."""
+        return (numpy.array([self.cumF[m] for m in ms]) - self.cumF[l]).astype(self.dtype)
+
+    def _rec_items(self, l, r, M):
+        """Rebuild the schedule of a re-run range l..r-1 with M slots."""
+        A, S, T, F, B, R, G = self.A, self.S, self.T, self.F, self.B, self.R, self.G
+        items = []
+        while r - l > 1:
+            best = _INF
+            if M >= max(A[l + 1] + S[l] + T[l] + G[r], S[l] + G[l + 1] + A[l] + self.W[l] + T[l]):
+                best = R[l + 1][r - l - 2, M - S[l] - A[l + 1]] + self.dtype(F[l] + B[l])
+            ms = numpy.arange(l + 1, r)
+            cols = M - self.A_np[ms]
+            values = self.table[self.offset[ms] + r - ms - 1, numpy.maximum(cols, 0)] \
+                + (R[l][ms - l - 1, M] + self._region_times(l, ms))
+            values[M < self.phi[l, ms] + G[r]] = _INF
+            k = int(numpy.argmin(values))
+            if best <= values[k]:
+                if best == _INF:
+                    raise RuntimeError(f"optimal: no option rebuilds blocks {l}..{r - 1} "
+                                       f"with {M} slots (internal error)")
+                items.append(l)
+                M -= S[l] + A[l + 1]
+                l += 1
+            else:
+                m = l + 1 + k
+                items.append(_Region(l, m, self._rec_items(l, m, M)))
+                M -= A[m]
+                l = m
+        items.append(l)
+        return items
+
+    def top_search(self, qs):
+        """Tabulate the top level for backward excesses ``qs`` (note "top level").
+
+        ``top[q][l, K]`` is the least time of top-level items covering
+        ``l..n-1`` that keep at most ``K`` slots for the whole step, each
+        item's backward peak above what the forward pass kept staying within
+        ``q``: a stored block ``j`` is allowed when ``G[j+1] + A_j + W_j + T_j
+        <= q``, a region ``l..b-1`` costs its forward time plus the re-run
+        table at budget ``q``. Regions ending at ``b`` are pushed to every
+        start ``l`` at once. Results add to those of earlier calls.
+        """
+        n, cap, ncol, dtype = self.n, self.cap, self.cap + 1, self.dtype
+        A, S, F, B, cumF = self.A, self.S, self.F, self.B, self.cumF
+        qs = numpy.array(sorted(set(int(q) for q in qs) - set(self.top)), dtype=numpy.int64)
+        if qs.size == 0:
+            return
+        D = numpy.full((qs.size, n + 1, ncol), _INF, dtype=dtype)
+        D[:, n, :] = 0.0
+        allowed = qs[:, None] >= numpy.array(self.c_store)[None, :]
+        starts = numpy.arange(n)
+        cumF_np = numpy.array(cumF)
+        for b in range(n, -1, -1):
+            if b < n:                                    # stored block b, then b+1..
+                w = S[b] + A[b + 1]
+                ok = allowed[:, b]
+                if w <= cap and ok.any():
+                    stored = D[ok, b + 1, :ncol - w] + dtype(F[b] + B[b])
+                    D[ok, b, w:] = numpy.minimum(D[ok, b, w:], stored)
+            a = A[b]
+            if b == 0 or a > cap:
+                continue
+            # regions l..b-1 for every l < b, then the items from b
+            rows = self.offset[:b] + b - starts[:b] - 1
+            region = self.table[rows][:, qs].T + (cumF_np[b] - cumF_np[:b]).astype(dtype)
+            cand = D[:, b, None, :ncol - a] + region[:, :, None]
+            target = D[:, :b, a:]
+            numpy.minimum(target, cand, out=target)
+        for k, q in enumerate(qs.tolist()):
+            self.top[q] = D[k]
+
+    def best_times(self):
+        """Per slot budget, the least time found and the excess ``q`` giving it."""
+        ncol = self.cap + 1
+        best = numpy.full(ncol, _INF)
+        arg = numpy.full(ncol, -1, dtype=numpy.int64)
+        for q, D in self.top.items():
+            if q > self.cap:
+                continue
+            times = numpy.full(ncol, _INF)
+            times[q:] = D[0, :ncol - q]                  # K = budget - q
+            better = times < best
+            best[better] = times[better]
+            arg[better] = q
+        return best, arg
+
+    def schedule(self, budget, q):
+        """Rebuild the top-level schedule for a slot budget and excess ``q``."""
+        n, A, S, F, B, cumF = self.n, self.A, self.S, self.F, self.B, self.cumF
+        D = self.top[q]
+        kept = budget - q
+        items, l = [], 0
+        while l < n:
+            best, choice = _INF, None
+            w = S[l] + A[l + 1]
+            if q >= self.c_store[l] and kept >= w:
+                best, choice = D[l + 1, kept - w] + self.dtype(F[l] + B[l]), l
+            for b in range(l + 1, n + 1):
+                if kept >= A[b]:
+                    region = self.R[l][b - l - 1, q] + self.dtype(cumF[b] - cumF[l])
+                    value = D[b, kept - A[b]] + region
+                    if value < best:
+                        best, choice = value, b
+            if choice is None or best == _INF:
+                raise RuntimeError(f"optimal: no option rebuilds blocks {l}..{n - 1} "
+                                   f"(internal error)")
+            if choice == l:
+                items.append(l)
+                kept -= w
+                l += 1
+            else:
+                items.append(_Region(l, choice, self._rec_items(l, choice, q)))
+                kept -= A[choice]
+                l = choice
+        return items
+
+
+def _search_top(dp, target):
+    """Choose the backward excesses ``q`` to tabulate (note "top level").
+
+    The best ``q`` is a value where some stored block becomes allowed or
+    some region's re-run gets faster; below the next such value nothing
+    improves while the kept budget shrinks. All of them are tabulated when
+    that is cheap, exactly; otherwise a coarse-to-fine search over them aims
+    at the slot budget ``target``.
+    """
+    cap = dp.cap
+    table = dp.table
+    steps = numpy.nonzero((table[:, 1:] < table[:, :-1]).any(axis=0))[0] + 1
+    firsts = numpy.nonzero(table[:, 0] < _INF)[0]
+    values = set(steps.tolist()) | {c for c in dp.c_store if c <= cap}
+    if firsts.size:
+        values.add(0)
+    values = numpy.array(sorted(values), dtype=numpy.int64)
+    if values.size == 0:
+        return
+    if values.size * dp.n * dp.n * (cap + 1) <= 2 * _TOP_WORK:
+        dp.top_search(values)
+        return
+    chosen = values
+    for count in (16, 9, 9):
+        picks = numpy.unique(chosen[numpy.linspace(0, chosen.size - 1, count).round().astype(int)])
+        dp.top_search(picks)
+        times = [dp.top[q][0, target - q] if q <= target else _INF for q in picks.tolist()]
+        k = int(numpy.argmin(times))
+        low = picks[max(k - 1, 0)]
+        high = picks[min(k + 1, picks.size - 1)]
+        chosen = values[(values >= low) & (values <= high)]
+        if chosen.size <= 2:
+            dp.top_search(chosen)
+            return
+
+
+def _min_peak_schedule(ch):
+    """A schedule of least peak, exact in bytes.
+
+    Re-run ranges: the recurrences of ``_SlotDP`` with (max, +) replaced by a
+    min over peaks (ties: least time), O(n^3) with NumPy over the range end.
+    Top level: least kept bytes plus largest backward excess, trying each
+    item's excess as the largest (note "top level").
+    """
+    n, A, S, T, W, G, F, B = ch.n, ch.A, ch.S, ch.T, ch.W, ch.G, ch.F, ch.B
+    G_np = numpy.array(G, dtype=numpy.float64)
+    A_np = numpy.array(A, dtype=numpy.float64)
+    phi = numpy.full((n + 1, n + 1), _INF)
+    for l in range(n):
+        terms = [A[l + 1] + S[l] + T[l]] + [A[j] + A[j + 1] + S[j] + T[j] for j in range(l + 1, n)]
+        phi[l, l + 1:] = numpy.maximum.accumulate(numpy.array(terms, dtype=numpy.float64))
+    cumF = numpy.concatenate(([0.0], numpy.cumsum(F)))
+    peak = numpy.full((n + 1, n + 1), _INF)   # re-run range l..r-1
+    time = numpy.full((n + 1, n + 1), _INF)
+    split = numpy.zeros((n + 1, n + 1), dtype=numpy.int64)    # l: stored block; m: region
+    for l in range(n - 1, -1, -1):
+        bwd = A[l] + W[l] + T[l]
+        peak[l, l + 1] = max(A[l + 1] + S[l] + T[l], S[l] + bwd)
+        time[l, l + 1] = F[l] + B[l]
+        split[l, l + 1] = l
+        rr = slice(l + 2, n + 1)
+        peak[l, rr] = numpy.maximum(
+            numpy.maximum(A[l + 1] + S[l] + T[l], S[l] + A[l + 1] + peak[l + 1, rr]),
+            S[l] + G[l + 1] + bwd - G_np[rr])
+        time[l, rr] = time[l + 1, rr] + (F[l] + B[l])
+        split[l, rr] = l
+        for m in range(l + 1, n):
+            rr = slice(m + 1, n + 1)
+            p = numpy.maximum(numpy.maximum(phi[l, m], A[m] + peak[m, rr]),
+                              G[m] - G_np[rr] + peak[l, m])
+            t = time[m, rr] + time[l, m] + (cumF[m] - cumF[l])
+            better = (p < peak[l, rr]) | ((p == peak[l, rr]) & (t < time[l, rr]))
+            peak[l, rr] = numpy.where(better, p, peak[l, rr])
+            time[l, rr] = numpy.where(better, t, time[l, rr])
+            split[l, rr] = numpy.where(better, m, split[l, rr])
+
+    def rec_items(l, r):
+        items = []
+        while r - l > 1:
+            m = int(split[l, r])
+            if m == l:
+                items.append(l)
+                l += 1
+            else:
+                items.append(_Region(l, m, rec_items(l, m)))
+                l = m
+        items.append(l)
+        return items
+
+    # top level: least kept + largest backward excess (note "top level");
+    # the best excess is the excess of some item, so try them in turn
+    c_store = numpy.array([G[j + 1] + A[j] + W[j] + T[j] for j in range(n)], dtype=numpy.float64)
+    w_store = numpy.array([S[j] + A[j + 1] for j in range(n)], dtype=numpy.float64)
+    region_c = G_np[None, :] + peak                     # region l..b-1: excess G[b] + peak
+    candidates = numpy.unique(numpy.concatenate((c_store, region_c[region_c < _INF])))
+
+    def least_kept(qs):
+        """Least kept bytes of a top level whose excesses stay within each of qs."""
+        dist = numpy.full((qs.size, n + 1), _INF)
+        dist[:, n] = 0.0
+        for l in range(n - 1, -1, -1):
+            ends = slice(l + 1, n + 1)
+            allowed = region_c[l, ends][None, :] <= qs[:, None]
+            cand = numpy.where(allowed, A_np[ends][None, :] + dist[:, ends], _INF)
+            best = cand.min(axis=1)
+            stored = numpy.where(c_store[l] <= qs, w_store[l] + dist[:, l + 1], _INF)
+            dist[:, l] = numpy.minimum(best, stored)
+        return dist
+
+    floor = least_kept(numpy.array([_INF]))[0, 0]        # every item allowed
+    best_value, best_q = _INF, None
+    for start in range(0, candidates.size, 256):
+        qs = candidates[start:start + 256]
+        qs = qs[qs + floor < best_value]
+        if qs.size == 0:
+            break
+        values = qs + least_kept(qs)[:, 0]
+        k = int(numpy.argmin(values))
+        if values[k] < best_value:
+            best_value, best_q = values[k], qs[k]
+    dist = least_kept(numpy.array([best_q]))[0]
+    items, l = [], 0
+    while l < n:                    # sizes are whole bytes: sums are exact
+        if c_store[l] <= best_q and w_store[l] + dist[l + 1] == dist[l]:
+            items.append(l)
+            l += 1
+            continue
+        ends = numpy.arange(l + 1, n + 1)
+        fits = (region_c[l, ends] <= best_q) & (A_np[ends] + dist[ends] == dist[l])
+        b = int(ends[numpy.argmax(fits)])
+        items.append(_Region(l, b, rec_items(l, b)))
+        l = b
+    return items
+
+
+def _merge(x, y, x_in):
+    """One block doing ``x`` then ``y`` (note "coarsening").
+
+    Its output is y's; it keeps both saved sets and the middle activation; its
+    temp bound makes every moment of the merged block cover the same moment
+    of the pair, so a coarse plan's peak bounds the fine plan's peak.
+    """
+    mid, out = x.out_bytes, y.out_bytes
+    temp = max(0, y.temp_bytes, mid + y.temp_bytes - x_in, x.temp_bytes + mid - out)
+    return costs_lib.BlockCost(x.fwd_time + y.fwd_time, x.bwd_time + y.bwd_time, out,
+                               x.saved_bytes + y.saved_bytes + mid, temp,
+                               x.grad_bytes + y.grad_bytes)
+
+
+def _coarsen(costs, max_blocks):
+    """Merge neighbours into ``max_blocks`` groups of balanced length.
+
+    Returns:
+        The coarse ``ChainCosts`` and the fine ``(start, stop)`` of each
+        coarse block.
+    """
+    n = costs.n
+    size, extra = divmod(n, max_blocks)
+    groups, start = [], 0
+    for g in range(max_blocks):
+        stop = start + size + (1 if g < extra else 0)
+        groups.append((start, stop))
+        start = stop
+    blocks = []
+    for start, stop in groups:
+        merged = costs.blocks[start]
+        x_in = costs.input_bytes if start == 0 else costs.blocks[start - 1].out_bytes
+        for j in range(start + 1, stop):
+            merged = _merge(merged, costs.blocks[j], x_in)
+        blocks.append(merged)
+    return costs_lib.ChainCosts(costs.input_bytes, blocks, costs.const_bytes), groups
+
+
+def _expand(items, groups):
+    """Map a coarse schedule back to the fine blocks."""
+    out = []
+    for item in items:
+        if isinstance(item, int):
+            out.extend(range(*groups[item]))
+        else:
+            out.append(_Region(groups[item.start][0], groups[item.stop - 1][1],
+                               _expand(item.inner, groups)))
+    return out
+
+
+def optimal(costs, budget_bytes, *, slots=500, max_blocks=200):
+    """The fastest persistent schedule within the budget (Rotor).
+
+    Beaumont, Eyraud-Dubois, Herrmann, Joly, Shilova 2019, "Optimal
+    checkpointing for heterogeneous chains": a dynamic program over every
+    schedule of nested forget regions (note "optimal"). It is exact when the
+    budget left after the constant and the input is at most ``slots`` bytes,
+    and optimal for sizes rounded to slots otherwise; the plan's peak is
+    always checked in bytes. When rounding leaves no plan although one exists
+    in bytes, the plan of least peak is used.
+
+    Args:
+        costs: A ``ChainCosts``.
+        budget_bytes: Bytes, a string such as ``"300MiB"``, or None.
+        slots: Memory resolution: the number of slots of the memory axis.
+            Work and table memory grow linearly with it.
+        max_blocks: Longer chains are first coarsened to this many blocks by
+            merging neighbours (note "coarsening").
+
+    Returns:
+        A ``Plan``.
+
+    Raises:
+        InfeasibleBudget: No schedule fits; the message gives the smallest
+            budget that does (exact for chains of up to ``max_blocks``
+            blocks; for longer ones, the smallest at that coarsening).
+
+    Example:
+        >>> plan = optimal(costs, "300MiB")
+        >>> print(plan)
+    """
+    if isinstance(slots, bool) or not isinstance(slots, numbers.Integral) or slots < 1:
+        raise ValueError(f"optimal: slots must be an int >= 1, got {slots!r}")
+    if isinstance(max_blocks, bool) or not isinstance(max_blocks, numbers.Integral) \
+            or max_blocks < 2:
+        raise ValueError(f"optimal: max_blocks must be an int >= 2, got {max_blocks!r}")
+    ch, budget, base, fits = _start("optimal", costs, budget_bytes)
+    if fits:
+        return base
+    if ch.n > max_blocks:
+        coarse, groups = _coarsen(costs, int(max_blocks))
+        work = _Chain(coarse)
+        to_fine = lambda items: _expand(items, groups)  # noqa: E731
+    else:
+        work, to_fine = ch, (lambda items: items)
+    best, near_least = None, False
+    room = budget - work.const - work.A[0]
+    if room >= 0:
+        unit, cap = _slot_grid(room, int(slots))
+        dp = _SlotDP(work, unit, cap)
+        dp.solve()
+        target = min(cap, room // unit)
+        _search_top(dp, target)
+        times, excess = dp.best_times()
+        # the times fall with the budget: search the largest slot budget whose
+        # plan fits in bytes, from the least one that has a plan
+        least = int(numpy.count_nonzero(times == _INF))
+        low, high = least - 1, cap + 1
+        while high - low > 1:
+            mid = (low + high) // 2
+            candidate = to_fine(dp.schedule(mid, int(excess[mid])))
+            if _evaluate(ch, candidate)[0] <= budget:
+                low, best = mid, candidate
+            else:
+                high = mid
+        near_least = target < _NEAR_LEAST * least
+    if best is not None:
+        best = _prune(ch, best, limit=budget)
+    if best is None or near_least:
+        # rounding weighs most near the least budget: the plan of least peak
+        # (exact in bytes), with what fits of its regions removed, may win
+        candidate = to_fine(_min_peak_schedule(work))
+        peak, time = _evaluate(ch, candidate)
+        if peak > budget:
+            if best is None:
+                raise InfeasibleBudget("optimal", budget, peak)
+        else:
+            candidate = _prune(ch, candidate, limit=budget)
+            if best is None or _evaluate(ch, candidate)[1] < _evaluate(ch, best)[1]:
+                best = candidate
+    return _plan("optimal", ch, best, budget)
+
+
+# ---------------------------------------------------------------------------
+# revolve
+
+
+def _repetitions(n, c):
+    """Least r with binom(c + r, c) >= n: with c checkpoints (the input one
+    included), n steps can be reversed running no step more than r + 1
+    times (Griewank 1992)."""
+    r = 0
+    while math.comb(c + r, c) < n:
+        r += 1
+    return r
+
+
+def revolve_forward_steps(n, snapshots):
+    """Forward block executions of binomial checkpointing, in closed form.
+
+    Reversing ``n`` identical blocks with the chain input kept and
+    ``snapshots`` further activations kept at most at a time. Griewank
+    (1992) shows that with ``c`` checkpoints (input included) the least
+    number of forward steps besides the taped ones is ``r*n - binom(c+r,
+    c+1)``, ``r`` the least integer with ``binom(c+r, c) >= n``; each of the
+    ``n`` blocks also runs once taped right before its backward. Here
+    ``c = snapshots + 1``.
+
+    Args:
+        n: Number of blocks, at least 1.
+        snapshots: Activations kept besides the chain input, at least 0.
+
+    Returns:
+        The number of forward block executions, taped ones included.
+
+    Example:
+        >>> revolve_forward_steps(10, 0)     # 10 + 9 + ... + 1
+        55
+    """
+    for name, value, low in (("n", n, 1), ("snapshots", snapshots, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"revolve_forward_steps: {name} must be an int >= {low}, "
+                             f"got {value!r}")
+    c = snapshots + 1
+    r = _repetitions(n, c)
+    return n + r * n - math.comb(c + r, c + 1)
+
+
+def _revolve_split(length, snapshots):
+    """How far to advance before the next checkpoint, binomially optimal.
+
+    With ``c = snapshots + 1`` checkpoints and ``r`` repetitions for
+    ``length`` steps, any advance ``j`` with ``max(binom(c+r-2, c),
+    length - binom(c+r-1, c-1)) <= j`` and at most ``min(binom(c+r-1, c),
+    length - binom(c+r-2, c-1))`` is optimal; the smallest is used.
+    """
+    if snapshots == 0:
+        return length - 1
+    c = snapshots + 1
+    r = _repetitions(length, c)
+    low = length - math.comb(c + r - 1, c - 1)
+    if r >= 2:
+        low = max(low, math.comb(c + r - 2, c))
+    return max(1, low)
+
+
+def _revolve_items(lo, hi, snapshots):
+    """Binomial schedule of blocks lo..hi-1 with ``snapshots`` free checkpoints."""
+    items = []
+    while hi - lo > 1:
+        j = _revolve_split(hi - lo, snapshots)
+        items.append(_Region(lo, lo + j, _revolve_items(lo, lo + j, snapshots)))
+        if hi - lo - j > 1:
+            snapshots -= 1            # h_{lo+j} becomes a checkpoint
+        lo += j
+    items.append(lo)
+    return items
+
+
+def _check_homogeneous(costs):
+    fields = ("fwd_time", "bwd_time", "out_bytes", "saved_bytes", "temp_bytes")
+    for name in fields:
+        values = [getattr(b, name) for b in costs.blocks]
+        mean = sum(values) / len(values)
+        for i, value in enumerate(values):
+            if abs(value - mean) > 0.01 * abs(mean):
+                off = abs(value - mean) / abs(mean) * 100
+                raise ValueError(
+                    f"revolve: the blocks are not homogeneous within 1%: block {i} has "
+                    f"{name}={value!r} while the mean is {mean:.6g} ({off:.1f}% off); "
+                    f"revolve assumes identical blocks, use optimal() for heterogeneous chains")
+
+
+def revolve(costs, budget_bytes):
+    """Griewank's binomial checkpointing, for chains of identical blocks.
+
+    For each number ``s`` of snapshots, the schedule with the fewest forward
+    steps (``revolve_forward_steps(n, s)``: the binomial closed form, with
+    the binomially optimal split at each level) is built; the fastest one
+    within the budget is returned. Stored blocks other than the one being
+    reversed are not used: that is what ``optimal`` adds.
+
+    Args:
+        costs: A ``ChainCosts`` whose blocks agree within 1% on every field.
+        budget_bytes: Bytes, a string such as ``"300MiB"``, or None.
+
+    Returns:
+        A ``Plan``.
+
+    Raises:
+        ValueError: The blocks are not homogeneous within 1%.
+        InfeasibleBudget: No number of snapshots fits the budget.
+
+    Example:
+        >>> plan = revolve(ChainCosts.uniform(64, 1e-3, 2e-3, 1 << 20), "20MiB")
+    """
+    ch, budget, base, fits = _start("revolve", costs, budget_bytes)
+    _check_homogeneous(costs)
+    if fits:
+        return base
+    best, best_key, least_peak = None, None, base.predicted_peak
+    for snapshots in range(ch.n):
+        if _repetitions(ch.n, snapshots + 1) > _REVOLVE_MAX_DEPTH:
+            continue                  # regions nested deeper than Python recurses
+        items = _revolve_items(0, ch.n, snapshots)
+        peak, time = _evaluate(ch, items)
+        least_peak = min(least_peak, peak)
+        if peak <= budget and (best_key is None or (time, peak) < best_key):
+            best, best_key = items, (time, peak)
+        if _repetitions(ch.n, snapshots + 1) <= 1:
+            break                     # more snapshots change nothing
+    if best is None:
+        raise InfeasibleBudget("revolve", budget, least_peak)
+    return _plan("revolve", ch, _prune(ch, best), budget)
