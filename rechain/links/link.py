@@ -585,6 +585,26 @@ class ChainList(Link):
         for i, child in enumerate(self._children):
             child.name = str(i)
 
+    def forget(self, plan=None, budget=None, segments=None, planner=None):
+        """A callable that runs the children as a chain with forget regions.
+
+        Args:
+            plan (Plan or schedule): Use this plan.
+            budget (int or str): Plan for this peak (bytes or e.g. ``"300MiB"``)
+                with ``planner`` (default ``rechain.recompute.optimal``); the
+                chain is measured on the first call.
+            segments (int): ``checkpoint_sequential``: that many equal regions.
+            planner: Planner used with ``budget``.
+
+        With no argument every block runs in its own forget region.
+
+        Returns:
+            rechain.recompute.PlannedChain: call it like the chain.
+        """
+        from rechain.recompute import apply
+        return apply.PlannedChain(self, plan=plan, budget=budget, segments=segments,
+                                  planner=planner)
+
     def append(self, link):
         """Add ``link`` at the end."""
         if not isinstance(link, Link):

@@ -1,3 +1,16 @@
-"""Recomputation: the machinery behind F.forget, and planning what to forget."""
+"""Recomputation: the machinery behind F.forget, and planning what to forget.
 
+- ``region``: forget regions (Note [forget regions]), ``RecomputeError``,
+  ``replayed_state`` for stateful links.
+- ``costs`` / ``measure``: per-block costs of a chain, measured in one pass.
+- ``plan`` / ``planners``: pure functions ``(costs, budget) -> Plan``.
+- ``apply``: run a chain as a plan says.
+"""
+
+from rechain.recompute.apply import PlannedChain, run  # noqa: F401
+from rechain.recompute.costs import BlockCost, ChainCosts  # noqa: F401
+from rechain.recompute.measure import measure  # noqa: F401
+from rechain.recompute.plan import Plan, Segment, parse_bytes, simulate  # noqa: F401
+from rechain.recompute.planners import (InfeasibleBudget, optimal, revolve,  # noqa: F401
+                                        segments, sqrt, store_all)
 from rechain.recompute.region import RecomputeError, replayed_state  # noqa: F401

@@ -21,6 +21,7 @@ import gc
 import time
 import tracemalloc
 
+from rechain import _backprop
 from rechain import random as _random
 from rechain import variable as _variable
 from rechain.recompute import costs as costs_lib
@@ -103,12 +104,12 @@ def _one_block(block, x, params, counted):
         out = int(y.array.nbytes)
         saved = max(kept - out, 0)
         temp_f = max(peak - now, 0)
-        g = y.xp.ones_like(y.array)
-        y.grad = g
+        # As in a chain, the output gradient lives only in backprop's table,
+        # so it is freed as soon as it is consumed.
         base_b = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
         t0 = time.perf_counter()
-        y.backward()
+        _backprop.backward([y], [Variable._constant(y.xp.ones_like(y.array))])
         bwd = time.perf_counter() - t0
         peak_b = tracemalloc.get_traced_memory()[1]
     finally:
@@ -118,10 +119,12 @@ def _one_block(block, x, params, counted):
         if p._grad_var is not None and id(p) not in counted:
             counted.add(id(p))
             grad_bytes += int(p._grad_var.array.nbytes)
-    in_grad = int(x.nbytes)
-    temp_b = max(peak_b - base_b - in_grad - grad_bytes, 0)
+    # Model: backward runs with g_{i+1} (out bytes) alive and costs a transient
+    # A_i (the input gradient) + grad_bytes + temp_bytes.
+    temp_b = max(peak_b - base_b - out - int(x.nbytes) - grad_bytes, 0)
     cost = dict(fwd_time=fwd, bwd_time=bwd, out_bytes=out, saved_bytes=saved,
-                temp_bytes=max(temp_f, temp_b), grad_bytes=grad_bytes)
+                temp_bytes=max(temp_f, temp_b),
+                grad_bytes=grad_bytes)
     return cost, y.array
 
 
