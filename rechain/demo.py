@@ -47,8 +47,11 @@ class ResNet(rechain.Chain):
 
     def forward(self, x, mode="plain"):
         h = self.inp(x)
-        for block in self.blocks:
-            h = F.forget(block, h) if mode == "forget" else block(h)
+        if mode == "planned":
+            h = self.planned(h)
+        else:
+            for block in self.blocks:
+                h = F.forget(block, h) if mode == "forget" else block(h)
         return self.out(F.relu(h))
 
 
@@ -84,11 +87,19 @@ class _TextBar(_NoBar):
             print(f"{self.desc}: {self.n}/{self.total}", file=sys.stderr)
 
 
-def train(mode, n_blocks=32, width=96, batch_size=256, epochs=20, seed=0, progress=True):
+MODES = ("plain", "forget", "planned")
+
+
+def train(mode, n_blocks=32, width=96, batch_size=256, epochs=20, seed=0, progress=True,
+          budget=None):
     """Train one model; return a dict of measurements.
 
     Args:
-        mode (str): ``'plain'`` or ``'forget'`` (each block under F.forget).
+        mode (str): ``'plain'``, ``'forget'`` (each block under F.forget) or
+            ``'planned'`` (forget regions placed by ``rechain.recompute.optimal``
+            for ``budget``).
+        budget: For ``'planned'``: bytes, ``"300MiB"`` or ``"60%"`` of the
+            blocks' store-all peak.
         n_blocks, width: Size of the network.
         batch_size, epochs: Training schedule.
         seed (int): Seeds parameters, shuffling and the framework RNG.
@@ -98,11 +109,15 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=20, seed=0, progre
         dict with ``losses`` (per iteration), ``seconds_per_epoch``,
         ``peak_bytes`` (one training step, tracemalloc) and ``accuracy``.
     """
-    if mode not in ("plain", "forget"):
-        raise ValueError(f"train: mode must be 'plain' or 'forget', not {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"train: mode must be 'plain', 'forget' or 'planned', not {mode!r}")
+    if mode == "planned" and budget is None:
+        raise ValueError("train: mode 'planned' needs a budget")
     rechain.random.seed(seed)
     train_set, test_set = datasets.get_digits()
     model = ResNet(n_blocks, width)
+    if mode == "planned":
+        model.planned = model.blocks.forget(budget=budget)
     opt = optimizers.Adam(alpha=1e-3)
     opt.setup(model)
     it = iterators.SerialIterator(train_set, batch_size, shuffle=True, seed=seed)
@@ -133,8 +148,11 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=20, seed=0, progre
     finally:
         bar.close()
     elapsed = time.perf_counter() - start
-    return {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,
-            "peak_bytes": peak, "accuracy": evaluate(model, test_set)}
+    result = {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,
+              "peak_bytes": peak, "accuracy": evaluate(model, test_set)}
+    if mode == "planned":
+        result["plan"] = model.planned.plan
+    return result
 
 
 def evaluate(model, dataset, batch_size=512):
@@ -154,22 +172,60 @@ def format_table(results):
     for r in results:
         lines.append(f"{r['mode']:<8}{r['seconds_per_epoch']:>10.3f}"
                      f"{r['peak_bytes'] / 2**20:>16.2f} MiB{r['accuracy'] * 100:>15.2f}%")
-    if len(results) == 2:
-        a, b = (r["losses"] for r in results)
-        diff = float(numpy.abs(a - b).max())
+    if len(results) >= 2:
+        first = results[0]
+        diff = max(float(numpy.abs(r["losses"] - first["losses"]).max()) for r in results[1:])
         lines.append(f"largest difference between the runs' losses: {diff:.3g}")
-        pa, pb = (r["peak_bytes"] for r in results)
-        if pa and pb:
-            lines.append(f"peak memory {results[1]['mode']} / {results[0]['mode']}: "
-                         f"{pb / pa:.2f}")
+        for r in results[1:]:
+            if first["peak_bytes"] and r["peak_bytes"]:
+                lines.append(f"peak memory {r['mode']} / {first['mode']}: "
+                             f"{r['peak_bytes'] / first['peak_bytes']:.2f}")
+    for r in results:
+        if "plan" in r:
+            lines.append(f"plan of the 'planned' run: {r['plan'].schedule}")
     return "\n".join(lines)
 
 
-def run_demo(runs=("plain", "forget"), progress=True, out=None, **kwargs):
+def run_demo(runs=("plain", "forget"), progress=True, out=None, budget=None, **kwargs):
     """Train once per mode in ``runs`` and print the comparison table."""
     out = sys.stdout if out is None else out
     results = []
     for mode in runs:
-        results.append(train(mode, progress=progress, **kwargs))
+        results.append(train(mode, progress=progress,
+                             budget=budget if mode == "planned" else None, **kwargs))
     print(format_table(results), file=out)
     return results
+
+
+# -- models of the ``rechain plan`` command --------------------------------------------
+
+class _ResBlock512(ResBlock):
+    """The resmlp block of DESIGN §5 (default initialisation of l2)."""
+
+    def __init__(self, width):
+        rechain.Chain.__init__(self)
+        with self.init_scope():
+            self.l1 = L.Linear(width, width)
+            self.bn = L.BatchNormalization(width)
+            self.l2 = L.Linear(width, width)
+
+
+def _mean_square(h):
+    return F.sum(h * h) * (1.0 / h.shape[0])
+
+
+def build_chain(model, n_blocks, width, seed=0):
+    """The blocks (and the loss as the last one) of a benchmark chain.
+
+    Args:
+        model (str): ``'resmlp'``: ``h + l2(relu(bn(l1(h))))``; ``'mlp'``:
+            ``relu(Linear(h))``. The loss is ``sum(h*h)/B``.
+    """
+    rechain.random.seed(seed)
+    if model == "resmlp":
+        blocks = [_ResBlock512(width) for _ in range(n_blocks)]
+    elif model == "mlp":
+        blocks = [rechain.Sequential(L.Linear(width, width), F.relu) for _ in range(n_blocks)]
+    else:
+        raise ValueError(f"build_chain: model must be 'resmlp' or 'mlp', not {model!r}")
+    return blocks + [_mean_square]

@@ -62,7 +62,7 @@ def test_cli_help_describes_demo(capsys):
 
 
 def test_train_rejects_unknown_mode():
-    with pytest.raises(ValueError, match="mode must be 'plain' or 'forget', not 'fast'"):
+    with pytest.raises(ValueError, match="mode must be 'plain', 'forget' or 'planned', not 'fast'"):
         demo.train("fast")
 
 
@@ -76,3 +76,41 @@ def test_cnn_example_trains(flag):
     lines = res.stdout.splitlines()
     assert len(lines) == 3
     assert float(lines[-1].split()[-1]) > 0.85
+
+
+def test_cli_plan_prints_plan_and_measured_peak(capsys):
+    assert cli.main(["plan", "--blocks", "4", "--width", "64", "--batch", "128",
+                     "--budget", "70%"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan from 'optimal'" in out
+    measured = [line for line in out.splitlines() if line.startswith("measured")]
+    assert len(measured) == 1
+    ratio = float(measured[0].split("(")[1].split()[0])
+    assert 0.9 <= ratio <= 1.05
+
+
+def test_cli_plan_infeasible_budget_says_smallest(capsys):
+    assert cli.main(["plan", "--blocks", "3", "--width", "32", "--batch", "64",
+                     "--budget", "1000", "--no-run"]) == 1
+    assert "smallest feasible budget" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plan", "--budget", "120%"], "a percentage must be in (0, 100]"),
+    (["plan", "--model", "cnn"], "invalid choice"),
+    (["demo", "--runs", "planned"], "needs --budget"),
+])
+def test_cli_plan_bad_arguments(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_demo_planned_run_matches_plain():
+    out = io.StringIO()
+    results = demo.run_demo(runs=("plain", "planned"), progress=False, out=out, n_blocks=6,
+                            width=32, batch_size=128, epochs=1, budget=0.6)
+    numpy.testing.assert_array_equal(results[0]["losses"], results[1]["losses"])
+    assert results[1]["peak_bytes"] < results[0]["peak_bytes"]
+    assert "plan of the 'planned' run" in out.getvalue()

@@ -7,7 +7,7 @@
 - ``apply``: run a chain as a plan says.
 """
 
-from rechain.recompute.apply import PlannedChain, run  # noqa: F401
+from rechain.recompute.apply import PlannedChain, parse_budget, run  # noqa: F401
 from rechain.recompute.costs import BlockCost, ChainCosts  # noqa: F401
 from rechain.recompute.measure import measure  # noqa: F401
 from rechain.recompute.plan import Plan, Segment, parse_bytes, simulate  # noqa: F401

@@ -49,10 +49,35 @@ def run(blocks, x, plan):
     return _run_items(blocks, schedule, x)
 
 
+def parse_budget(budget):
+    """Bytes (int or ``"300MiB"``), or a fraction of the store-all peak (``"60%"``).
+
+    Returns an int, or a float in (0, 1] for a fraction (see :func:`resolve_budget`).
+    """
+    if isinstance(budget, str) and budget.strip().endswith("%"):
+        text = budget.strip()[:-1]
+        try:
+            pct = float(text)
+        except ValueError:
+            raise ValueError(f"budget {budget!r}: expected a percentage such as '60%'") from None
+        if not 0 < pct <= 100:
+            raise ValueError(f"budget {budget!r}: a percentage must be in (0, 100]")
+        return pct / 100.0
+    return plan_lib.parse_bytes(budget)
+
+
+def resolve_budget(budget, costs):
+    """Bytes for a parsed budget: fractions are of the store-all predicted peak."""
+    if isinstance(budget, float):
+        return int(planners.store_all(costs).predicted_peak * budget)
+    return budget
+
+
 class PlannedChain:
     """A chain that runs with forget regions placed by a plan.
 
-    Made by ``Sequential.forget`` / ``ChainList.forget``. With a budget, the
+    Made by ``Sequential.forget`` / ``ChainList.forget``. With a budget (bytes,
+    ``"300MiB"``, or ``"60%"`` of the store-all peak), the
     chain is measured and planned on the first call (and again when the input
     shape changes); ``plan`` holds the current plan.
     """
@@ -65,7 +90,10 @@ class PlannedChain:
         self.blocks = _measure.blocks_of(chain)
         if not self.blocks:
             raise ValueError("forget: the chain has no block")
-        self.budget = None if budget is None else plan_lib.parse_bytes(budget)
+        if budget is None or isinstance(budget, float):  # None, or a parsed fraction
+            self.budget = budget
+        else:
+            self.budget = parse_budget(budget)
         self.planner = planner or planners.optimal
         self.plan = plan
         self._segments = segments
@@ -87,7 +115,7 @@ class PlannedChain:
         shape = variable.as_array(x).shape
         if self.schedule is None or (self.budget is not None and shape != self._shape):
             costs = _measure.measure(self.blocks, variable.as_array(x), repeat=1)
-            self.plan = self.planner(costs, self.budget)
+            self.plan = self.planner(costs, resolve_budget(self.budget, costs))
             self.schedule = self.plan.schedule
             self._shape = shape
 
