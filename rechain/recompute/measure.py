@@ -11,7 +11,7 @@ off directly:
   not already counted by an earlier block);
 - ``temp_bytes``: the largest transient above what the model accounts for, in
   the forward pass or the backward pass;
-- ``fwd_time`` / ``bwd_time``: the fastest of ``repeat`` runs.
+- ``fwd_time`` / ``bwd_time``: the fastest of ``repeat`` untraced runs.
 
 Measuring leaves the model as it was: link persistents (BatchNormalization
 statistics), the framework random stream and parameter gradients are restored.
@@ -86,8 +86,27 @@ class _Snapshot:
         _random.set_state(self.rng)
 
 
+def _time_block(block, x, params):
+    """Seconds of one forward and one backward of ``block``, without tracing."""
+    for p in params:
+        p._grad_var = None
+    gc.collect()
+    h = Variable(x)
+    t0 = time.perf_counter()
+    y = block(h)
+    fwd = time.perf_counter() - t0
+    g = Variable._constant(y.xp.ones_like(y.array))
+    t0 = time.perf_counter()
+    _backprop.backward([y], [g])
+    return fwd, time.perf_counter() - t0
+
+
 def _one_block(block, x, params, counted):
-    """Measure one block on input array ``x``; return (BlockCost, output array)."""
+    """Measure one block on input array ``x``; return (BlockCost, output array).
+
+    Memory is read under tracemalloc; the times of this pass are replaced by
+    untraced runs (tracing slows every allocation down).
+    """
     for p in params:
         p._grad_var = None
     gc.collect()
@@ -135,8 +154,8 @@ def measure(chain, x, repeat=3):
         chain: A ``Sequential``, a ``ChainList`` or a list of callables, each
             taking and returning one Variable.
         x (ndarray): The input of the first block.
-        repeat (int): Timing runs per block (the fastest is kept; memory is
-            measured on the first).
+        repeat (int): Untraced timing runs per block (the fastest is kept);
+            memory is measured in one more, traced, run.
 
     Returns:
         ChainCosts: Per-block costs, ``input_bytes`` of ``x``.
@@ -155,10 +174,9 @@ def measure(chain, x, repeat=3):
         for i, block in enumerate(blocks):
             params = _params(block)
             cost, y = _one_block(block, h, params, counted)
-            for _ in range(repeat - 1):
-                again, _ = _one_block(block, h, params, set())
-                cost["fwd_time"] = min(cost["fwd_time"], again["fwd_time"])
-                cost["bwd_time"] = min(cost["bwd_time"], again["bwd_time"])
+            times = [_time_block(block, h, params) for _ in range(repeat)]
+            cost["fwd_time"] = min(t[0] for t in times)
+            cost["bwd_time"] = min(t[1] for t in times)
             results.append(costs_lib.BlockCost(**cost))
             h = y
     finally:
