@@ -129,7 +129,11 @@ class AffineNormalization(function_node.FunctionNode):
         pshape = _bshape(x.shape, self.param_axes)
         mean = x.mean(axis=stat_axes, keepdims=True)
         y = x - mean
-        var = xp.square(y).mean(axis=stat_axes, keepdims=True)
+        if x.ndim == 2 and stat_axes == (0,):  # (N, C) batch norm: no squared temporary
+            var = xp.einsum("ij,ij->j", y, y).reshape(mean.shape)
+            var *= 1.0 / x.shape[0]
+        else:
+            var = xp.square(y).mean(axis=stat_axes, keepdims=True)
         inv_std = 1.0 / xp.sqrt(var + self.eps)
         if stat_axes == self.param_axes:
             y *= gamma.reshape(pshape) * inv_std
