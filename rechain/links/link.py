@@ -196,12 +196,17 @@ class Link:
             yield p
 
     def namedparams(self, include_uninit=True):
-        """Yield ``(path, parameter)`` pairs, paths like ``'/l1/W'``."""
+        """Yield ``(path, parameter)`` pairs, paths like ``'/l1/W'``: own
+        parameters by name, then each child's."""
         d = self.__dict__
         for name in sorted(self._params):
             p = d[name]
             if include_uninit or p.array is not None:
                 yield "/" + name, p
+        for name, child in self.namedchildren():
+            prefix = "/" + name
+            for path, p in child.namedparams(include_uninit):
+                yield prefix + path, p
 
     def links(self, skipself=False):
         """Yield this link (unless ``skipself``) and all its descendants."""
@@ -212,6 +217,11 @@ class Link:
         """Yield ``(path, link)`` pairs: ``('/', self)``, ``('/l1', ...)``, ..."""
         if not skipself:
             yield "/", self
+        for name, child in self.namedchildren():
+            prefix = "/" + name
+            yield prefix, child
+            for path, link in child.namedlinks(skipself=True):
+                yield prefix + path, link
 
     def children(self):
         """Yield the direct child links."""
@@ -518,22 +528,6 @@ class Chain(Link):
         for name in sorted(self._children):
             yield name, d[name]
 
-    def namedparams(self, include_uninit=True):
-        yield from super().namedparams(include_uninit)
-        for name, child in self.namedchildren():
-            prefix = "/" + name
-            for path, p in child.namedparams(include_uninit):
-                yield prefix + path, p
-
-    def namedlinks(self, skipself=False):
-        if not skipself:
-            yield "/", self
-        for name, child in self.namedchildren():
-            prefix = "/" + name
-            yield prefix, child
-            for path, link in child.namedlinks(skipself=True):
-                yield prefix + path, link
-
     def copy(self, mode="share"):
         ret = super().copy(mode)
         d = ret.__dict__
@@ -629,22 +623,6 @@ class ChainList(Link):
     def namedchildren(self):
         for i, child in enumerate(self._children):
             yield str(i), child
-
-    def namedparams(self, include_uninit=True):
-        yield from super().namedparams(include_uninit)
-        for name, child in self.namedchildren():
-            prefix = "/" + name
-            for path, p in child.namedparams(include_uninit):
-                yield prefix + path, p
-
-    def namedlinks(self, skipself=False):
-        if not skipself:
-            yield "/", self
-        for name, child in self.namedchildren():
-            prefix = "/" + name
-            yield prefix, child
-            for path, link in child.namedlinks(skipself=True):
-                yield prefix + path, link
 
     def copy(self, mode="share"):
         ret = super().copy(mode)
