@@ -16,6 +16,19 @@ activation ``h_i`` and writes ``h_{i+1}``; ``h_0`` is the chain input. A
   meaning, so nested segments are nested forget regions), then the backward
   pass goes through those items in reverse order.
 
+Note "early stop". A re-run stops early: ``F.forget`` replays a region only
+up to the last operation that keeps something for backward
+(``rechain/recompute/region.py``, ``_StopReplay``). A stored block keeps its
+saved arrays and a nested segment its input, so in a re-run of ``inner =
+[i_1, ..., i_k]`` every item runs except a trailing segment ``i_k``: the
+replay fills its input and stops before running its blocks; they run only in
+that segment's own re-run, when backward reaches it. So in
+``Segment(0, 4, [Segment(0, 2), Segment(2, 4)])`` blocks 0 and 1 run three
+times (forward pass, the outer re-run, their own re-run) and blocks 2 and 3
+twice (forward pass, their own re-run). A trailing segment of a re-run hence
+costs exactly what its inner items spliced in its place cost. The forward
+pass (top level) runs every item.
+
 The memory model (note "memory model")
 ======================================
 
@@ -36,18 +49,22 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
    after its backward (rule 6): that is what ``F.forget`` buys.
 5. An output that nothing keeps is freed at once: the output of a re-run
    region is not needed, its gradient is already there. After the forward
-   pass the gradient ``g_n`` (``A_n`` bytes) is created.
+   pass the gradient ``g_n`` (``A_n`` bytes) is created. A re-run whose last
+   item is a segment does not run that segment (note "early stop"): no
+   forward time, no transient, no output; its input is kept as rule 3 says.
 6. Backward of block ``i``, with ``g_{i+1}``, ``S_i`` and ``h_i`` alive, costs a
    transient ``A_i + W_i + T_i`` (``g_i`` and the parameter gradients being
    produced, and workspace); then ``g_{i+1}`` is freed and, inside a re-run,
    ``S_i`` and ``h_i`` (``h_i`` unless another item still holds it); ``W_i``
    stays to the end.
 7. Backward of a segment: re-run ``inner`` forward (rules 2, 3, 5, with
-   ``g_stop`` alive), backward through it (rule 6), then free the segment's
-   input if the segment is itself inside a re-run.
+   ``g_stop`` alive; a trailing segment of ``inner`` is not run), backward
+   through it (rule 6), then free the segment's input if the segment is
+   itself inside a re-run.
 8. Peak = ``const_bytes`` + the largest live total at any moment, transients
    included. Time = ``fwd_time`` summed over every forward execution
-   (re-runs included) + ``bwd_time`` of every block.
+   (re-runs included, trailing segments of re-runs not) + ``bwd_time`` of
+   every block.
 
 ``simulate`` below is the reference implementation of this model: it walks a
 schedule step by step and tracks every live array. The planners compute the
@@ -247,17 +264,23 @@ class _Simulator:
         self.transient(self.act[i + 1] + block.saved_bytes + block.temp_bytes)
         self.time += block.fwd_time
 
-    def forward(self, items, h):
+    def forward(self, items, h, rerun=False):
         """Run ``items`` forward from ``h`` (held once by the caller).
+
+        In a re-run (``rerun``) a trailing segment is not run (note "early
+        stop"): its input is kept and returned in place of an output.
 
         Returns the output array (held once, for the caller) and, per item,
         what its backward needs.
         """
         records = []
-        for item in items:
+        last = len(items) - 1
+        for k, item in enumerate(items):
             self.hold(h)                           # rule 3: keep the item input
             h_in = h
-            if isinstance(item, Segment):
+            if rerun and k == last and isinstance(item, Segment):
+                records.append((item, h_in, None))   # the replay stops here
+            elif isinstance(item, Segment):
                 for j in range(item.start, item.stop):
                     self.run_block(j)
                     out = self.new(self.act[j + 1])
@@ -281,7 +304,7 @@ class _Simulator:
         for item, h_in, saved in reversed(records):
             if isinstance(item, Segment):
                 self.hold(h_in)
-                out, inner_records = self.forward(item.inner, h_in)
+                out, inner_records = self.forward(item.inner, h_in, rerun=True)
                 self.drop(out)                     # rule 5
                 g = self.backward(inner_records, g)
                 if not top:
@@ -444,20 +467,29 @@ class Plan:
         """Per block, how many times it runs forward in one step.
 
         Returns:
-            A list of ints: 1 for a stored block, plus one for every forget
-            region (at any depth) that contains the block.
+            A list of ints: 1 for the forward pass, plus one for every re-run
+            that runs the block: the re-run of each forget region (at any
+            depth) that contains it, except a region's re-run that reaches
+            the block only through a trailing nested region, which that
+            re-run does not run (note "early stop").
         """
         n = sum(_span(item)[1] - _span(item)[0] for item in self.schedule)
         runs = [1] * n
 
-        def visit(items):
-            for item in items:
+        def rerun(items):
+            """One re-run of ``items``, then the re-runs of its segments."""
+            for k, item in enumerate(items):
                 if isinstance(item, Segment):
-                    for j in range(item.start, item.stop):
-                        runs[j] += 1
-                    visit(item.inner)
+                    if k < len(items) - 1:         # a trailing segment is not run
+                        for j in range(item.start, item.stop):
+                            runs[j] += 1
+                    rerun(item.inner)
+                else:
+                    runs[item] += 1
 
-        visit(self.schedule)
+        for item in self.schedule:
+            if isinstance(item, Segment):
+                rerun(item.inner)
         return runs
 
     def __str__(self):

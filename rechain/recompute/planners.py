@@ -48,8 +48,11 @@ with a region ``l..m-1`` (``m < r``) whose own re-run follows a schedule of
 keeps while the rest runs, then frees it, so the peak of a re-run is a max of
 the first item's own moments and the rest's peak shifted by what the first
 item keeps, and the time is a sum: optimal substructure in (range, memory
-left). A region covering a whole re-run range is left out: it would be
-re-run at once, for no memory gain. The re-run table counts ``G[r]`` inside
+left). The ranges of the table end with a stored block: a re-run does not
+run its trailing region (note "early stop" in ``plan.py``), which then costs
+exactly what its inner items spliced in its place cost, so leaving trailing
+regions out loses nothing (a region covering a whole re-run range is one of
+them). The re-run table counts ``G[r]`` inside
 the budget of range ``l..r-1``, so that a region's re-run gets the budget of
 the range it starts whatever ``r``; it is filled with NumPy over the memory
 axis and the range ends, O(n^3 * slots) work, and the top level (note "top
@@ -210,13 +213,13 @@ def _rec_cost(ch, items, end):
                 peak = max(fwd, S[i] + A[i + 1] + peak, S[i] + G[i + 1] - G[end] + bwd)
         else:
             l, m = item.start, item.stop
-            phi = ch.phi(l, m)
             inner_peak, inner_time = _rec_cost(ch, item.inner, m)
-            time += sum(ch.F[l:m]) + inner_time
-            if peak is None:
-                peak = max(phi, inner_peak)
+            time += inner_time
+            if peak is None:                # last item: not run (note "early stop")
+                peak = inner_peak
             else:
-                peak = max(phi, A[m] + peak, G[m] - G[end] + inner_peak)
+                time += sum(ch.F[l:m])
+                peak = max(ch.phi(l, m), A[m] + peak, G[m] - G[end] + inner_peak)
     return peak, time
 
 

@@ -88,7 +88,8 @@ class Region:
 
     __slots__ = ("func", "args", "kwargs", "var_positions", "parent", "replaying",
                  "recomputes", "records", "slots", "last_slot", "config", "rng_state",
-                 "inputs", "states", "_cursor", "_stop_at", "_state_cursor", "__weakref__")
+                 "inputs", "states", "nested_outputs", "_parent_index", "_cursor",
+                 "_stop_at", "_state_cursor", "__weakref__")
 
     def __init__(self, func, args, kwargs, var_positions, parent):
         self.func = func
@@ -105,6 +106,9 @@ class Region:
         self.rng_state = _random.get_state()
         self.inputs = None            # [(array or parent's Placeholder, requires_grad)]
         self.states = []              # link states seen by replayed_state(), in call order
+        self.nested_outputs = {}      # record index of a nested region -> its outputs'
+                                      # requires_grad flags
+        self._parent_index = None     # this region's pseudo-op index in its parent
         self._cursor = 0
         self._stop_at = -1
         self._state_cursor = 0
@@ -113,6 +117,8 @@ class Region:
     def store_inputs(self, in_vars):
         parent = self.parent
         if parent is not None and not parent.replaying:
+            if isinstance(parent, Region):
+                self._parent_index = len(parent.records)
             stored = parent.record_nested(self.func, in_vars)
         else:
             stored = [v._data for v in in_vars]
@@ -263,11 +269,39 @@ class Region:
         k = self._match((type(f), tuple(map(_shape_dtype, in_data))))
         self._fill_slots(k, (in_data, out_data))
 
-    def replay_nested(self, func, in_vars):
-        """A nested ``F.forget`` call met while this region replays."""
+    def note_outputs(self, outs):
+        """Tell the parent region whether this region's outputs require grad."""
+        k = self._parent_index
+        if k is not None:
+            ys = outs if isinstance(outs, tuple) else (outs,)
+            self.parent.nested_outputs[k] = tuple(y._node.requires_grad for y in ys)
+
+    def replay_nested(self, func, args, kwargs, in_vars):
+        """A nested ``F.forget`` call met while this region replays.
+
+        Fills the placeholders of the nested region's inputs, then computes its
+        outputs without a graph: the nested function runs with this region
+        suspended (a nested ``F.forget`` inside it just calls its function; link
+        state still comes from this region's record). The outputs get the
+        ``requires_grad`` flags they had in the forward pass, so the operations
+        after them record as they did then.
+        """
+        from rechain.functions.util.forget import _check_outputs
         in_data = [v._data for v in in_vars]
         k = self._match(_signature(f"forget[{_func_name(func)}]", in_data))
         self._fill_slots(k, (in_data,))
+        prev = function_node.push_handler(_Suspended(self))
+        try:
+            with configuration.no_backprop_mode():
+                outs = _check_outputs(func(*args, **kwargs))
+        finally:
+            function_node.pop_handler(prev)
+        flags = self.nested_outputs.get(k)
+        if flags is None:
+            return outs
+        if isinstance(outs, tuple):
+            return tuple(Variable._constant(y._data, f) for y, f in zip(outs, flags))
+        return Variable._constant(outs._data, flags[0])
 
     def next_state(self):
         """The state remembered at the matching call of the forward pass."""
@@ -286,6 +320,19 @@ class Region:
             if s is not None:
                 for ph in s:
                     ph.array = None
+
+
+class _Suspended:
+    """Handler while a nested function runs inside a replay: no graph, no
+    recording; link state keeps coming from the replaying region."""
+
+    replaying = True
+
+    def __init__(self, region):
+        self.region = region
+
+    def next_state(self):
+        return self.region.next_state()
 
 
 def _freeze(state):

@@ -99,7 +99,8 @@ class _Exhaustive:
     rest of its range runs, then frees it: peaks compose by max and shift,
     times by sum. At top level nothing kept is freed, so a schedule is
     described by its forward peak, what it keeps, and the largest backward
-    peak of an item above what is kept. Arrays follow the order of
+    peak of an item above what is kept. A re-run does not run its trailing
+    region (note "early stop" in plan.py). Arrays follow the order of
     ``all_schedules``; peaks are relative to the chain input plus the
     constant. ``G[k]`` is what backward holds on reaching ``h_k``: its
     gradient and the parameter gradients of blocks k..n-1.
@@ -154,9 +155,9 @@ class _Exhaustive:
                 else:                                         # region lo..m-1
                     inner_peak, inner_time = self.rerun(lo, m, True)
                     phi, forward = self.phi(lo, m), sum(F[lo:m])
-                    if last:
-                        peaks.append(numpy.maximum(phi, inner_peak))
-                        times.append(forward + inner_time)
+                    if last:                  # the re-run stops before running it
+                        peaks.append(inner_peak)
+                        times.append(inner_time)
                     else:
                         peaks.append(numpy.maximum(
                             numpy.maximum(phi, A[m] + rest_peak[None, :]),
@@ -269,6 +270,63 @@ def test_simulate_worked_example():
     # no longer holds S1 and h1 (61 + 10), the peak is now block 0's re-run
     # with h2 and g2 alive (h0 1 + h2 4 + g2 4 + h1 2 + S0 3 + temp 50 + 10)
     assert simulate(wide, [Segment(0, 2)]) == (74, 8.0)
+
+
+def _runs_time(costs, schedule):
+    """Time from the run counts: fwd_time per forward execution, bwd_time once."""
+    runs = plan_lib.Plan("x", tuple(schedule), 0, 0.0).forward_runs()
+    return (sum(r * b.fwd_time for r, b in zip(runs, costs.blocks))
+            + sum(b.bwd_time for b in costs.blocks))
+
+
+def test_rerun_stops_before_a_trailing_segment():
+    # note "early stop": the re-run of the outer region fills the input of
+    # Segment(2, 4) and stops; blocks 2 and 3 run in the forward pass and in
+    # their own re-run only.
+    times = [1.0, 2.0, 4.0, 8.0]
+    costs = ChainCosts(1, [BlockCost(f, 0.5, 2, 3, 1) for f in times], const_bytes=10)
+    nested = (Segment(0, 4, [Segment(0, 2), Segment(2, 4)]),)
+    assert plan_lib.Plan("x", nested, 0, 0.0).forward_runs() == [3, 3, 2, 2]
+    peak, time = simulate(costs, nested)
+    assert time == 3 * 1 + 3 * 2 + 2 * 4 + 2 * 8 + 4 * 0.5          # not 3 * (4 + 8)
+    # Hand count, above const 10 and h0 1 (both alive all along): the forward
+    # pass leaves h4 2 and g4 2; the outer re-run runs Segment(0, 2) and keeps
+    # h2 2. Segment(2, 4)'s re-run: block 2 stored (S2 3, h3 2), then block 3
+    # runs: h4' 2 + S3 3 + temp 1 -> 2 + 2 + 2 + 3 + 2 + 2 + 3 + 1 = 17
+    # (block 3's backward reaches the same: g3 2 + temp 1 in place of h4' 2 +
+    # temp 1). Had the outer re-run run Segment(2, 4), it would not be higher.
+    assert (peak, planners.evaluate(costs, nested)[0]) == (10 + 1 + 17, 10 + 1 + 17)
+    # a trailing segment of a re-run costs what its inner items cost spliced in
+    spliced = (Segment(0, 4, [Segment(0, 2), 2, 3]),)
+    assert simulate(costs, spliced) == (peak, pytest.approx(time, rel=1e-12))
+    assert planners.evaluate(costs, nested) == (peak, pytest.approx(time, rel=1e-12))
+    # deeper: only non-trailing segments of a re-run run in it
+    deep = (Segment(0, 6, [0, Segment(1, 6, [Segment(1, 3), Segment(3, 6, [3, Segment(4, 6)])])]),)
+    assert plan_lib.Plan("x", deep, 0, 0.0).forward_runs() == [2, 3, 3, 2, 2, 2]
+    assert plan_lib.Plan("x", (Segment(0, 2, [Segment(0, 2)]),), 0, 0.0).forward_runs() == [2, 2]
+    # the top level still runs everything, a trailing top-level segment included
+    top = (0, Segment(1, 4, [1, 2, 3]))
+    assert plan_lib.Plan("x", top, 0, 0.0).forward_runs() == [1, 2, 2, 2]
+    assert simulate(costs, top)[1] == 1 + 2 * (2 + 4 + 8) + 4 * 0.5
+
+
+def test_simulated_time_counts_the_forward_runs_and_trailing_segments_splice():
+    rng = random.Random(12)
+    for _ in range(300):
+        costs = random_chain(rng, rng.randint(1, 10), max_bytes=rng.choice([3, 20, 1000]))
+        schedule = tuple(random_items(rng, 0, costs.n))
+        peak, time = simulate(costs, schedule)
+        assert time == pytest.approx(_runs_time(costs, schedule), rel=1e-12)
+        # splicing the inner items of a segment that ends a re-run changes nothing
+        for path in region_paths(schedule):
+            if len(path) < 2:
+                continue
+            parent = schedule[path[0]]
+            for k in path[1:-1]:
+                parent = parent.inner[k]
+            if path[-1] == len(parent.inner) - 1:
+                spliced = flatten(schedule, path)
+                assert simulate(costs, spliced) == (peak, pytest.approx(time, rel=1e-12))
 
 
 def test_closed_form_matches_simulate_on_random_schedules():
@@ -760,3 +818,32 @@ def test_planner_speed_benchmark_runs():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "20 blocks" in result.stdout and "slowest:" in result.stdout
+
+
+def test_forward_runs_match_what_forget_really_runs():
+    # rechain's F.forget stops a replay at a trailing nested region (note
+    # "early stop"): count the block calls of a real forward and backward.
+    import rechain
+    import rechain.functions as F
+    import rechain.links as L
+    from rechain.recompute import apply
+
+    rechain.random.seed(0)
+    links = [L.Linear(4, 4) for _ in range(6)]
+    counts = [0] * 6
+
+    def block(i):
+        def run(h):
+            counts[i] += 1
+            return F.tanh(links[i](h))
+        return run
+
+    blocks = [block(i) for i in range(6)]
+    x = numpy.ones((2, 4), dtype=numpy.float32)
+    for schedule in ((Segment(0, 4, [Segment(0, 2), Segment(2, 4)]), 4, 5),
+                     (Segment(0, 6, [0, Segment(1, 6, [Segment(1, 3),
+                                                       Segment(3, 6, [3, Segment(4, 6)])])]),),
+                     (0, Segment(1, 6, [Segment(1, 3), 3, 4, 5]))):
+        counts[:] = [0] * 6
+        F.sum(apply.run(blocks, x, schedule)).backward()
+        assert counts == plan_lib.Plan("x", schedule, 0, 0.0).forward_runs(), schedule

@@ -91,9 +91,7 @@ def forget(func, *xs, **kwargs):
     top = function_node.current_handler()
     if isinstance(top, _region.Region) and top.replaying:
         # An outer region replays: provide this call's inputs, then just compute.
-        top.replay_nested(func, in_vars)
-        with configuration.no_backprop_mode():
-            return _check_outputs(func(*args, **kwargs))
+        return top.replay_nested(func, args, kwargs, in_vars)
     if not configuration.config.enable_backprop:
         return _check_outputs(func(*args, **kwargs))
 
@@ -107,7 +105,8 @@ def forget(func, *xs, **kwargs):
     region.store_inputs(in_vars)
     prev = function_node.push_handler(region)
     try:
-        outs = func(*args, **kwargs)
+        outs = _check_outputs(func(*args, **kwargs))
     finally:
         function_node.pop_handler(prev)
-    return _check_outputs(outs)
+    region.note_outputs(outs)
+    return outs

@@ -545,3 +545,47 @@ def test_in_recomputing_false_in_no_backprop_mode_call():
     with rechain.no_backprop_mode():
         y = F.forget(lambda a: (seen.append(rechain.config.in_recomputing), a * a)[1], _var(3))
     assert seen == [False] and y.creator is None
+
+
+# -- nesting, deeper ----------------------------------------------------------------------
+
+def _nested_run(call):
+    w = rechain.Parameter(numpy.linspace(0.5, 1.5, 6).astype(numpy.float32))
+    x = _var(6, 7)
+
+    def leaf(a):
+        return F.tanh(a * w)
+
+    def mid(a):
+        h = call(leaf, a)        # nested two levels down, not the last op of ``mid``
+        return h * a
+
+    def top(a):
+        h = call(mid, a)         # a nested region that is not the last op of ``top``
+        return h * h             # depends only on it, no parameter involved
+
+    y = call(top, x)
+    F.sum(y).backward()
+    return y.array, x.grad, w.grad
+
+
+def test_two_levels_of_nesting_not_last_give_plain_gradients():
+    plain, forgot = _pair(lambda call: _nested_run(call))
+    for p, f in zip(plain, forgot):
+        numpy.testing.assert_array_equal(f, p)
+
+
+def test_dropout_inside_doubly_nested_regions():
+    def run(call):
+        rechain.random.seed(9)
+        x = _var((4, 5), 8)
+        inner = lambda a: F.dropout(a * 2.0, 0.5)                 # noqa: E731
+        middle = lambda a: call(inner, a) * a                     # noqa: E731
+        y = call(lambda a: call(middle, a) + a, x)
+        F.sum(y * y).backward()
+        return y.array, x.grad, rechain.random.get_state()
+
+    (y_p, g_p, s_p), (y_f, g_f, s_f) = _pair(run)
+    numpy.testing.assert_array_equal(y_f, y_p)
+    numpy.testing.assert_array_equal(g_f, g_p)
+    assert s_f == s_p
