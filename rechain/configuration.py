@@ -8,7 +8,6 @@ every thread that has not overridden it; ``config.train = False`` (or
 ``using_config('train', False)``) changes it for the calling thread only.
 """
 
-import contextlib
 import sys
 import threading
 
@@ -131,7 +130,8 @@ _global_values = None  # cached dict of the global defaults, reset when they cha
 def snapshot():
     """Capture the calling thread's effective configuration (cheaply).
 
-    Returns an opaque value for :func:`restored`.
+    Returns ``(global_defaults, thread_overrides)``; ``F.forget`` replays a
+    region under it (rechain/recompute/region.py).
     """
     global _global_values
     g = _global_values
@@ -139,24 +139,3 @@ def snapshot():
         g = _global_values = {name: getattr(_Defaults, name) for name in _names()}
     local = vars(config)
     return (g, dict(local)) if local else (g, None)
-
-
-@contextlib.contextmanager
-def restored(snap, **overrides):
-    """Run a block under a configuration captured by :func:`snapshot`.
-
-    Used by recomputation to replay a forward pass under the configuration it
-    originally ran with. Entries in ``overrides`` take precedence.
-    """
-    g, local = snap
-    d = vars(config)
-    saved = dict(d)
-    d.update(g)
-    if local:
-        d.update(local)
-    d.update(overrides)
-    try:
-        yield
-    finally:
-        d.clear()
-        d.update(saved)

@@ -84,7 +84,7 @@ class Variable:
 
     Example:
         >>> x = rechain.Variable(np.array([1., 2.], np.float32))
-        >>> y = (x * x).sum() if False else F.sum(x * x)
+        >>> y = F.sum(x * x)
         >>> y.backward(); x.grad
         array([2., 4.], dtype=float32)
     """
