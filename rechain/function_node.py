@@ -25,6 +25,8 @@ from rechain import configuration
 from rechain import variable as _variable
 
 Variable = _variable.Variable
+VariableNode = _variable.VariableNode
+_new = object.__new__
 _config = configuration.config
 _output = _variable._output
 _constant = _variable._constant
@@ -194,10 +196,22 @@ class FunctionNode:
 
         self.rank = max(map(_get_rank, in_nodes)) + 1
         self.inputs = in_nodes
-        if len(out_data) == 1:
-            y = _output(out_data[0], self)
+        if len(out_data) == 1:  # variable._output, inlined: the most common case
+            data = out_data[0]
+            y = _new(Variable)
+            y._data = data
+            y._grad_var = None
+            node = _new(VariableNode)
+            node._variable = _weakref(y)
+            node.creator = self
+            node.rank = self.rank
+            node.requires_grad = True
+            node.shape = data.shape
+            node.dtype = data.dtype
+            node.name = None
+            y._node = node
             ret = (y,)
-            self.outputs = (_weakref(y._node),)
+            self.outputs = (_weakref(node),)
         else:
             ret = tuple([_output(y, self) for y in out_data])
             self.outputs = tuple(map(_weakref, map(_get_node, ret)))
@@ -228,6 +242,8 @@ class FunctionNode:
 
     def get_retained_input_arrays(self):
         """The retained inputs as arrays (for backward code that builds no graph)."""
+        if self._handler is None:  # no placeholder: the stored tuple holds arrays
+            return self._retained_in
         return tuple([self._resolve(d) if type(d) is Placeholder else d
                       for d in self._retained_in])
 

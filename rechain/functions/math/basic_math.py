@@ -135,9 +135,9 @@ class SubFromConstant(function_node.FunctionNode):
 
 class Mul(function_node.FunctionNode):
     _shapes = None  # (a.shape, b.shape) when they differ (broadcasting)
+    _in_retain = (0, 1)  # always both: declared once (as retain_inputs((0, 1)) would)
 
     def forward(self, inputs):
-        self.retain_inputs((0, 1))
         a, b = inputs
         if a.shape != b.shape:
             self._shapes = (a.shape, b.shape)
@@ -148,8 +148,9 @@ class Mul(function_node.FunctionNode):
         if self._shapes is None and not _config.enable_backprop:  # Note [array fast path]
             a, b = self.get_retained_input_arrays()
             g = gy._data
-            return tuple([_array_grad(g * b) if i == 0 else _array_grad(g * a)
-                          for i in indexes])
+            if len(indexes) == 2:
+                return _array_grad(g * b), _array_grad(g * a)
+            return (_array_grad(g * b) if indexes[0] == 0 else _array_grad(g * a)),
         a, b = self.get_retained_inputs()
         if self._shapes is None:
             return tuple([gy * b if i == 0 else gy * a for i in indexes])
