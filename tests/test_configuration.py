@@ -221,13 +221,33 @@ def test_show_to_a_file():
     assert "enable_backprop" in buf.getvalue() and "float32" in buf.getvalue()
 
 
-def test_snapshot_and_restored():
+def test_snapshot_captures_overrides_and_globals():
     with rechain.using_config("train", False):
-        snap = configuration.snapshot()
-    assert rechain.config.train is True
-    with configuration.restored(snap, debug=True):
-        assert rechain.config.train is False
+        g, local = configuration.snapshot()
+    assert local == {"train": False}
+    assert g["train"] is True and g["enable_backprop"] is True
+    assert configuration.snapshot()[1] is None      # no override outside the block
+    rechain.global_config.debug = True
+    try:
+        assert configuration.snapshot()[0]["debug"] is True   # the cache follows globals
+    finally:
+        rechain.global_config.debug = False
+
+
+def test_forget_replays_under_the_snapshot_and_restores_after():
+    import rechain.functions as F
+    seen = []
+
+    def f(a):
+        seen.append((rechain.config.train, rechain.config.debug))
+        return a * a
+
+    with rechain.using_config("train", False):
+        y = F.forget(f, rechain.Variable(numpy.ones(2, numpy.float32)))
+    with rechain.using_config("debug", True):
+        F.sum(y).backward()
         assert rechain.config.debug is True
+    assert seen == [(False, False), (False, False)]
     assert rechain.config.train is True and rechain.config.debug is False
 
 
