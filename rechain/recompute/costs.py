@@ -18,6 +18,9 @@ chain only through these numbers:
   by its backward and alive until the step ends (parameters whose gradients
   are cleared before each step; gradients alive all along belong in
   ``const_bytes``).
+- ``BlockCost.rerun_bwd_bytes``: optional; the transient of the block's
+  backward when the block runs stored inside a re-run (a forget region being
+  replayed), where backprop frees the refilled saved arrays node by node.
 - ``BlockCost.fwd_time`` / ``bwd_time``: seconds for one forward / one
   backward execution.
 - ``ChainCosts.const_bytes``: parameters and anything else alive all along;
@@ -80,6 +83,22 @@ class BlockCost:
             backward (workspace). Defaults to 0.
         grad_bytes: Gradients of the block's parameters, created by its
             backward and kept to the end of the step. Defaults to 0.
+        rerun_bwd_bytes: The transient of the block's backward when the block
+            is a stored item of a re-run (memory model of ``plan.py``, rule
+            6), or None (the default) to use the rule of a plain backward,
+            ``A_i + grad_bytes + temp_bytes``. Precisely: with ``S_i`` (the
+            refilled saved arrays), ``h_i``, ``g_{i+1}`` and whatever else
+            alive when the block's backward starts in the re-run, the live
+            bytes never exceed that total plus ``rerun_bwd_bytes`` until the
+            backward is done; then ``g_{i+1}``, ``S_i`` and ``h_i`` are freed
+            and ``g_i`` and the parameter gradients remain, as in a plain
+            backward. The model uses at least ``A_i + grad_bytes`` (see
+            ``rerun_backward``). It is the re-run counterpart of ``A_i + grad_bytes +
+            temp_bytes`` and may be smaller: backprop drops each node's
+            refilled arrays right after that node's backward, so ``S_i``
+            shrinks while ``g_i`` and the gradients are being made. At top
+            level, where the saved arrays stay to the end of the step, the
+            plain rule always applies.
 
     Raises:
         TypeError: A field is not a number.
@@ -96,12 +115,34 @@ class BlockCost:
     saved_bytes: int
     temp_bytes: int = 0
     grad_bytes: int = 0
+    rerun_bwd_bytes: int = None
 
     def __post_init__(self):
         for name in ("fwd_time", "bwd_time"):
             object.__setattr__(self, name, _check_seconds("BlockCost", name, getattr(self, name)))
         for name in ("out_bytes", "saved_bytes", "temp_bytes", "grad_bytes"):
             object.__setattr__(self, name, _check_bytes("BlockCost", name, getattr(self, name)))
+        if self.rerun_bwd_bytes is not None:
+            object.__setattr__(self, "rerun_bwd_bytes", _check_bytes(
+                "BlockCost", "rerun_bwd_bytes", self.rerun_bwd_bytes))
+
+    def rerun_backward(self, in_bytes):
+        """The transient of this block's backward inside a re-run.
+
+        Args:
+            in_bytes: Size of the block input ``h_i`` (its gradient ``g_i``
+                has that size).
+
+        Returns:
+            ``max(rerun_bwd_bytes, in_bytes + grad_bytes)``: the model makes
+            ``g_i`` and the parameter gradients before it frees ``g_{i+1}``,
+            ``S_i`` and ``h_i``, so that moment is always one. When
+            ``rerun_bwd_bytes`` is None, the plain rule ``in_bytes +
+            grad_bytes + temp_bytes``.
+        """
+        if self.rerun_bwd_bytes is not None:
+            return max(self.rerun_bwd_bytes, in_bytes + self.grad_bytes)
+        return in_bytes + self.grad_bytes + self.temp_bytes
 
 
 @dataclasses.dataclass
@@ -158,13 +199,14 @@ class ChainCosts:
 
     @classmethod
     def uniform(cls, n, fwd_time, bwd_time, out_bytes, saved_bytes=0, temp_bytes=0,
-                input_bytes=None, const_bytes=0, grad_bytes=0):
+                input_bytes=None, const_bytes=0, grad_bytes=0, rerun_bwd_bytes=None):
         """A chain of ``n`` identical blocks.
 
         Args:
             n: Number of blocks, at least 1.
             fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes,
-                grad_bytes: The cost of every block (see ``BlockCost``).
+                grad_bytes, rerun_bwd_bytes: The cost of every block (see
+                ``BlockCost``).
             input_bytes: Size of the chain input; defaults to ``out_bytes``.
             const_bytes: Constant bytes (parameters and gradients).
 
@@ -178,7 +220,8 @@ class ChainCosts:
             raise TypeError(f"ChainCosts.uniform: n must be an int, got {type(n).__name__}")
         if n < 1:
             raise ValueError(f"ChainCosts.uniform: n must be >= 1, got {n}")
-        block = BlockCost(fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes, grad_bytes)
+        block = BlockCost(fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes, grad_bytes,
+                          rerun_bwd_bytes)
         if input_bytes is None:
             input_bytes = block.out_bytes
         return cls(input_bytes, [block] * int(n), const_bytes)

@@ -6,11 +6,28 @@ off directly:
 
 - ``out_bytes``: the block's output;
 - ``saved_bytes``: what is still allocated after the forward pass, beyond the
-  output (the block's input was allocated before and is not counted);
+  output (the block's input was allocated before and is not counted) and
+  beyond the graph's own objects (counted in ``const_bytes``, below);
 - ``grad_bytes``: the parameter gradients its backward allocates (parameters
   not already counted by an earlier block);
 - ``temp_bytes``: the largest transient above what the model accounts for, in
   the forward pass or the backward pass;
+- ``rerun_bwd_bytes``: the transient of the block's backward inside a re-run
+  (``costs.BlockCost``; memory model rule 6), read off a second traced run
+  of the block wrapped alone in ``F.forget`` (``_forget_run``): the replay is
+  run first, then the peak of the backward is taken above what the model
+  has alive when it starts (``h_i``, ``g_{i+1}``, ``S_i``). Refilled arrays
+  beyond ``S_i`` count in it: a retained output (``F.relu`` keeps its output;
+  in a chain it is also the next block's input, which the model frees
+  earlier) stays until that operation's backward. The output gradient is
+  held to the end, as the model assumes; ``h_i`` is the caller's here, not
+  freed at the block's first operation as a replayed ``h_i`` would be: both
+  make the value an upper bound where they matter;
+- ``const_bytes``: the graph's own objects (nodes, regions, placeholders),
+  what a block run in ``F.forget`` keeps besides its output. The graph is
+  the same whatever the plan (a replay builds none) and stays all step, so
+  it is constant; it is taken out of ``saved_bytes``. With activations of a
+  few tens of KiB it is a sizeable part of the peak.
 - ``fwd_time`` / ``bwd_time``: the fastest of ``repeat`` untraced runs.
 
 Measuring leaves the model as it was: link persistents (BatchNormalization
@@ -147,6 +164,53 @@ def _one_block(block, x, params, counted):
     return cost, y.array
 
 
+def _forget_run(block, x, params):
+    """Run ``block`` alone in ``F.forget`` as a stored block of a re-run.
+
+    The block runs in ``F.forget`` on ``x``; the region is replayed (the saved
+    arrays refilled) with the output gradient ``g_{i+1}`` alive, then backward
+    runs. Backprop drops each operation's refilled arrays once its backward
+    is done, as it does for a stored block of a chain's re-run.
+
+    Returns:
+        ``(graph, backward)``: the bytes the forgotten block keeps besides its
+        output (the graph's nodes and the region: Python objects, no saved
+        array), and the peak of the backward above what was alive before the
+        replay (``h_i``, ``g_{i+1}``, the graph).
+    """
+    from rechain import function_node
+    from rechain.functions.util.forget import forget
+    from rechain.recompute import region as _region
+    for p in params:
+        p._grad_var = None
+    gc.collect()
+    h = Variable(x)
+    regions = []
+
+    def run(v):
+        regions.append(function_node.current_handler())
+        return block(v)
+
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        y = forget(run, h)
+        graph = max(tracemalloc.get_traced_memory()[0] - start - int(y.array.nbytes), 0)
+        region = regions[0] if regions else None
+        while isinstance(region, _region.Region) and isinstance(region.parent, _region.Region):
+            region = region.parent
+        g = Variable._constant(y.xp.ones_like(y.array))
+        before = tracemalloc.get_traced_memory()[0]
+        if isinstance(region, _region.Region):
+            region.recompute()       # the re-run's forward: fills the saved arrays
+        tracemalloc.reset_peak()
+        _backprop.backward([y], [g])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return graph, max(peak - before, 0)
+
+
 def measure(chain, x, repeat=3):
     """Measure each block of ``chain`` on input ``x`` (one forward+backward each).
 
@@ -169,11 +233,20 @@ def measure(chain, x, repeat=3):
     snap = _Snapshot(blocks)
     counted = set()
     results = []
+    const = 0
     try:
         h = x
         for i, block in enumerate(blocks):
             params = _params(block)
             cost, y = _one_block(block, h, params, counted)
+            graph, backward = _forget_run(block, h, params)
+            # The graph's objects stay all step whatever the plan (a replay
+            # builds no graph): they go to const_bytes, not to saved_bytes.
+            graph = min(graph, cost["saved_bytes"])
+            const += graph
+            cost["saved_bytes"] -= graph
+            # above h_i, g_{i+1}, the graph and S_i: what rule 6 adds
+            cost["rerun_bwd_bytes"] = max(backward - cost["saved_bytes"], 0)
             times = [_time_block(block, h, params) for _ in range(repeat)]
             cost["fwd_time"] = min(t[0] for t in times)
             cost["bwd_time"] = min(t[1] for t in times)
@@ -181,4 +254,4 @@ def measure(chain, x, repeat=3):
             h = y
     finally:
         snap.restore()
-    return costs_lib.ChainCosts(input_bytes=int(x.nbytes), blocks=results)
+    return costs_lib.ChainCosts(input_bytes=int(x.nbytes), blocks=results, const_bytes=const)

@@ -56,7 +56,14 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
    transient ``A_i + W_i + T_i`` (``g_i`` and the parameter gradients being
    produced, and workspace); then ``g_{i+1}`` is freed and, inside a re-run,
    ``S_i`` and ``h_i`` (``h_i`` unless another item still holds it); ``W_i``
-   stays to the end.
+   stays to the end. Inside a re-run the transient is ``R_i``: the block's
+   ``rerun_bwd_bytes`` when known, but at least ``A_i + W_i`` (``g_i`` and
+   ``W_i`` are made before anything is freed), else ``A_i + W_i + T_i``: there
+   backprop drops the refilled arrays of each operation of the block right
+   after that operation's backward, so ``S_i`` shrinks while ``g_i`` and
+   ``W_i`` grow, and ``R_i`` is measured (``measure.py``) rather than derived.
+   A top-level block keeps ``S_i`` to the end of the step (rule 4): it always
+   costs ``A_i + W_i + T_i``.
 7. Backward of a segment: re-run ``inner`` forward (rules 2, 3, 5, with
    ``g_stop`` alive; a trailing segment of ``inner`` is not run), backward
    through it (rule 6), then free the segment's input if the segment is
@@ -311,7 +318,10 @@ class _Simulator:
                     self.drop(h_in)                # the segment's input
             else:
                 block = self.blocks[item]
-                self.transient(self.act[item] + block.grad_bytes + block.temp_bytes)
+                if top:
+                    self.transient(self.act[item] + block.grad_bytes + block.temp_bytes)
+                else:                              # rule 6 inside a re-run
+                    self.transient(block.rerun_backward(self.act[item]))
                 self.time += block.bwd_time
                 self.new(block.grad_bytes)         # parameter gradients: kept
                 g_in = self.new(self.act[item])

@@ -48,7 +48,9 @@ with a region ``l..m-1`` (``m < r``) whose own re-run follows a schedule of
 keeps while the rest runs, then frees it, so the peak of a re-run is a max of
 the first item's own moments and the rest's peak shifted by what the first
 item keeps, and the time is a sum: optimal substructure in (range, memory
-left). The ranges of the table end with a stored block: a re-run does not
+left). A stored block's backward in a re-run costs its ``R_i``
+(``rerun_bwd_bytes``, memory model rule 6) above ``S_i`` and what backward
+holds, where a top-level stored block costs ``A_i + W_i + T_i``. The ranges of the table end with a stored block: a re-run does not
 run its trailing region (note "early stop" in ``plan.py``), which then costs
 exactly what its inner items spliced in its place cost, so leaving trailing
 regions out loses nothing (a region covering a whole re-run range is one of
@@ -83,7 +85,8 @@ gradients, saved bytes ``S_x + S_y + A_mid`` (the middle activation is kept
 when the merged block is stored) and temp bytes ``max(0, T_y, A_mid + T_y -
 A_in, T_x + A_mid - A_out)``: with these, every moment of running the merged
 block, in any mode, holds at least what the same moment of running x then y
-holds, so the peak of a coarse plan bounds the peak of the same plan on the
+holds (backward inside a re-run: ``R = max(R_y, R_x + W_y - S_y - A_out)``
+when either is known, the moments of y's then x's backward, exactly), so the peak of a coarse plan bounds the peak of the same plan on the
 fine chain. A chain is cut into ``max_blocks`` groups of consecutive blocks
 of balanced length, each folded into one block; the coarse plan is mapped
 back to the fine blocks and evaluated exactly.
@@ -159,6 +162,10 @@ class _Chain:
         self.W = [b.grad_bytes for b in costs.blocks]
         self.F = [b.fwd_time for b in costs.blocks]
         self.B = [b.bwd_time for b in costs.blocks]
+        # backward transient of a block stored inside a re-run (memory model,
+        # rule 6): measured (at least A_i + W_i), or for None the plain rule
+        self.R_given = [b.rerun_bwd_bytes for b in costs.blocks]
+        self.R = [b.rerun_backward(self.A[i]) for i, b in enumerate(costs.blocks)]
         self.const = costs.const_bytes
         self.G = _gradient_totals(self.A, self.W)
 
@@ -206,7 +213,7 @@ def _rec_cost(ch, items, end):
             i = item
             time += ch.F[i] + ch.B[i]
             fwd = A[i + 1] + S[i] + T[i]
-            bwd = A[i] + W[i] + T[i]
+            bwd = ch.R[i]                   # rule 6 inside a re-run
             if peak is None:                # last item: its output is dropped
                 peak = max(fwd, S[i] + bwd)
             else:
@@ -480,6 +487,11 @@ class _SlotDP:
         self.S = [slot(x) for x in ch.S]
         self.T = [slot(x) for x in ch.T]
         self.W = [slot(x) for x in ch.W]
+        # backward transient of a block stored in a re-run (rule 6), in slots;
+        # the plain rule is summed from the rounded sizes
+        self.Rb = [self.A[i] + self.W[i] + self.T[i] if given is None
+                   else max(slot(given), self.A[i] + self.W[i])
+                   for i, given in enumerate(ch.R_given)]
         self.G = _gradient_totals(self.A, self.W)
         self.G_np = numpy.array(self.G, dtype=numpy.int64)
         # backward peak of a stored top-level block above the forward pass
@@ -522,7 +534,7 @@ class _SlotDP:
         for l in range(n - 1, -1, -1):
             row = R[l]                                   # row[r - l - 1]: range l..r-1
             fb = F[l] + B[l]
-            bwd = A[l] + self.W[l] + T[l]
+            bwd = self.Rb[l]
             need = max(A[l + 1] + S[l] + T[l], S[l] + bwd) + G[l + 1]
             if need <= cap:
                 row[0, need:] = fb
@@ -574,7 +586,7 @@ class _SlotDP:
         items = []
         while r - l > 1:
             best = _INF
-            if M >= max(A[l + 1] + S[l] + T[l] + G[r], S[l] + G[l + 1] + A[l] + self.W[l] + T[l]):
+            if M >= max(A[l + 1] + S[l] + T[l] + G[r], S[l] + G[l + 1] + self.Rb[l]):
                 best = R[l + 1][r - l - 2, M - S[l] - A[l + 1]] + self.dtype(F[l] + B[l])
             ms = numpy.arange(l + 1, r)
             cols = M - self.A_np[ms]
@@ -739,7 +751,7 @@ def _min_peak_schedule(ch):
     time = numpy.full((n + 1, n + 1), _INF)
     split = numpy.zeros((n + 1, n + 1), dtype=numpy.int64)    # l: stored block; m: region
     for l in range(n - 1, -1, -1):
-        bwd = A[l] + W[l] + T[l]
+        bwd = ch.R[l]                   # a stored block in a re-run (rule 6)
         peak[l, l + 1] = max(A[l + 1] + S[l] + T[l], S[l] + bwd)
         time[l, l + 1] = F[l] + B[l]
         split[l, l + 1] = l
@@ -827,9 +839,16 @@ def _merge(x, y, x_in):
     """
     mid, out = x.out_bytes, y.out_bytes
     temp = max(0, y.temp_bytes, mid + y.temp_bytes - x_in, x.temp_bytes + mid - out)
+    rerun = None
+    if x.rerun_bwd_bytes is not None or y.rerun_bwd_bytes is not None:
+        # stored in a re-run: y's backward starts with everything the merged
+        # block holds; x's starts once y has freed S_y, h_mid and g_out and
+        # made g_mid and W_y
+        rerun = max(y.rerun_backward(mid),
+                    x.rerun_backward(x_in) + y.grad_bytes - y.saved_bytes - out)
     return costs_lib.BlockCost(x.fwd_time + y.fwd_time, x.bwd_time + y.bwd_time, out,
                                x.saved_bytes + y.saved_bytes + mid, temp,
-                               x.grad_bytes + y.grad_bytes)
+                               x.grad_bytes + y.grad_bytes, rerun)
 
 
 def _coarsen(costs, max_blocks):

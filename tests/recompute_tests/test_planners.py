@@ -38,7 +38,8 @@ def random_chain(rng, n, max_bytes=12, const_bytes=None):
     """A heterogeneous chain with small integer sizes and random times.
 
     One block in four has a workspace larger than anything it keeps; one in
-    two has parameter gradients.
+    two has parameter gradients; one in two has a measured re-run backward
+    transient (``rerun_bwd_bytes``), anywhere from 0 to above the plain rule.
     """
     def temp():
         if rng.random() < 0.25:
@@ -48,8 +49,11 @@ def random_chain(rng, n, max_bytes=12, const_bytes=None):
     def grads():
         return rng.randint(0, 2 * max_bytes) if rng.random() < 0.5 else 0
 
+    def rerun():
+        return rng.randint(0, 3 * max_bytes) if rng.random() < 0.5 else None
+
     blocks = [BlockCost(rng.uniform(0.1, 2.0), rng.uniform(0.1, 3.0), rng.randint(0, max_bytes),
-                        rng.randint(0, max_bytes), temp(), grads())
+                        rng.randint(0, max_bytes), temp(), grads(), rerun())
               for _ in range(n)]
     if const_bytes is None:
         const_bytes = rng.randint(0, 5)
@@ -114,6 +118,10 @@ class _Exhaustive:
         self.W = [b.grad_bytes for b in costs.blocks]
         self.F = [b.fwd_time for b in costs.blocks]
         self.B = [b.bwd_time for b in costs.blocks]
+        # backward transient of a block stored in a re-run (rule 6)
+        self.R = [self.A[i] + self.W[i] + self.T[i] if b.rerun_bwd_bytes is None
+                  else max(b.rerun_bwd_bytes, self.A[i] + self.W[i])
+                  for i, b in enumerate(costs.blocks)]
         self.G = [self.A[k] + sum(self.W[k:]) for k in range(self.n + 1)]
         self.base = costs.const_bytes + costs.input_bytes
         self.memo = {}
@@ -143,7 +151,7 @@ class _Exhaustive:
                 if not region:                                # stored block lo
                     i = lo
                     fwd = A[i + 1] + S[i] + T[i]
-                    back = A[i] + W[i] + T[i]     # g_i and parameter gradients appear
+                    back = self.R[i]     # g_i and parameter gradients appear
                     if last:
                         peaks.append(numpy.array([max(fwd, S[i] + back)]))
                         times.append(numpy.array([F[i] + B[i]]))
@@ -270,6 +278,43 @@ def test_simulate_worked_example():
     # no longer holds S1 and h1 (61 + 10), the peak is now block 0's re-run
     # with h2 and g2 alive (h0 1 + h2 4 + g2 4 + h1 2 + S0 3 + temp 50 + 10)
     assert simulate(wide, [Segment(0, 2)]) == (74, 8.0)
+
+
+def test_rerun_backward_transient_applies_inside_re_runs_only():
+    # h0=1; block 0: out 2, saved 3, temp 10, grads 10; block 1: out 4, saved
+    # 5, temp 1; const 10. Block 0's backward costs A0 + W0 + T0 = 21 by the
+    # plain rule; rerun_bwd_bytes replaces that inside a re-run only, never
+    # below A0 + W0 = 11 (g0 and W0 are made before S0, h0, g1 are freed).
+    def chain(rerun):
+        return ChainCosts(1, [BlockCost(1, 2, 2, 3, 10, 10, rerun), BlockCost(1, 2, 4, 5, 1)],
+                          const_bytes=10)
+
+    plain, low, floor, high = chain(None), chain(15), chain(0), chain(30)
+    assert [c.blocks[0].rerun_backward(1) for c in (plain, low, floor, high)] == [21, 15, 11, 30]
+    assert plain.blocks[1].rerun_backward(2) == 2 + 0 + 1
+    for costs in (plain, low, floor, high):
+        # top level: block 0's backward starts with const 10 + h0 1 + S0 3 +
+        # h1 2 + S1 5 + h2 4 + g1 2 = 27 and costs 21 whatever the re-run says
+        assert simulate(costs, [0, 1]) == planners.evaluate(costs, [0, 1]) == (48, 6.0)
+        # block 0 stored in the re-run of Segment(0, 1): S1, h1, h2 are kept
+        # (block 1 is top level), so its backward starts at 27 too; the
+        # re-run's forward moment is 24 + A1 2 + S0 3 + T0 10 = 39
+        expected = max(39, 27 + costs.blocks[0].rerun_backward(1))
+        assert simulate(costs, [Segment(0, 1), 1]) == (expected, 7.0)
+        assert planners.evaluate(costs, [Segment(0, 1), 1]) == (expected, 7.0)
+    assert simulate(plain, [Segment(0, 1), 1])[0] == 48
+    assert simulate(low, [Segment(0, 1), 1])[0] == 42
+    assert simulate(floor, [Segment(0, 1), 1])[0] == 39
+    assert simulate(high, [Segment(0, 1), 1])[0] == 57
+    # the planners see it: with the plain rule, forgetting block 0 buys
+    # nothing (48); measured at 15 it is the fastest plan under 43
+    assert planners.optimal(plain, 42).schedule == (Segment(0, 2),)
+    assert planners.optimal(low, 42).schedule == (Segment(0, 1), 1)
+    assert planners.optimal(high, 47).schedule == (0, Segment(1, 2))
+    # and coarsening keeps it: merged, block 0's re-run backward comes after
+    # block 1's has freed S1 5, h1 2, g2 4 and made g1 2: 15 + 0 - 5 - 4 = 6
+    merged = planners._coarsen(low, 1)[0].blocks[0]
+    assert merged.rerun_bwd_bytes == max(plain.blocks[1].rerun_backward(2), 15 + 0 - 5 - 4)
 
 
 def _runs_time(costs, schedule):
@@ -448,7 +493,9 @@ def test_optimal_with_coarse_slots_is_bounded_by_the_rounded_problem():
         rounded = ChainCosts(
             nearest(costs.input_bytes),
             [BlockCost(b.fwd_time, b.bwd_time, nearest(b.out_bytes), nearest(b.saved_bytes),
-                       nearest(b.temp_bytes), nearest(b.grad_bytes)) for b in costs.blocks])
+                       nearest(b.temp_bytes), nearest(b.grad_bytes),
+                       None if b.rerun_bwd_bytes is None else nearest(b.rerun_bwd_bytes))
+             for b in costs.blocks])
         exhaustive = _Exhaustive(rounded)
         slot_peaks = exhaustive.all()[0] - exhaustive.base
         too_big = slot_peaks[peaks > budget]
