@@ -381,13 +381,17 @@ def store_all(costs, budget_bytes=None):
 
 
 def _fixed(name, costs, budget_bytes, make_schedule):
-    """A planner with a fixed schedule: prune it, check it fits."""
+    """A planner with a fixed schedule: prune it, check it fits.
+
+    Without a budget the fixed schedule is the answer (``checkpoint_sequential``
+    semantics); with a budget at or above the store-all peak, store_all is.
+    """
     ch, budget, base, fits = _start(name, costs, budget_bytes)
-    if fits:
+    if fits and budget_bytes is not None:
         return base
     schedule = _prune(ch, make_schedule(ch.n))
     result = _plan(name, ch, schedule, budget)
-    if result.predicted_peak > budget:
+    if budget is not None and result.predicted_peak > budget:
         raise InfeasibleBudget(name, budget, min(result.predicted_peak, base.predicted_peak))
     return result
 

@@ -582,12 +582,29 @@ def test_budget_at_or_above_store_all_gives_store_all(planner):
     base = planners.store_all(costs)
     assert base.schedule == tuple(range(12))
     assert base.modes() == ["store"] * 12
-    for budget in (base.predicted_peak, base.predicted_peak + 1, 10 * base.predicted_peak, None,
-                   f"{base.predicted_peak}B"):
+    budgets = [base.predicted_peak, base.predicted_peak + 1, 10 * base.predicted_peak,
+               f"{base.predicted_peak}B"]
+    if planner not in (FIXED_PLANNERS):
+        budgets.append(None)   # fixed planners without a budget: see the next test
+    for budget in budgets:
         plan = planner(costs, budget)
         assert plan.schedule == base.schedule
         assert (plan.predicted_peak, plan.predicted_time) == (base.predicted_peak,
                                                               base.predicted_time)
+
+
+FIXED_PLANNERS = tuple(p for p in ALL_PLANNERS if p.__name__.startswith(("segments", "sqrt")))
+
+
+@pytest.mark.parametrize("planner", FIXED_PLANNERS, ids=lambda p: p.__name__)
+def test_fixed_planner_without_budget_is_its_schedule(planner):
+    # checkpoint_sequential: the segments are used, whatever the budget would allow.
+    costs = homogeneous(12)
+    plan = planner(costs)
+    assert any(isinstance(item, Segment) for item in plan.schedule)
+    base = planners.store_all(costs)
+    assert plan.predicted_peak < base.predicted_peak
+    assert plan.predicted_time > base.predicted_time
 
 
 def test_least_peak_program_is_exact():
