@@ -55,8 +55,8 @@ def build_parser():
                       help="width of each block (default: 96)")
     demo.add_argument("--batch-size", type=_positive(int), default=256,
                       help="minibatch size (default: 256)")
-    demo.add_argument("--epochs", type=_positive(int), default=20,
-                      help="training epochs (default: 20)")
+    demo.add_argument("--epochs", type=_positive(int), default=30,
+                      help="training epochs (default: 30)")
     demo.add_argument("--runs", type=_runs, default=None,
                       help="which runs to make, comma-separated among plain, forget and "
                            "planned (default: plain,forget, and planned with --budget)")

@@ -90,7 +90,7 @@ class _TextBar(_NoBar):
 MODES = ("plain", "forget", "planned")
 
 
-def train(mode, n_blocks=32, width=96, batch_size=256, epochs=20, seed=0, progress=True,
+def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progress=True,
           budget=None):
     """Train one model; return a dict of measurements.
 
