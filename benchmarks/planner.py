@@ -19,12 +19,12 @@ import math
 import os
 import statistics
 import time
-import tracemalloc
 
 import _common
 import numpy
 
 from rechain import demo
+from rechain import memory
 from rechain import recompute as R
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,16 +56,10 @@ def run_plan(blocks, x, plan, repeat):
         if hasattr(b, "cleargrads"):
             b.cleargrads()
     gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
+    with memory.track() as tracker:
         xi = x.copy()                          # the step's input counts, as in the model
         R.run(blocks, xi, plan).backward()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-    return (statistics.median(times) if times else float("nan")), peak
+    return (statistics.median(times) if times else float("nan")), tracker.peak
 
 
 def fastest_within_time(costs, time_limit, lo, hi):

@@ -10,33 +10,19 @@ import argparse
 import gc
 import statistics
 import time
-import tracemalloc
 
 import _common
 import numpy
 
 import rechain
 import rechain.functions as F
-import rechain.links as L
-
-
-class Block(rechain.Chain):
-    """h + l2(relu(bn(l1(h))))."""
-
-    def __init__(self, width):
-        super().__init__()
-        with self.init_scope():
-            self.l1 = L.Linear(width, width)
-            self.bn = L.BatchNormalization(width)
-            self.l2 = L.Linear(width, width)
-
-    def forward(self, h):
-        return h + self.l2(F.relu(self.bn(self.l1(h))))
+from rechain import demo
+from rechain import memory
 
 
 def build(n_blocks, width=512, seed=0):
     rechain.random.seed(seed)
-    return rechain.ChainList(*[Block(width) for _ in range(n_blocks)])
+    return rechain.ChainList(*[demo.ResBlock(width) for _ in range(n_blocks)])
 
 
 def make_input(batch=2048, width=512, seed=0):
@@ -70,14 +56,9 @@ def measure(model, x, mode, repeat):
     runs = [once() for _ in range(repeat)]
     model.cleargrads()
     gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
+    with memory.track() as tracker:
         forward(model, x, mode).backward()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = tracker.peak
     return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
             statistics.median(r[0] + r[1] for r in runs), peak)
 

@@ -110,11 +110,11 @@ def run_plan(args, out=None):
     """The ``rechain plan`` command."""
     import gc
     import time
-    import tracemalloc
 
     import numpy
 
     from rechain import demo
+    from rechain import memory
     from rechain import recompute
     from rechain.recompute import apply
 
@@ -142,17 +142,12 @@ def run_plan(args, out=None):
         if hasattr(b, "cleargrads"):
             b.cleargrads()
     gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
+    with memory.track() as tracker:
         t0 = time.perf_counter()
-        xi = x.copy()
+        xi = x.copy()   # the step's input is part of the step, as in the model
         recompute.run(blocks, xi, plan).backward()
         elapsed = time.perf_counter() - t0
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = tracker.peak
     print(f"measured : peak {peak / 2**20:.1f} MiB ({peak / plan.predicted_peak:.3f} of "
           f"predicted), time {elapsed:.3f} s (one step, under tracemalloc)", file=out)
     return 0

@@ -22,14 +22,19 @@ from rechain.dataset import concat_examples
 
 
 class ResBlock(rechain.Chain):
-    """h + l2(relu(bn(l1(h))))."""
+    """h + l2(relu(bn(l1(h)))): the resmlp block of DESIGN §5.
 
-    def __init__(self, width):
+    Args:
+        width (int): Features in and out.
+        l2_initializer: Initializer of ``l2.W`` (None: Linear's default).
+    """
+
+    def __init__(self, width, l2_initializer=None):
         super().__init__()
         with self.init_scope():
             self.l1 = L.Linear(width, width)
             self.bn = L.BatchNormalization(width)
-            self.l2 = L.Linear(width, width, initialW=rechain.initializers.Normal(0.01))
+            self.l2 = L.Linear(width, width, initialW=l2_initializer)
 
     def forward(self, h):
         return h + self.l2(F.relu(self.bn(self.l1(h))))
@@ -42,7 +47,9 @@ class ResNet(rechain.Chain):
         super().__init__()
         with self.init_scope():
             self.inp = L.Linear(n_in, width)
-            self.blocks = rechain.ChainList(*[ResBlock(width) for _ in range(n_blocks)])
+            # A small l2 makes each residual branch start near zero: deep and stable.
+            self.blocks = rechain.ChainList(
+                *[ResBlock(width, rechain.initializers.Normal(0.01)) for _ in range(n_blocks)])
             self.out = L.Linear(width, n_out)
 
     def forward(self, x, mode="plain"):
@@ -199,17 +206,6 @@ def run_demo(runs=("plain", "forget"), progress=True, out=None, budget=None, **k
 
 # -- models of the ``rechain plan`` command --------------------------------------------
 
-class _ResBlock512(ResBlock):
-    """The resmlp block of DESIGN §5 (default initialisation of l2)."""
-
-    def __init__(self, width):
-        rechain.Chain.__init__(self)
-        with self.init_scope():
-            self.l1 = L.Linear(width, width)
-            self.bn = L.BatchNormalization(width)
-            self.l2 = L.Linear(width, width)
-
-
 def _mean_square(h):
     return F.sum(h * h) * (1.0 / h.shape[0])
 
@@ -223,7 +219,7 @@ def build_chain(model, n_blocks, width, seed=0):
     """
     rechain.random.seed(seed)
     if model == "resmlp":
-        blocks = [_ResBlock512(width) for _ in range(n_blocks)]
+        blocks = [ResBlock(width) for _ in range(n_blocks)]
     elif model == "mlp":
         blocks = [rechain.Sequential(L.Linear(width, width), F.relu) for _ in range(n_blocks)]
     else:

@@ -9,14 +9,7 @@ arrays, and a list of arrays becomes one array.
 import numpy
 
 from rechain import backend
-
-
-def _ordinal(n):
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+from rechain.utils import text
 
 
 def _parse_device(device):
@@ -174,7 +167,7 @@ def concat_examples(batch, device=None, padding=None):
                 )
         return tuple(
             to_device(device, _stack([example[k] for example in batch], paddings[k],
-                                     f" ({_ordinal(k + 1)} field)"))
+                                     f" ({text.ordinal(k + 1)} field)"))
             for k in range(n_fields)
         )
 

@@ -3,15 +3,7 @@
 import numpy
 
 from rechain import backend
-
-
-def _ordinal(n):
-    """Return ``'1st'``, ``'2nd'``, ``'3rd'``, ``'4th'``... for ``n >= 1``."""
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+from rechain.utils import text
 
 
 def _is_batch_index(index):
@@ -85,7 +77,7 @@ class TupleDataset:
             if n != lengths[0]:
                 raise ValueError(
                     f"TupleDataset: all datasets must have the same length, but the 1st dataset "
-                    f"has {lengths[0]} examples and the {_ordinal(pos + 1)} dataset has {n} "
+                    f"has {lengths[0]} examples and the {text.ordinal(pos + 1)} dataset has {n} "
                     f"(lengths: {lengths})"
                 )
         self._datasets = datasets

@@ -5,6 +5,7 @@ import numpy
 
 from rechain import backend
 from rechain import variable
+from rechain.utils import text
 from rechain.utils import type_check
 
 _INPUT_TYPES = (variable.Variable,) + backend.array_types
@@ -21,13 +22,7 @@ def is_int(v):
     return isinstance(v, (int, numpy.integer)) and not isinstance(v, bool)
 
 
-def ordinal(n):
-    """``1 -> '1st'``, ``2 -> '2nd'``, ``11 -> '11th'``, ``13 -> '13th'``."""
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+ordinal = text.ordinal
 
 
 def normalize_axis(fname, axis, x_shape, argname="axis", extra=0, xname="x"):

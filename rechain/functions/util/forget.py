@@ -7,6 +7,7 @@ from rechain import configuration
 from rechain import function_node
 from rechain import variable as _variable
 from rechain.recompute import region as _region
+from rechain.utils import text
 
 Variable = _variable.Variable
 _array_types = _variable._array_types
@@ -19,14 +20,6 @@ class ForgetReturnError(TypeError, RuntimeError):
     """
 
 
-def _ordinal(n):
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _check_outputs(outs):
     if isinstance(outs, Variable):
         return outs
@@ -34,7 +27,7 @@ def _check_outputs(outs):
         for i, y in enumerate(outs):
             if not isinstance(y, Variable):
                 raise ForgetReturnError(
-                    f"{_ordinal(i + 1)} element of a returned tuple is not Variable, "
+                    f"{text.ordinal(i + 1)} element of a returned tuple is not Variable, "
                     f"but is {type(y)}")
         return outs
     raise ForgetReturnError(
