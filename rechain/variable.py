@@ -101,10 +101,6 @@ class Variable:
 
     # -- construction used by function nodes (no checks, hot path) -----------
     @staticmethod
-    def _output(data, creator):
-        return _output(data, creator)
-
-    @staticmethod
     def _constant(data, requires_grad=False):
         return _constant(data, requires_grad)
 
