@@ -20,10 +20,13 @@ from rechain.functions.array.stack import stack
 from rechain.functions.array.swapaxes import swapaxes
 from rechain.functions.array.tile import tile
 from rechain.functions.array.transpose import transpose
+from rechain.functions.array.transpose_sequence import transpose_sequence
 from rechain.functions.array.vstack import vstack
 from rechain.functions.array.where import where
+from rechain.functions.array.copy import copy
+from rechain.functions.array.select_item import select_item
 
-__all__ = ["broadcast", "broadcast_to", "cast", "concat", "expand_dims", "flatten", "flip",
-           "get_item", "hstack", "moveaxis", "pad", "repeat", "reshape", "rollaxis",
-           "separate", "split_axis", "squeeze", "stack", "sum_to", "swapaxes", "tile",
-           "transpose", "vstack", "where"]
+__all__ = ["broadcast", "broadcast_to", "cast", "concat", "copy", "expand_dims", "flatten",
+           "flip", "get_item", "hstack", "moveaxis", "pad", "repeat", "reshape", "rollaxis",
+           "select_item", "separate", "split_axis", "squeeze", "stack", "sum_to", "swapaxes",
+           "tile", "transpose", "transpose_sequence", "vstack", "where"]
