@@ -48,11 +48,20 @@ def _scalar(value):
     return None
 
 
-def _operand(fname, value, side):
-    """Turn the other operand into a Variable or a scalar; raise on anything else."""
+def _operand(fname, value, side, x):
+    """Turn the other operand of Variable ``x`` into a Variable or a scalar.
+
+    An array operand becomes a constant of ``x``'s dtype (cast when it differs,
+    as Chainer does: a float32 Variable times a float64 array is float32). A
+    Variable operand is left alone: two Variables of different dtypes raise in
+    the type check. Anything else raises.
+    """
     if isinstance(value, Variable):
         return value
     if isinstance(value, _array_types):
+        dtype = x._data.dtype
+        if value.dtype != dtype:
+            value = value.astype(dtype)
         return _constant(value)
     s = _scalar(value)
     if s is None:
@@ -293,21 +302,21 @@ def add(lhs, rhs):
         if a.shape != b.shape or a.dtype != b.dtype:
             _check_binary("add", a, b)
         return Add().apply((lhs, rhs))[0]
-    rhs = _operand("add", rhs, "right")
+    rhs = _operand("add", rhs, "right", lhs)
     if not isinstance(rhs, Variable):
         return AddConstant(rhs).apply((lhs,))[0]
     return add(lhs, rhs)
 
 
 def _radd(self, other):
-    other = _operand("add", other, "left")
+    other = _operand("add", other, "left", self)
     if isinstance(other, Variable):
         return add(other, self)
     return AddConstant(other).apply((self,))[0]
 
 
 def sub(lhs, rhs):
-    rhs = _operand("sub", rhs, "right")
+    rhs = _operand("sub", rhs, "right", lhs)
     if not isinstance(rhs, Variable):
         return AddConstant(-rhs).apply((lhs,))[0]
     if lhs._data.shape != rhs._data.shape or lhs._data.dtype != rhs._data.dtype:
@@ -316,7 +325,7 @@ def sub(lhs, rhs):
 
 
 def _rsub(self, other):
-    other = _operand("sub", other, "left")
+    other = _operand("sub", other, "left", self)
     if isinstance(other, Variable):
         return sub(other, self)
     return SubFromConstant(other).apply((self,))[0]
@@ -328,21 +337,21 @@ def mul(lhs, rhs):
         if a.shape != b.shape or a.dtype != b.dtype:
             _check_binary("mul", a, b)
         return Mul().apply((lhs, rhs))[0]
-    rhs = _operand("mul", rhs, "right")
+    rhs = _operand("mul", rhs, "right", lhs)
     if not isinstance(rhs, Variable):
         return MulConstant(rhs).apply((lhs,))[0]
     return mul(lhs, rhs)
 
 
 def _rmul(self, other):
-    other = _operand("mul", other, "left")
+    other = _operand("mul", other, "left", self)
     if isinstance(other, Variable):
         return mul(other, self)
     return MulConstant(other).apply((self,))[0]
 
 
 def div(lhs, rhs):
-    rhs = _operand("div", rhs, "right")
+    rhs = _operand("div", rhs, "right", lhs)
     if not isinstance(rhs, Variable):
         return MulConstant(1.0 / rhs).apply((lhs,))[0]
     if lhs._data.shape != rhs._data.shape or lhs._data.dtype != rhs._data.dtype:
@@ -351,7 +360,7 @@ def div(lhs, rhs):
 
 
 def _rdiv(self, other):
-    other = _operand("div", other, "left")
+    other = _operand("div", other, "left", self)
     if isinstance(other, Variable):
         return div(other, self)
     return DivFromConstant(other).apply((self,))[0]
@@ -362,7 +371,7 @@ def neg(x):
 
 
 def pow(lhs, rhs):
-    rhs = _operand("pow", rhs, "right")
+    rhs = _operand("pow", rhs, "right", lhs)
     if not isinstance(rhs, Variable):
         if rhs == 1:
             return lhs * 1
@@ -373,7 +382,7 @@ def pow(lhs, rhs):
 
 
 def _rpow(self, other):
-    other = _operand("pow", other, "left")
+    other = _operand("pow", other, "left", self)
     if isinstance(other, Variable):
         return pow(other, self)
     if other <= 0:
@@ -394,12 +403,12 @@ def absolute(x):
 
 def _matmul(self, other):
     from rechain.functions.math.matmul import matmul
-    return matmul(self, _operand("matmul", other, "right"))
+    return matmul(self, _operand("matmul", other, "right", self))
 
 
 def _rmatmul(self, other):
     from rechain.functions.math.matmul import matmul
-    return matmul(_operand("matmul", other, "left"), self)
+    return matmul(_operand("matmul", other, "left", self), self)
 
 
 def _compare(op, name):
