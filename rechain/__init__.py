@@ -33,6 +33,9 @@ from rechain.links.link import Chain, ChainList, Link, Sequential  # noqa: E402,
 from rechain.optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: E402,F401
 from rechain.serializers import Deserializer, Serializer  # noqa: E402,F401
 from rechain import gradient_check  # noqa: E402,F401
+from rechain import reporter  # noqa: E402,F401
+from rechain.reporter import (DictSummary, Reporter, Summary, get_current_reporter,  # noqa: E402,F401
+                              report, report_scope)
 from rechain.utils.type_check import InvalidType  # noqa: E402,F401
 from rechain.recompute.region import RecomputeError  # noqa: E402,F401
 
