@@ -68,6 +68,78 @@ def to_device(device, x):
     return backend.to_gpu(x, gpu_id)
 
 
+class Converter:
+    """Base class of batch converters.
+
+    A converter turns a batch from an iterator into what the model takes, and
+    moves it to a device. Subclasses implement ``__call__(batch, device)``.
+    Updaters and evaluators accept a :class:`Converter` or any plain callable
+    with the same arguments.
+    """
+
+    def __call__(self, batch, device):
+        """Convert ``batch`` and send it to ``device``.
+
+        Args:
+            batch: The batch (usually a list of examples).
+            device: Where to send it (see :func:`to_device`); None leaves the
+                arrays where they are.
+
+        Returns:
+            The converted batch.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__")
+
+
+class _FunctionConverter(Converter):
+    """A :class:`Converter` that calls a function given to :func:`converter`."""
+
+    def __init__(self, function):
+        if not callable(function):
+            raise TypeError(
+                f"converter: the decorated object must be callable, not {type(function).__name__}"
+            )
+        self.base_callable = function
+        self.__doc__ = getattr(function, "__doc__", None)
+        self.__name__ = getattr(function, "__name__", type(self).__name__)
+        self.__wrapped__ = function
+
+    def __call__(self, *args, **kwargs):
+        device = args[1] if len(args) >= 2 else kwargs.get("device")
+        if device is not None and not hasattr(device, "send"):
+            _parse_device(device)  # a bad device spec fails here, before any work
+        return self.base_callable(*args, **kwargs)
+
+    def __repr__(self):
+        return f"converter({self.__name__})"
+
+
+def converter():
+    """Decorator turning a function ``f(batch, device)`` into a :class:`Converter`.
+
+    The function keeps working as before; the result is also an instance of
+    :class:`Converter`, which is what code that checks for converters looks
+    for. As in Chainer, the decorator is called with no arguments:
+    ``@converter()``. A device that :func:`to_device` cannot interpret is
+    rejected before the function runs.
+
+    Returns:
+        callable: The decorator.
+
+    Example:
+        >>> @converter()
+        ... def first_field(batch, device):
+        ...     return to_device(device, numpy.stack([x for x, _ in batch]))
+        >>> isinstance(first_field, Converter)
+        True
+        >>> first_field([(numpy.zeros(2), 0), (numpy.ones(2), 1)], None).shape
+        (2, 2)
+    """
+    def wrap(function):
+        return _FunctionConverter(function)
+    return wrap
+
+
 def _as_array(value):
     return value if isinstance(value, backend.array_types) else numpy.asarray(value)
 
@@ -201,3 +273,10 @@ def concat_examples(batch, device=None, padding=None):
                 f"a {type(example).__name__}"
             )
     return to_device(device, _stack(batch, padding, ""))
+
+
+# As in Chainer, the default converter is a Converter instance, so code that
+# checks ``isinstance(c, Converter)`` accepts it; the plain function stays
+# available under its own name.
+concat_examples_func = concat_examples
+concat_examples = _FunctionConverter(concat_examples_func)

@@ -3,41 +3,9 @@
 import numpy
 
 from rechain import backend
+from rechain.dataset.dataset_mixin import _as_index_array  # NOQA
+from rechain.dataset.dataset_mixin import _is_batch_index  # NOQA
 from rechain.utils import text
-
-
-def _is_batch_index(index):
-    """Whether ``index`` selects several examples (a list or a 1-D+ array)."""
-    if isinstance(index, list):
-        return True
-    return isinstance(index, backend.array_types) and index.ndim > 0
-
-
-def _as_index_array(index, length, where):
-    """Turn a list or array of integers (or a boolean mask) into an intp array.
-
-    Args:
-        index: A list or array of integer positions, or a boolean mask of
-            ``length`` entries.
-        length: Number of examples of the dataset being indexed.
-        where: Name of the caller, for error messages.
-
-    Returns:
-        numpy.ndarray: 1-D array of integer positions (possibly negative).
-    """
-    idx = numpy.asarray(backend.to_cpu(index) if not isinstance(index, list) else index)
-    if idx.size == 0:
-        return numpy.zeros((0,), dtype=numpy.intp)
-    if idx.dtype == numpy.bool_:
-        if idx.shape != (length,):
-            raise IndexError(
-                f"{where}: a boolean mask must have shape ({length},) to match the dataset, "
-                f"got shape {idx.shape}"
-            )
-        return numpy.flatnonzero(idx)
-    if not numpy.issubdtype(idx.dtype, numpy.integer):
-        raise TypeError(f"{where}: indices must be integers, got an array of dtype {idx.dtype}")
-    return idx.reshape(-1).astype(numpy.intp, copy=False)
 
 
 def _gather(dataset, positions):

@@ -1,0 +1,44 @@
+import numpy
+import pytest
+
+from rechain import dataset
+
+
+def test_converter_decorator():
+    calls = []
+
+    @dataset.converter()
+    def conv(batch, device):
+        calls.append(device)
+        return dataset.to_device(device, numpy.asarray(batch))
+
+    assert isinstance(conv, dataset.Converter)
+    assert conv.__name__ == "conv"
+    out = conv([1, 2], -1)
+    assert out.tolist() == [1, 2] and calls == [-1]
+    conv([1], device=None)
+    assert calls == [-1, None]
+    with pytest.raises(ValueError, match="cannot interpret device 'tpu'"):
+        conv([1], "tpu")
+    assert calls == [-1, None]  # the bad device failed before the function ran
+
+
+def test_converter_decorator_rejects_non_callable():
+    with pytest.raises(TypeError, match="converter: the decorated object must be callable"):
+        dataset.converter()(3)
+
+
+def test_converter_base():
+    class Double(dataset.Converter):
+        def __call__(self, batch, device):
+            return [2 * b for b in batch]
+
+    assert Double()([1, 2], None) == [2, 4]
+    with pytest.raises(NotImplementedError, match="must implement __call__"):
+        dataset.Converter()([1], None)
+
+
+def test_concat_examples_is_a_converter():
+    assert isinstance(dataset.concat_examples, dataset.Converter)
+    xs, ts = dataset.concat_examples([(numpy.zeros(2), 0), (numpy.ones(2), 1)], -1)
+    assert xs.shape == (2, 2) and ts.tolist() == [0, 1]
