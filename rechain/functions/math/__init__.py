@@ -11,7 +11,10 @@ from rechain.functions.math.sqrt import rsqrt, sqrt
 from rechain.functions.math.square import square
 from rechain.functions.math.sum import mean, sum
 from rechain.functions.math.trigonometric import cos, sin, tan
+from rechain.functions.math.bias import bias
+from rechain.functions.math.scale import scale
 
-__all__ = ["absolute", "argmax", "argmin", "batch_matmul", "clip", "cos", "cumsum", "exp",
-           "expm1", "fmod", "log", "log10", "log1p", "log2", "matmul", "max", "maximum", "mean",
-           "min", "minimum", "rsqrt", "sin", "sqrt", "square", "sum", "tan"]
+__all__ = ["absolute", "argmax", "argmin", "batch_matmul", "bias", "clip", "cos", "cumsum",
+           "exp", "expm1", "fmod", "log", "log10", "log1p", "log2", "matmul", "max",
+           "maximum", "mean", "min", "minimum", "rsqrt", "scale", "sin", "sqrt", "square",
+           "sum", "tan"]

@@ -3,5 +3,8 @@
 from rechain.functions.normalization.batch_normalization import (
     batch_normalization, fixed_batch_normalization)
 from rechain.functions.normalization.layer_normalization import layer_normalization
+from rechain.functions.normalization.local_response_normalization import \
+    local_response_normalization
 
-__all__ = ["batch_normalization", "fixed_batch_normalization", "layer_normalization"]
+__all__ = ["batch_normalization", "fixed_batch_normalization", "layer_normalization",
+           "local_response_normalization"]
