@@ -1,7 +1,10 @@
 """Dataset iterators, as in ``chainer.iterators``."""
 
-from rechain.iterators.serial_iterator import OrderSampler  # NOQA
+from rechain.iterators.multiprocess_iterator import MultiprocessIterator  # NOQA
+from rechain.iterators.multithread_iterator import MultithreadIterator  # NOQA
+from rechain.iterators.order_samplers import OrderSampler  # NOQA
+from rechain.iterators.order_samplers import ShuffleOrderSampler  # NOQA
 from rechain.iterators.serial_iterator import SerialIterator  # NOQA
-from rechain.iterators.serial_iterator import ShuffleOrderSampler  # NOQA
 
-__all__ = ["SerialIterator", "OrderSampler", "ShuffleOrderSampler"]
+__all__ = ["SerialIterator", "MultithreadIterator", "MultiprocessIterator", "OrderSampler",
+           "ShuffleOrderSampler"]
