@@ -9,6 +9,8 @@ Both are written with ``xp`` slicing/striding only, so they run on NumPy and
 CuPy alike; the only Python loops are over kernel taps, never over pixels.
 """
 
+import itertools
+
 from rechain import backend
 
 
@@ -135,3 +137,62 @@ def col2im(col, h, w, sy, sx, ph, pw, dy=1, dx=1):
             v = tap(img, i, j, sy, sx, out_h, out_w, dy, dx)
             v += col[:, :, i, j]
     return crop(img, h, w, ph, pw)
+
+
+# -- N spatial dimensions ------------------------------------------------------------
+#
+# The same layout with any number d of spatial axes: images ``(N, C, *size)``,
+# columns ``(N, C, *ksize, *outsize)``. The 2-d helpers above are the d = 2
+# case specialised for speed of reading; convolution_nd uses these.
+
+def ntuple(v, n, fname="convolution_nd", argname="argument"):
+    """``v`` as a tuple of ``n`` ints (an int is repeated)."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != n:
+            raise ValueError(f"{fname}: {argname} must be an int or a sequence of {n} ints, "
+                             f"got {v!r}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _far_pads(size, ksize, stride, pad, outsize, dilate):
+    return tuple(max(_needed(o, k, s, d) - n - p, 0)
+                 for n, k, s, p, o, d in zip(size, ksize, stride, pad, outsize, dilate))
+
+
+def im2col_nd(x, ksize, stride, pad, outsize, dilate, pad_value=0):
+    """Strided column view ``(N, C, *ksize, *outsize)`` of a padded ``(N, C, *size)``.
+
+    The far side is padded further when the windows need it (``cover_all``).
+    Returns a read-only view.
+    """
+    xp = backend.get_array_module(x)
+    far = _far_pads(x.shape[2:], ksize, stride, pad, outsize, dilate)
+    if any(pad) or any(far):
+        x = xp.pad(x, ((0, 0), (0, 0)) + tuple(zip(pad, far)), mode="constant",
+                   constant_values=pad_value)
+    st = x.strides
+    sp = st[2:]
+    return xp.lib.stride_tricks.as_strided(
+        x, shape=x.shape[:2] + tuple(ksize) + tuple(outsize),
+        strides=st[:2] + tuple(a * d for a, d in zip(sp, dilate))
+        + tuple(a * s for a, s in zip(sp, stride)))
+
+
+def col2im_nd(col, size, stride, pad, dilate):
+    """Adjoint of :func:`im2col_nd`: ``(N, C, *ksize, *outsize)`` -> ``(N, C, *size)``."""
+    xp = backend.get_array_module(col)
+    nd = len(size)
+    ksize = col.shape[2:2 + nd]
+    outsize = col.shape[2 + nd:]
+    canvas = tuple(max(_needed(o, k, s, d), p + n)
+                   for n, k, s, p, o, d in zip(size, ksize, stride, pad, outsize, dilate))
+    img = xp.zeros(col.shape[:2] + canvas, dtype=col.dtype)
+    for taps in itertools.product(*(range(k) for k in ksize)):
+        window = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                       for t, d, s, o in zip(taps, dilate, stride, outsize))
+        img[(slice(None), slice(None)) + window] += col[(slice(None), slice(None)) + taps]
+    if not any(pad) and img.shape[2:] == tuple(size):
+        return img
+    return img[(slice(None), slice(None))
+               + tuple(slice(p, p + n) for p, n in zip(pad, size))].copy()
