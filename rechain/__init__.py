@@ -38,6 +38,11 @@ from rechain.reporter import (DictSummary, Reporter, Summary, get_current_report
                               report, report_scope)
 from rechain.utils.type_check import InvalidType  # noqa: E402,F401
 from rechain.recompute.region import RecomputeError  # noqa: E402,F401
+from rechain import backends  # noqa: E402,F401
+from rechain import cuda  # noqa: E402,F401  (Chainer's alias of rechain.backends.cuda)
+from rechain.backend import get_device, using_device  # noqa: E402,F401
+from rechain.configuration import get_dtype, is_debug, mixed16, set_debug  # noqa: E402,F401
+from rechain._runtime_info import print_runtime_info  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

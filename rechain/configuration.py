@@ -8,22 +8,69 @@ every thread that has not overridden it; ``config.train = False`` (or
 ``using_config('train', False)``) changes it for the calling thread only.
 """
 
+import os
 import sys
 import threading
 
 import numpy
 
 
+class _Mixed16:
+    """The ``config.dtype`` value for 16/32-bit mixed precision (``rechain.mixed16``).
+
+    Where a dtype is needed it stands for float16 (:func:`get_dtype`).
+    """
+
+    dtype = numpy.dtype(numpy.float16)
+
+    def __repr__(self):
+        return "dtype('mixed16')"
+
+
+mixed16 = _Mixed16()
+
+
+def _env_flag(name, default):
+    return bool(int(os.environ.get(name, default)))
+
+
+def _env_dtype():
+    name = os.environ.get("CHAINER_DTYPE", "float32")
+    if name in ("float16", "float32", "float64"):
+        return numpy.dtype(name)
+    if name == "mixed16":
+        return mixed16
+    raise TypeError(f"CHAINER_DTYPE={name!r}: only float16, float32, float64 or mixed16")
+
+
 class _Defaults(threading.local):
-    """The per-thread configuration object; class attributes are the defaults."""
+    """The per-thread configuration object; class attributes are the defaults.
+
+    The entries after ``keep_graph_on_report`` are Chainer's, which rechain
+    does not read (it calls no cuDNN, iDeep or static graph); they hold
+    Chainer's defaults so code that reads or sets them keeps working. The
+    ``CHAINER_*`` environment variables set the defaults as in Chainer.
+    """
 
     train = True
     enable_backprop = True
     in_recomputing = False
-    type_check = True
-    debug = False
-    dtype = numpy.dtype(numpy.float32)
-    keep_graph_on_report = False
+    type_check = _env_flag("CHAINER_TYPE_CHECK", "1")
+    debug = _env_flag("CHAINER_DEBUG", "0")
+    dtype = _env_dtype()
+    keep_graph_on_report = _env_flag("CHAINER_KEEP_GRAPH_ON_REPORT", "0")
+    autotune = False
+    compute_mode = None
+    cudnn_deterministic = False
+    cudnn_fast_batch_normalization = _env_flag("CHAINER_CUDNN_FAST_BATCH_NORMALIZATION", "0")
+    lazy_grad_sum = _env_flag("CHAINER_LAZY_GRAD_SUM", "0")
+    schedule_func = None
+    use_cudnn = os.environ.get("CHAINER_USE_CUDNN", "auto")
+    use_cudnn_tensor_core = "auto"
+    use_ideep = os.environ.get("CHAINER_USE_IDEEP", "never")
+    use_static_graph = True
+    warn_nondeterministic = False
+    retain_graph = False
 
     def show(self, file=None):
         """Print every configuration value and where it comes from."""
@@ -112,6 +159,38 @@ class using_config:
         else:
             d[self.name] = self._old
         return False
+
+
+def get_dtype(dtype=None, map_mixed16=None):
+    """Resolve a dtype, defaulting to ``config.dtype``.
+
+    Args:
+        dtype: A dtype specifier; None means ``config.dtype``.
+        map_mixed16: What :data:`mixed16` stands for; None means float16.
+
+    Returns:
+        numpy.dtype: The dtype.
+
+    Example:
+        >>> with rechain.using_config('dtype', rechain.mixed16):
+        ...     rechain.get_dtype(), rechain.get_dtype(map_mixed16=numpy.float32)
+        (dtype('float16'), dtype('float32'))
+    """
+    if dtype is None:
+        dtype = config.dtype
+    if dtype is mixed16 and map_mixed16 is not None:
+        dtype = map_mixed16
+    return numpy.dtype(dtype)
+
+
+def is_debug():
+    """Whether debug mode (``config.debug``) is on in the calling thread."""
+    return bool(config.debug)
+
+
+def set_debug(debug):
+    """Turn debug mode on or off in the calling thread (sets ``config.debug``)."""
+    config.debug = debug
 
 
 def no_backprop_mode():

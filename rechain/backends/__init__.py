@@ -1,0 +1,3 @@
+"""Chainer's ``chainer.backends`` package: :mod:`rechain.backends.cuda`."""
+
+from rechain.backends import cuda  # noqa: F401
