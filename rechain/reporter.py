@@ -287,11 +287,17 @@ class Summary:
         return mean, std
 
     def serialize(self, serializer):
-        """Save or load the accumulated sums (``_x``, ``_x2``, ``_n``)."""
+        """Save or load the accumulated sums (``_x``, ``_x2``, ``_n``).
+
+        Their types go with them (``_types``, JSON), so a resumed summary
+        computes in the same dtype as one that never stopped.
+        """
         if _is_saving(serializer):
             serializer("_x", self._x)
             serializer("_x2", self._x2)
             serializer("_n", self._n)
+            serializer("_types", json.dumps([_type_tag(v) for v in
+                                             (self._x, self._x2, self._n)]))
             return
         # The current values are the templates, so a dry-run deserializer that
         # returns them changes nothing; an integer count loads as a float,
@@ -305,10 +311,34 @@ class Summary:
             warnings.warn("Summary.serialize: the snapshot holds no statistics; they start "
                           "from zero")
             return
+        try:
+            tags = serializer("_types", "")
+        except KeyError:  # a Chainer snapshot: keep the values as loaded
+            tags = ""
+        if tags:
+            x, x2, n = (_from_tag(v, t) for v, t in zip((x, x2, n), json.loads(tags)))
         if isinstance(n, (int, float)) and n == 0:
             self._x, self._x2, self._n = 0.0, 0.0, 0
         else:
             self._x, self._x2, self._n = x, x2, n
+
+
+def _type_tag(value):
+    """The type of an accumulated sum: 'int', 'float' or a NumPy dtype name."""
+    if isinstance(value, bool):
+        return "int"
+    if isinstance(value, (int, float)):
+        return type(value).__name__
+    return str(value.dtype)
+
+
+def _from_tag(value, tag):
+    """A loaded sum converted back to the type it was saved with."""
+    if tag == "float":
+        return float(value)
+    if tag == "int":
+        return int(value) if float(value).is_integer() else float(value)
+    return numpy.dtype(tag).type(value)
 
 
 class DictSummary:
