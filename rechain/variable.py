@@ -322,6 +322,24 @@ class Variable:
         if self._grad_var is not None:
             self._grad_var._data = backend.to_gpu(self._grad_var._data, device)
 
+    def to_device(self, device):
+        """Move the array and gradient to ``device`` (a device object or any
+        :func:`rechain.get_device` specifier, e.g. ``'@numpy'``, ``'@cupy:0'``)."""
+        device = backend.get_device(device)
+        if isinstance(device, backend.GpuDevice):
+            self.to_gpu(device.device.id)
+        else:
+            self.to_cpu()
+
+    @property
+    def device(self):
+        """The :class:`~rechain.backend.Device` of the array (for an
+        uninitialised Parameter, where it will be created)."""
+        if self._data is None:
+            gpu = getattr(self, "_initial_device", None)
+            return backend.CpuDevice() if gpu is None else backend.GpuDevice(gpu)
+        return backend.get_device_from_array(self._data)
+
     def backward(self, retain_grad=False, enable_double_backprop=False, loss_scale=None):
         """Run backpropagation from this variable.
 
