@@ -147,8 +147,10 @@ class Link:
 
     @property
     def device(self):
-        """``'cpu'`` or the CuPy device id."""
-        return "cpu" if self._device is None else self._device
+        """The :class:`~rechain.backend.Device` holding this link's arrays."""
+        if self._device is None:
+            return backend.CpuDevice()
+        return backend.GpuDevice(self._device)
 
     def _move_persistents(self, move):
         d = self.__dict__
@@ -178,16 +180,20 @@ class Link:
         return self
 
     def to_device(self, device):
-        """Move to ``'cpu'``/``'@numpy'`` or a GPU (``'@cupy:N'``, ``'gpu'`` or an int)."""
-        if device in ("cpu", "@numpy", None) or device == -1:
-            return self.to_cpu()
-        if isinstance(device, str):
-            if device == "gpu" or device == "@cupy":
-                return self.to_gpu()
-            if device.startswith("@cupy:"):
-                return self.to_gpu(int(device[6:]))
-            raise ValueError(f"{type(self).__name__}.to_device: unknown device {device!r}")
-        return self.to_gpu(int(device))
+        """Move parameters and persistent arrays to ``device``; returns self.
+
+        Args:
+            device: A device object or any specifier :func:`rechain.get_device`
+                accepts (``'@numpy'``, ``'@cupy:0'``, ``-1``, ``0`` ...).
+
+        Example:
+            >>> model.to_device('@numpy').device
+            <CpuDevice (numpy)>
+        """
+        device = backend.get_device(device)
+        if isinstance(device, backend.GpuDevice):
+            return self.to_gpu(device.device.id)
+        return self.to_cpu()
 
     # -- traversal ------------------------------------------------------------------
     def params(self, include_uninit=True):

@@ -305,9 +305,9 @@ def test_sequential_copy():
 
 def test_to_cpu_and_xp():
     net = Net()
-    assert net.xp is numpy and net.device == "cpu"
+    assert net.xp is numpy and net.device == rechain.backend.CpuDevice()
     assert net.to_cpu() is net
-    with pytest.raises(ValueError, match="unknown device"):
+    with pytest.raises(ValueError, match="get_device: 'tpu' is not a rechain device"):
         net.to_device("tpu")
 
 
