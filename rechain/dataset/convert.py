@@ -12,60 +12,46 @@ from rechain import backend
 from rechain.utils import text
 
 
-def _parse_device(device):
-    """Return ``(kind, gpu_id)``: kind None (leave as is), ``'cpu'`` or ``'gpu'``.
+def _get_device(device):
+    """The device object for ``device``; None stays None (leave arrays as they are).
 
-    ``gpu_id`` is None for the current GPU.
+    Anything :func:`rechain.get_device` accepts works; so does any object with
+    a ``send`` method (a device-like object).
     """
-    if device is None:
-        return None, None
-    if isinstance(device, (int, numpy.integer)) and not isinstance(device, bool):
-        return ("cpu", None) if device < 0 else ("gpu", int(device))
-    if isinstance(device, str):
-        name = device.strip().lower()
-        if name in ("cpu", "@numpy", "numpy"):
-            return "cpu", None
-        if name in ("gpu", "cuda", "@cupy", "cupy"):
-            return "gpu", None
-        for prefix in ("@cupy:", "cupy:", "cuda:", "gpu:"):
-            if name.startswith(prefix) and name[len(prefix):].isdigit():
-                return "gpu", int(name[len(prefix):])
-    raise ValueError(
-        f"to_device: cannot interpret device {device!r}; use None, a negative int or 'cpu' "
-        f"for NumPy, or a GPU id (int >= 0, '@cupy:N', 'cuda:N')"
-    )
+    if device is None or isinstance(device, backend.Device):
+        return device
+    if not isinstance(device, str) and callable(getattr(device, "send", None)):
+        return device
+    return backend.get_device(device)
 
 
 def to_device(device, x):
-    """Send an array to a device.
+    """Send an array (or the arrays of a list/tuple/dict) to a device.
 
     Args:
-        device: Where to send ``x``. None leaves it where it is; a negative
-            integer, ``'cpu'`` or ``'@numpy'`` copies it to host memory as a
-            NumPy array; an integer ``>= 0``, ``'@cupy:N'`` or ``'cuda:N'``
-            copies it to that GPU as a CuPy array. An object with a ``send``
-            method (a device object) is asked to send it.
-        x: An array (or None, or a list/tuple of arrays).
+        device: Where to send ``x``: None leaves it where it is; otherwise a
+            device object or any specifier :func:`rechain.get_device` accepts:
+            ``'@numpy'`` or a negative int for the CPU (NumPy), ``'@cupy:N'``
+            or an int ``N >= 0`` for GPU N (CuPy). An object with a ``send``
+            method is asked to send it.
+        x: An array (or None, or a list/tuple/dict of arrays).
 
     Returns:
-        The array on the requested device.
+        The array on the requested device (the same object if it is already
+        there).
 
     Raises:
-        ValueError: If ``device`` is not understood.
+        ValueError, TypeError: If ``device`` is not a device specifier.
         RuntimeError: If a GPU is requested but CuPy or a GPU is missing.
 
     Example:
         >>> to_device(-1, numpy.zeros(2))
         array([0., 0.])
     """
-    if device is not None and hasattr(device, "send") and not isinstance(device, str):
-        return device.send(x)
-    kind, gpu_id = _parse_device(device)
-    if kind is None:
+    device = _get_device(device)
+    if device is None:
         return x
-    if kind == "cpu":
-        return backend.to_cpu(x)
-    return backend.to_gpu(x, gpu_id)
+    return device.send(x)
 
 
 class Converter:
@@ -105,9 +91,12 @@ class _FunctionConverter(Converter):
         self.__wrapped__ = function
 
     def __call__(self, *args, **kwargs):
-        device = args[1] if len(args) >= 2 else kwargs.get("device")
-        if device is not None and not hasattr(device, "send"):
-            _parse_device(device)  # a bad device spec fails here, before any work
+        # As in Chainer, the function receives a device object (None stays
+        # None); a bad specifier fails here, before any work.
+        if len(args) >= 2:
+            args = (args[0], _get_device(args[1])) + args[2:]
+        elif "device" in kwargs:
+            kwargs["device"] = _get_device(kwargs["device"])
         return self.base_callable(*args, **kwargs)
 
     def __repr__(self):
@@ -120,8 +109,9 @@ def converter():
     The function keeps working as before; the result is also an instance of
     :class:`Converter`, which is what code that checks for converters looks
     for. As in Chainer, the decorator is called with no arguments:
-    ``@converter()``. A device that :func:`to_device` cannot interpret is
-    rejected before the function runs.
+    ``@converter()``. As in Chainer, the function receives the device as a
+    device object (:func:`rechain.get_device` of what the caller passed; None
+    stays None), and a bad device specifier is rejected before it runs.
 
     Returns:
         callable: The decorator.
@@ -194,8 +184,9 @@ def concat_examples(batch, device=None, padding=None):
     Args:
         batch (list): The examples; all of the same structure.
         device: Where to put the results (see :func:`to_device`): None leaves
-            them on the device of the inputs, a negative int or ``'cpu'``
-            gives NumPy arrays, an int ``>= 0`` CuPy arrays on that GPU.
+            them on the device of the inputs, a negative int or ``'@numpy'``
+            gives NumPy arrays, an int ``>= 0`` or ``'@cupy:N'`` CuPy arrays
+            on that GPU; a device object is asked to ``send`` them.
         padding: None to require arrays of equal shape in each field, or a
             scalar to pad ragged arrays up to the largest shape in the batch
             (each array sits at the low corner). For tuple examples it may be

@@ -95,7 +95,8 @@ def test_padding_list_examples():
     assert out.tolist() == [[1, 2, 3], [4, 0, 0]]
 
 
-@pytest.mark.parametrize("device", [None, -1, "cpu", "@numpy"])
+@pytest.mark.parametrize("device", [None, -1, -2, "-1", "@numpy", numpy,
+                                    backend.CpuDevice()])
 def test_cpu_devices_keep_numpy(device):
     xs, ts = concat_examples([(numpy.zeros(2), 1), (numpy.ones(2), 0)], device=device)
     assert isinstance(xs, numpy.ndarray) and isinstance(ts, numpy.ndarray)
@@ -165,10 +166,18 @@ def test_bad_padding_structure():
         concat_examples([{"a": 1, "b": 2}], padding={"a": 0})
 
 
-@pytest.mark.parametrize("device", ["tpu", "@cupy:x", 1.5])
-def test_bad_device(device):
-    with pytest.raises(ValueError, match="cannot interpret device"):
+@pytest.mark.parametrize("device,error,message", [
+    ("tpu", ValueError, "get_device: 'tpu' is not a rechain device specifier"),
+    ("cpu", ValueError, "use '@numpy'"),
+    ("cuda:0", ValueError, "use '@cupy:0'"),
+    ("@cupy:x", ValueError, "unknown device specifier '@cupy:x'"),
+    (1.5, TypeError, "get_device: cannot make a device of an object of type float"),
+])
+def test_bad_device(device, error, message):
+    with pytest.raises(error, match=message):
         concat_examples([1, 2], device=device)
+    with pytest.raises(error, match=message):
+        to_device(device, numpy.zeros(2))
 
 
 # -- to_device ------------------------------------------------------------------------------
@@ -177,7 +186,10 @@ def test_to_device_cpu_and_none():
     x = numpy.arange(3)
     assert to_device(None, x) is x
     assert to_device(-1, x) is x
-    assert to_device("cpu", x) is x
+    assert to_device("@numpy", x) is x
+    assert to_device(backend.CpuDevice(), x) is x
+    out = to_device("@numpy", {"a": [x, 2.0]})
+    assert out["a"][0] is x and isinstance(out["a"][1], numpy.ndarray)
 
 
 def test_to_device_uses_send():
@@ -191,13 +203,15 @@ def test_to_device_uses_send():
 
 @pytest.mark.skipif(backend.gpu_available, reason="checks the error raised without a GPU")
 def test_gpu_request_without_gpu_fails_loudly():
-    with pytest.raises(RuntimeError, match="to_gpu"):
+    with pytest.raises(RuntimeError, match=r"get_device\(0\): CuPy"):
         concat_examples([numpy.zeros(2), numpy.ones(2)], device=0)
+    with pytest.raises(RuntimeError, match=r"get_device\('@cupy:0'\): CuPy"):
+        to_device("@cupy:0", numpy.zeros(2))
 
 
 @pytest.mark.gpu
 @gpu
-@pytest.mark.parametrize("device", [0, "@cupy:0", "cuda:0"])
+@pytest.mark.parametrize("device", [0, "0", "@cupy:0"])
 def test_to_gpu(device):
     cupy = backend.cupy
     xs, ts = concat_examples([(numpy.zeros(2, dtype=numpy.float32), 1),

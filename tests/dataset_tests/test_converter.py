@@ -1,6 +1,7 @@
 import numpy
 import pytest
 
+from rechain import backend
 from rechain import dataset
 
 
@@ -15,12 +16,16 @@ def test_converter_decorator():
     assert isinstance(conv, dataset.Converter)
     assert conv.__name__ == "conv"
     out = conv([1, 2], -1)
-    assert out.tolist() == [1, 2] and calls == [-1]
+    # As in Chainer, the function receives a device object.
+    assert out.tolist() == [1, 2] and calls == [backend.CpuDevice()]
+    assert isinstance(calls[0], backend.CpuDevice)
     conv([1], device=None)
-    assert calls == [-1, None]
-    with pytest.raises(ValueError, match="cannot interpret device 'tpu'"):
+    assert calls == [backend.CpuDevice(), None]
+    conv([1], device="@numpy")
+    assert isinstance(calls[-1], backend.CpuDevice)
+    with pytest.raises(ValueError, match="get_device: 'tpu' is not a rechain device"):
         conv([1], "tpu")
-    assert calls == [-1, None]  # the bad device failed before the function ran
+    assert len(calls) == 3  # the bad device failed before the function ran
 
 
 def test_converter_decorator_rejects_non_callable():
