@@ -492,6 +492,50 @@ def parse_failure(output, example_dir):
 
 
 BOOT = os.path.join(HERE, "_examples_boot.py")
+PROBE = os.path.join(HERE, "_examples_probe.py")
+
+
+def local_modules(dest, script):
+    """The script and the example's own modules it imports, transitively (paths)."""
+    seen = []
+    todo = [os.path.join(dest, script)]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.append(path)
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [node.module + "." + a.name for a in node.names]
+            # A dotted import also runs each parent package's __init__.
+            names = [".".join(n.split(".")[:i + 1]) for n in names
+                     for i in range(len(n.split(".")))]
+            for n in names:
+                rel = n.replace(".", os.sep)
+                for cand in (os.path.join(dest, rel + ".py"),
+                             os.path.join(dest, rel, "__init__.py")):
+                    if os.path.isfile(cand) and cand not in seen:
+                        todo.append(cand)
+    return sorted(seen)
+
+
+def probe_example(dest, script):
+    """{absent rechain name: [file:line, ...]} over the files the run uses (static)."""
+    files = local_modules(dest, script)
+    env = dict(os.environ, PYTHONPATH=REPO)
+    r = subprocess.run([sys.executable, PROBE] + files, cwd=dest, env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = (r.stderr.strip().splitlines() or ["?"])[-1]
+        return {"(static check failed: %s)" % tail: []}
+    base = os.path.dirname(dest) + os.sep
+    return {k: [w[len(base):] if w.startswith(base) else w for w in v]
+            for k, v in json.loads(r.stdout).items()}
 
 
 def run_one(run, args, scratch, data_dir, deps_ok, log):
@@ -501,6 +545,7 @@ def run_one(run, args, scratch, data_dir, deps_ok, log):
     dest = os.path.join(work, exdir)
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".testdata", "*.png", "*.npy"))
     rewrite_tree(dest)
+    absent = probe_example(dest, script)
     dsroot = os.path.join(work, "dataset-root")
     os.makedirs(dsroot)
     env = dict(os.environ)
@@ -531,6 +576,7 @@ def run_one(run, args, scratch, data_dir, deps_ok, log):
         logf.write(output)
     secs = time.time() - t0
     res = {"name": name, "script": "%s/%s" % (exdir, script), "args": " ".join(argv_of("DATA")),
+           "absent": absent,
            "seconds": round(secs, 1), "log": os.path.relpath(logpath, REPO)}
     if rc == 0:
         res.update(status="ran to the end", error="", missing="", where="")
@@ -563,6 +609,23 @@ def make_table(results, meta):
             _md_escape(r["error"]) if r["error"] else "",
             ("`%s`" % r["missing"]) if r["missing"] else "",
             _md_escape(r["where"]), r["seconds"]))
+    absent = {}
+    for r in results:
+        for name, wheres in r.get("absent", {}).items():
+            entry = absent.setdefault(name, [[], []])
+            entry[0].append(r["name"])
+            for w in wheres:
+                if w not in entry[1]:
+                    entry[1].append(w)
+    if absent:
+        out += ["", "Names the examples use that rechain does not have (static check of "
+                "every import and `chainer.x.y` / `F.x` / `L.x` attribute chain; a run stops "
+                "at its first error, this lists them all):", "",
+                "| absent name | runs | used at |", "|---|---|---|"]
+        for name in sorted(absent):
+            runs, wheres = absent[name]
+            shown = ", ".join(wheres[:3]) + (" (+%d)" % (len(wheres) - 3) if len(wheres) > 3 else "")
+            out.append("| `%s` | %s | %s |" % (name, ", ".join(runs), shown))
     return "\n".join(out) + "\n"
 
 

@@ -196,3 +196,46 @@ def test_synthetic_files(tmp_path):
     label, text = open(files["stsa.binary.train"]).readline().split(None, 1)
     assert label in ("0", "1") and text.strip()
     assert len(open(files["seq2seq.train.src"]).read().splitlines()) == 120
+
+
+def test_local_modules(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("")
+    (tmp_path / "models" / "VGG.py").write_text("import rechain\n")
+    (tmp_path / "train.py").write_text("import os\nimport net\nimport models.VGG\n")
+    (tmp_path / "net.py").write_text("from updater import U\n")
+    (tmp_path / "updater.py").write_text("import train\n")
+    (tmp_path / "unused.py").write_text("")
+    got = [os.path.relpath(p, tmp_path) for p in ce.local_modules(str(tmp_path), "train.py")]
+    assert got == sorted(["models/VGG.py", "models/__init__.py", "net.py", "train.py",
+                          "updater.py"])
+
+
+_PPATH = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "_examples_probe.py")
+_pspec = importlib.util.spec_from_file_location("_examples_probe", _PPATH)
+probe = importlib.util.module_from_spec(_pspec)
+_pspec.loader.exec_module(probe)
+
+
+def test_probe_aliases_and_chains():
+    import ast
+    tree = ast.parse("import rechain as chainer\nimport rechain.functions as F\n"
+                     "from rechain.training import extensions\nfrom rechain import links as L\n"
+                     "x = chainer.datasets.get_mnist()\ny = F.relu(extensions.LogReport.a)\n"
+                     "z = L.Linear\nw = other.thing\n")
+    alias, imported = probe.aliases_and_imports(tree)
+    assert alias == {"chainer": "rechain", "F": "rechain.functions",
+                     "extensions": "rechain.training.extensions", "L": "rechain.links"}
+    assert imported == [("rechain.training.extensions", 3), ("rechain.links", 4)]
+    chains = sorted(probe.attribute_chains(tree, alias))
+    assert chains == [("rechain.datasets.get_mnist", 5), ("rechain.functions.relu", 6),
+                      ("rechain.links.Linear", 7), ("rechain.training.extensions.LogReport.a", 6)]
+
+
+def test_probe_resolve():
+    assert probe.resolve("os.path.join") is None
+    assert probe.resolve("os.path.join.anything") is None  # a function: not followed
+    assert probe.resolve("os.no_such_name_here") == "os.no_such_name_here"
+    assert probe.resolve("json.no_such_module.x") == "json.no_such_module"
+    assert probe.resolve("collections.OrderedDict.no_such_attr") == \
+        "collections.OrderedDict.no_such_attr"
