@@ -39,9 +39,13 @@ class _SerializedTarget(dict):
             serializer(key, value)
 
 
-def _capture(target):
+def _capture(target, copy):
+    """The state of ``target`` now; ``copy`` for a writer that saves later,
+    since the arrays of a host model are the live parameters themselves."""
     s = npz.DictionarySerializer()
     target.serialize(s)
+    if copy:
+        return _SerializedTarget({k: v.copy() for k, v in s.target.items()})
     return _SerializedTarget(s.target)
 
 
@@ -222,7 +226,8 @@ class _Snapshot(extension.Extension):
 
     def _make_snapshot(self, trainer):
         target = trainer if self._target is None else self._target
-        state = _capture(target)
+        # Only the simple writer saves before the training goes on.
+        state = _capture(target, copy=type(self.writer) is not snapshot_writers.SimpleWriter)
         filename = self.filename
         filename = filename(trainer) if callable(filename) else filename.format(trainer)
         self.writer(filename, trainer.out, state)

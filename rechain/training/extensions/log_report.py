@@ -74,10 +74,12 @@ class LogReport(extension.Extension):
         if self._postprocess is not None:
             self._postprocess(entry)
         self._log.append(entry)
+        # The interval is over even if writing fails: the entry stays in the
+        # log and is written with the next one.
+        self._init_summary()
         if self._log_name is not None:
             path = os.path.join(trainer.out, self._log_name.format(**entry))
             _files.atomic_write(path, lambda f: json.dump(self._log, f, indent=4))
-        self._init_summary()
 
     @property
     def log(self):

@@ -20,12 +20,15 @@ def _dataset(n=48, seed=0):
 class _Task:
     """Model, optimizer, iterators and a trainer over a 48-example dataset."""
 
-    def __init__(self, out, stop=(2, "epoch"), batch_size=16, lr=0.1, seed=0):
+    def __init__(self, out, stop=(2, "epoch"), batch_size=16, lr=0.1, seed=0, shuffle=True):
         self.dataset = _dataset()
         self.model = L.Classifier(L.Linear(3, 2, initialW=_init_w()))
         self.optimizer = optimizers.SGD(lr)
         self.optimizer.setup(self.model)
-        self.train_iter = iterators.SerialIterator(self.dataset, batch_size, seed=seed)
+        if shuffle:
+            self.train_iter = iterators.SerialIterator(self.dataset, batch_size, seed=seed)
+        else:
+            self.train_iter = iterators.SerialIterator(self.dataset, batch_size, shuffle=False)
         self.updater = training.updaters.StandardUpdater(self.train_iter, self.optimizer)
         self.trainer = training.Trainer(self.updater, stop, out=str(out))
 
