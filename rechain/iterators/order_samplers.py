@@ -2,13 +2,25 @@
 
 import numpy
 
+from rechain import random as _random
+
+
+class _FrameworkStream:
+    """Permutations drawn from the framework stream (``rechain.random``).
+
+    The source of shuffles when the caller gives no seed: as with Chainer,
+    whose default draws from NumPy's global generator, ``numpy.random.seed``
+    makes the orders reproducible (the stream follows NumPy's seed until
+    ``rechain.random.seed`` is called, which then controls them).
+    """
+
+    def permutation(self, n):
+        return _random.get_generator(numpy).permutation(n)
+
 
 def _default_generator():
-    """The generator used when the caller gives no seed.
-
-    This is the one place to change to draw from the framework's stream.
-    """
-    return numpy.random.default_rng()
+    """The source used when the caller gives no seed: the framework stream."""
+    return _FrameworkStream()
 
 
 def _as_generator(random_state, where):
@@ -55,7 +67,8 @@ class ShuffleOrderSampler(OrderSampler):
         random_state (int, numpy.random.Generator or numpy.random.RandomState,
             optional): Source of the permutations. An int seeds a new
             ``Generator``, so two samplers with the same seed give the same
-            orders; None draws from a fresh unseeded generator.
+            orders; None draws from the framework stream (``rechain.random``), which
+            follows ``numpy.random.seed`` as Chainer's default does.
 
     Example:
         >>> sampler = ShuffleOrderSampler(0)
