@@ -297,3 +297,42 @@ def test_gpu_matches_cpu(cls):
                      [cupy.asarray(s) for s in seqs], True)
     for a, b in zip(cpu, gpu):
         numpy.testing.assert_allclose(cupy.asnumpy(b), a, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [L.NStepLSTM, L.NStepBiGRU], ids=["NStepLSTM", "NStepBiGRU"])
+def test_learns_to_classify_by_the_first_step(cls):
+    # The label is the sign of the first step's first feature, and sequences
+    # have 1-6 steps: the final state must carry it through every length.
+    rng = numpy.random.default_rng(0)
+    rechain.random.seed(0)
+    numpy.random.seed(0)
+
+    class Net(rechain.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.rnn = cls(1, 2, 8, 0.0)
+                self.out = L.Linear(8 * self.rnn.direction, 2)
+
+        def forward(self, xs):
+            hy = self.rnn(None, None, xs)[0] if LINKS[cls][1] else self.rnn(None, xs)[0]
+            return self.out(F.concat(F.separate(hy, 0), axis=1)[:, -8 * self.rnn.direction:])
+
+    def batch(n):
+        xs = [rng.standard_normal((int(k), 2)).astype(numpy.float32)
+              for k in rng.integers(1, 7, n)]
+        return xs, numpy.array([int(x[0, 0] > 0) for x in xs], numpy.int32)
+
+    net = Net()
+    opt = rechain.optimizers.Adam(0.05)
+    opt.setup(net)
+    for _ in range(60):
+        xs, t = batch(32)
+        loss = F.softmax_cross_entropy(net(xs), t)
+        net.cleargrads()
+        loss.backward()
+        opt.update()
+    xs, t = batch(200)
+    with rechain.using_config("train", False):
+        accuracy = float((net(xs).array.argmax(axis=1) == t).mean())
+    assert accuracy > 0.9
