@@ -1,0 +1,183 @@
+"""``tools/chainer_examples.py --agreement``: first losses of an example, rechain vs Chainer 7.8.1.
+
+For each case the example directory is copied twice: as shipped (run by
+Chainer 7.8.1 in the venv that benchmarks/peers/run.py creates and reuses,
+benchmarks/peers/.venvs/chainer) and with its imports rewritten (run by
+rechain from this checkout). The same batches are written to one npz that both
+read. Chainer builds the example's model and saves its initial weights with
+save_npz; rechain builds the same model and loads them with load_npz. Both
+train ITERATIONS iterations with the example's optimizer (and, for ptb, its
+iterator and BPTT updater), single-threaded BLAS, and the losses are compared:
+every iteration must agree to 1e-5 relative.
+"""
+
+import datetime
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+WORKER = os.path.join(HERE, "_agreement_worker.py")
+OUT_DIR = os.path.join(REPO, "benchmarks", "out")
+LOG_DIR = os.path.join(OUT_DIR, "chainer_examples")
+CHAINER_DEPS = os.path.join(LOG_DIR, "deps-chainer")
+TABLE = os.path.join(OUT_DIR, "chainer_examples_agreement.md")
+RTOL = 1e-5
+
+# What the examples import beyond Chainer (matplotlib in train_mnist.py), for
+# the Chainer venv; built against its NumPy 1.
+CHAINER_EXTRA = ["matplotlib", "contourpy", "cycler", "fonttools", "kiwisolver", "packaging",
+                 "pillow", "pyparsing", "python-dateutil", "six"]
+
+THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def chainer_python(log):
+    """The Chainer 7.8.1 interpreter of benchmarks/peers (created there if missing)."""
+    path = os.path.join(REPO, "benchmarks", "peers", "run.py")
+    spec = importlib.util.spec_from_file_location("_peers_run", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(os.path.dirname(path))
+    py = mod.ensure_env("chainer")
+    env = dict(os.environ, PYTHONPATH=CHAINER_DEPS)
+    if subprocess.run([py, "-c", "import matplotlib"], env=env,
+                      capture_output=True).returncode != 0:
+        log("[agreement] installing matplotlib for the Chainer venv into "
+            + os.path.relpath(CHAINER_DEPS, REPO))
+        subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        "--target", CHAINER_DEPS, "--no-deps"] + CHAINER_EXTRA, check=True,
+                       capture_output=True)
+    return py
+
+
+def make_data(case, iterations, seed=0):
+    rng = numpy.random.RandomState(seed)
+    if case == "mnist":
+        x = rng.rand(iterations, 100, 784).astype(numpy.float32)
+        w = rng.randn(784, 10).astype(numpy.float32)
+        t = numpy.argmax(x @ w + rng.randn(iterations, 100, 10).astype(numpy.float32) * 2,
+                         axis=-1).astype(numpy.int32)
+        return {"x": x, "t": t, "n_units": numpy.array(50)}
+    if case == "ptb":
+        # A sequence with structure (next word mostly depends on the current).
+        n_vocab, n = 50, 4000
+        words = numpy.empty(n, numpy.int32)
+        words[0] = 0
+        for i in range(1, n):
+            words[i] = (words[i - 1] * 7 + 3) % n_vocab if rng.rand() < 0.7 else rng.randint(n_vocab)
+        return {"words": words, "n_units": numpy.array(20), "batchsize": numpy.array(10),
+                "bproplen": numpy.array(5), "iterations": numpy.array(iterations)}
+    raise ValueError("unknown agreement case %r" % case)
+
+
+CASES = {"mnist": ("mnist", "train_mnist.py"), "ptb": ("ptb", "train_ptb.py")}
+
+
+def run_case(case, args, scratch, py_chainer, log):
+    from chainer_examples import DEPS_DIR, rewrite_tree
+    exdir, _ = CASES[case]
+    src = os.path.join(args.chainer_src, "examples", exdir)
+    orig = os.path.join(scratch, case, "chainer", exdir)
+    ours = os.path.join(scratch, case, "rechain", exdir)
+    for d in (orig, ours):
+        shutil.copytree(src, d, ignore=shutil.ignore_patterns(".testdata", "*.png"))
+    rewrite_tree(ours)
+    data_path = os.path.join(scratch, case, "data.npz")
+    numpy.savez(data_path, **make_data(case, args.iterations))
+    init_path = os.path.join(scratch, case, "init.npz")
+    res = {}
+    for fw, py, exd, pypath in (("chainer", py_chainer, orig, CHAINER_DEPS),
+                                ("rechain", sys.executable, ours,
+                                 os.pathsep.join([REPO, DEPS_DIR]))):
+        out = os.path.join(scratch, case, fw + ".json")
+        env = dict(os.environ, PYTHONPATH=pypath, MPLBACKEND="Agg", **THREADS)
+        logpath = os.path.join(LOG_DIR, "agreement-%s-%s.log" % (case, fw))
+        with open(logpath, "w") as logf:
+            r = subprocess.run([py, WORKER, fw, case, exd, data_path, init_path, out],
+                               env=env, stdout=logf, stderr=subprocess.STDOUT,
+                               timeout=args.timeout)
+        if r.returncode != 0:
+            with open(logpath) as f:
+                tail = [l for l in f.read().splitlines() if l.strip()]
+            res[fw] = {"error": tail[-1] if tail else "rc %d" % r.returncode,
+                       "log": os.path.relpath(logpath, REPO)}
+            if fw == "chainer":
+                break
+        else:
+            with open(out) as f:
+                res[fw] = json.load(f)
+    row = {"case": case, "iterations": args.iterations}
+    if "error" in res.get("chainer", {}):
+        row.update(result="Chainer side failed", detail=res["chainer"]["error"])
+    elif "error" in res.get("rechain", {}):
+        row.update(result="rechain failed", detail=res["rechain"]["error"],
+                   log=res["rechain"]["log"])
+    else:
+        a = numpy.array(res["chainer"]["losses"], numpy.float64)
+        b = numpy.array(res["rechain"]["losses"], numpy.float64)
+        rel = numpy.abs(a - b) / numpy.maximum(numpy.abs(a), 1e-30)
+        bad = numpy.nonzero(~(rel <= RTOL))[0]
+        row.update(
+            result="agree" if len(bad) == 0 and len(a) == len(b) else "DISAGREE",
+            max_rel=float(rel.max()) if len(rel) else float("nan"),
+            first_bad=int(bad[0]) + 1 if len(bad) else None,
+            chainer=a.tolist(), rechain=b.tolist(),
+            detail="max relative difference %.2e%s" % (
+                rel.max(), "" if not len(bad) else "; first over %.0e at iteration %d" % (
+                    RTOL, bad[0] + 1)))
+    log("[agreement %s] %s: %s" % (case, row["result"], row.get("detail", "")))
+    return row
+
+
+def table(rows):
+    out = ["## Loss agreement with Chainer 7.8.1 (tools/chainer_examples.py --agreement)", "",
+           "Same initial weights (Chainer save_npz -> rechain load_npz), same batches, "
+           "the example's model and optimizer; every iteration's loss must agree to "
+           "%.0e relative. Run %s UTC." % (RTOL, datetime.datetime.utcnow().strftime(
+               "%Y-%m-%d %H:%M")), "",
+           "| case | iterations | result | detail | loss 1 (Chainer / rechain) | loss %s (Chainer / rechain) |"
+           % (rows[0]["iterations"] if rows else "N"), "|---|---|---|---|---|---|"]
+    for r in rows:
+        first = last = ""
+        if "chainer" in r:
+            first = "%.7g / %.7g" % (r["chainer"][0], r["rechain"][0])
+            last = "%.7g / %.7g" % (r["chainer"][-1], r["rechain"][-1])
+        out.append("| %s | %d | %s | %s | %s | %s |" % (
+            r["case"], r["iterations"], r["result"], r.get("detail", "").replace("|", "\\|"),
+            first, last))
+    return "\n".join(out) + "\n"
+
+
+def main(args, log):
+    from chainer_examples import _write_atomic, ensure_deps
+    os.makedirs(LOG_DIR, exist_ok=True)
+    ensure_deps(log)
+    py = chainer_python(log)
+    cases = list(CASES) if not args.only else [c.strip() for c in args.only.split(",")]
+    for c in cases:
+        if c not in CASES:
+            raise SystemExit("--agreement cases: %s (not %r)" % (", ".join(CASES), c))
+    scratch = tempfile.mkdtemp(prefix="rechain-agreement-")
+    try:
+        rows = [run_case(c, args, scratch, py, log) for c in cases]
+    finally:
+        if args.keep:
+            log("[kept] " + scratch)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    text = table(rows)
+    print(text)
+    _write_atomic(TABLE, text)
+    _write_atomic(os.path.join(LOG_DIR, "agreement.json"), json.dumps(rows, indent=1))
+    return rows
