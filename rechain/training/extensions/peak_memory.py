@@ -86,6 +86,7 @@ class PeakMemory(extension.Extension):
             self._measured = True
 
         update.__wrapped__ = original
+        self._own_update = vars(updater).get("update")  # an update set on the instance
         updater.update = update
         self._updater = updater
 
@@ -104,7 +105,10 @@ class PeakMemory(extension.Extension):
     def finalize(self):
         updater, self._updater = self._updater, None
         if updater is not None and "update" in vars(updater):
-            del updater.update  # the class's method again
+            if self._own_update is not None:
+                updater.update = self._own_update
+            else:
+                del updater.update  # the class's method again
         if self._started_tracing:
             tracemalloc.stop()
             self._started_tracing = False
