@@ -1,8 +1,18 @@
-"""Connection links: Linear, Convolution2D, Deconvolution2D, EmbedID."""
+"""Connection links: Linear, convolutions, deconvolutions, EmbedID, Inception, Scale, Bias."""
 
+from rechain.links.connection.bias import Bias
 from rechain.links.connection.convolution_2d import Convolution2D
+from rechain.links.connection.convolution_nd import Convolution1D, Convolution3D, ConvolutionND
 from rechain.links.connection.deconvolution_2d import Deconvolution2D
+from rechain.links.connection.deconvolution_nd import (Deconvolution1D, Deconvolution3D,
+                                                       DeconvolutionND)
 from rechain.links.connection.embed_id import EmbedID
+from rechain.links.connection.inception import Inception
+from rechain.links.connection.inceptionbn import InceptionBN
 from rechain.links.connection.linear import Linear
+from rechain.links.connection.mlp_convolution_2d import MLPConvolution2D
+from rechain.links.connection.scale import Scale
 
-__all__ = ["Convolution2D", "Deconvolution2D", "EmbedID", "Linear"]
+__all__ = ["Bias", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
+           "Deconvolution1D", "Deconvolution2D", "Deconvolution3D", "DeconvolutionND",
+           "EmbedID", "Inception", "InceptionBN", "Linear", "MLPConvolution2D", "Scale"]

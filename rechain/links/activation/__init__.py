@@ -1,0 +1,5 @@
+"""Activation links: PReLU."""
+
+from rechain.links.activation.prelu import PReLU
+
+__all__ = ["PReLU"]
