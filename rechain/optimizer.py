@@ -31,6 +31,7 @@ import copy
 import numpy
 
 from rechain import backend
+from rechain import function_node
 from rechain import variable as _variable
 
 
@@ -188,6 +189,7 @@ class UpdateRule:
             self._move_state(param)
         for hook in self._pre_update_hooks.values():
             hook(self, param)
+        function_node.before_parameter_update(param)
         self.update_core(param)
         for hook in self._post_update_hooks.values():
             hook(self, param)
@@ -429,3 +431,34 @@ class GradientMethod(Optimizer):
 
     def use_cleargrads(self, use=True):
         """Kept for Chainer compatibility; gradients are always cleared to None."""
+
+
+# -- Chainer's deprecated aliases of the optimizer hooks ---------------------------------
+
+def _deprecated_hook(hook_cls):
+    """A subclass of ``hook_cls`` that warns, as ``chainer.optimizer.<Hook>`` does."""
+    name = hook_cls.__name__
+
+    def __init__(self, *args, **kwargs):
+        import warnings
+        warnings.warn(f"rechain.optimizer.{name} is deprecated (as in Chainer since v4); "
+                      f"use rechain.optimizer_hooks.{name}", DeprecationWarning, stacklevel=2)
+        hook_cls.__init__(self, *args, **kwargs)
+
+    return type(name, (hook_cls,), {
+        "__init__": __init__, "__module__": __name__,
+        "__doc__": f"Deprecated alias of :class:`rechain.optimizer_hooks.{name}`."})
+
+
+_DEPRECATED_HOOKS = ("WeightDecay", "Lasso", "GradientClipping", "GradientHardClipping",
+                     "GradientNoise")
+
+
+def __getattr__(name):
+    # Made on first use: rechain.optimizer_hooks imports this module.
+    if name in _DEPRECATED_HOOKS:
+        from rechain import optimizer_hooks
+        cls = _deprecated_hook(getattr(optimizer_hooks, name))
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

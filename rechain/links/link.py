@@ -15,6 +15,7 @@ the same architecture enumerates its parameters in the same order: optimizers
 and serializers rely on it.
 """
 
+import collections.abc as _abc
 import contextlib
 import copy as _copy
 import warnings
@@ -160,16 +161,25 @@ class Link:
                 d[name] = move(v)
 
     def to_cpu(self):
-        """Move parameters and persistent arrays to the CPU; returns self."""
+        """Move parameters and persistent arrays to the CPU; returns self.
+
+        A descendant whose class overrides ``to_cpu`` (to move other state,
+        such as an LSTM's ``c`` and ``h``) has its override called once, as in
+        Chainer.
+        """
         for link in self.links():
             for name in link._params:
                 link.__dict__[name].to_cpu()
             link._move_persistents(backend.to_cpu)
             link.__dict__["_device"] = None
+        self._call_overrides("to_cpu")
         return self
 
     def to_gpu(self, device=None):
-        """Move parameters and persistent arrays to a GPU; returns self."""
+        """Move parameters and persistent arrays to a GPU; returns self.
+
+        Overrides of ``to_gpu`` in descendants are called as for :meth:`to_cpu`.
+        """
         backend._require_cupy("Link.to_gpu")
         dev = backend.cupy.cuda.Device(device).id
         for link in self.links():
@@ -177,7 +187,17 @@ class Link:
                 link.__dict__[name].to_gpu(dev)
             link._move_persistents(lambda a: backend.to_gpu(a, dev))
             link.__dict__["_device"] = dev
+        self._call_overrides("to_gpu", dev)
         return self
+
+    def _call_overrides(self, method, *args):
+        # Each overriding descendant once; its own call covers its subtree.
+        base = getattr(Link, method)
+        for _, child in self.namedchildren():
+            if getattr(type(child), method) is not base:
+                getattr(child, method)(*args)
+            else:
+                child._call_overrides(method, *args)
 
     def to_device(self, device):
         """Move parameters and persistent arrays to ``device``; returns self.
@@ -389,7 +409,13 @@ class Link:
     _fresh_on_copy = frozenset()
 
     def repeat(self, n_repeat, mode="init"):
-        """A :class:`Sequential` of ``n_repeat`` copies of this link (see :meth:`copy`)."""
+        """A :class:`Sequential` of ``n_repeat`` copies of this link (see :meth:`copy`).
+
+        The copies are the Sequential's children ``0 .. n_repeat - 1``; a
+        Sequential repeated nests (its copies are Sequentials), so the
+        parameters of ``Sequential(L.Linear(2, 2), F.relu).repeat(3)`` are
+        ``/0/0/W`` ... ``/2/0/b``, as in Chainer.
+        """
         if n_repeat < 0:
             raise ValueError(f"{type(self).__name__}.repeat: n_repeat must be >= 0, "
                              f"got {n_repeat}")
@@ -605,23 +631,90 @@ class ChainList(Link):
         return apply.PlannedChain(self, plan=plan, budget=budget, segments=segments,
                                   planner=planner)
 
-    def append(self, link):
-        """Add ``link`` at the end."""
+    def _check_child(self, link, where):
         if not isinstance(link, Link):
-            raise TypeError(f"{type(self).__name__}.append: expected a Link, "
+            raise TypeError(f"{type(self).__name__}.{where}: expected a Link, "
                             f"got {type(link).__name__}")
         if link is self:
             raise ValueError(f"{type(self).__name__}: a link cannot be its own child")
+
+    def append(self, link):
+        """Add ``link`` at the end."""
+        self._check_child(link, "append")
         link.name = str(len(self._children))
         self._children.append(link)
 
     add_link = append
 
+    def extend(self, links):
+        """Append every link of ``links`` (any iterable of links)."""
+        for link in list(links):
+            self.append(link)
+
+    def insert(self, index, link):
+        """Insert ``link`` before position ``index``; the children are renamed."""
+        self._check_child(link, "insert")
+        self._children.insert(index, link)
+        self._rename()
+
+    def pop(self, index=-1):
+        """Remove and return the child at ``index``; the rest are renamed."""
+        link = self._children.pop(index)
+        self._rename()
+        return link
+
+    def remove(self, link):
+        """Remove ``link`` (compared by identity); the rest are renamed."""
+        for i, child in enumerate(self._children):
+            if child is link:
+                del self._children[i]
+                self._rename()
+                return
+        raise ValueError(f"{type(self).__name__}.remove: the link is not a child")
+
+    def clear(self):
+        """Remove every child."""
+        self._children.clear()
+
+    def index(self, link):
+        """The position of ``link`` (compared by identity)."""
+        for i, child in enumerate(self._children):
+            if child is link:
+                return i
+        raise ValueError(f"{type(self).__name__}.index: the link is not a child")
+
+    def count(self, link):
+        return sum(1 for child in self._children if child is link)
+
+    def __contains__(self, link):
+        return any(child is link for child in self._children)
+
     def __getitem__(self, index):
         return self._children[index]
 
+    def __setitem__(self, index, value):
+        """Replace the child at ``index`` (an int), or a slice by an iterable of links."""
+        if isinstance(index, slice):
+            links = list(value)
+            for link in links:
+                self._check_child(link, "__setitem__")
+        elif isinstance(index, (int, numpy.integer)) and not isinstance(index, bool):
+            self._check_child(value, "__setitem__")
+        else:
+            raise TypeError(f"{type(self).__name__}: indices must be integers or slices, "
+                            f"not {type(index).__name__}")
+        self._children[index] = links if isinstance(index, slice) else value
+        self._rename()
+
+    def __delitem__(self, index):
+        del self._children[index]
+        self._rename()
+
     def __iter__(self):
         return iter(self._children)
+
+    def __reversed__(self):
+        return reversed(self._children)
 
     def __len__(self):
         return len(self._children)
@@ -647,6 +740,9 @@ class ChainList(Link):
             lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
         lines.append(")")
         return "\n".join(lines) if len(lines) > 2 else f"{type(self).__name__}()"
+
+
+_abc.MutableSequence.register(ChainList)
 
 
 class Sequential(ChainList):
@@ -748,19 +844,16 @@ class Sequential(ChainList):
             return Sequential(*(self._layers + [other]))
         return NotImplemented
 
-    def repeat(self, n_repeat, mode="init"):
-        """A Sequential of this one's layers repeated ``n_repeat`` times.
+    def clear(self):
+        """Remove every layer."""
+        self._layers.clear()
+        self._sync()
 
-        Links are copied with :meth:`Link.copy` in ``mode`` (``'init'`` gives
-        each repetition fresh parameters), callables are reused.
-        """
-        if n_repeat < 0:
-            raise ValueError(f"Sequential.repeat: n_repeat must be >= 0, got {n_repeat}")
-        out = Sequential()
-        for _ in range(n_repeat):
-            for layer in self._layers:
-                out.append(layer.copy(mode) if isinstance(layer, Link) else layer)
-        return out
+    def __contains__(self, layer):
+        return layer in self._layers
+
+    def __reversed__(self):
+        return reversed(self._layers)
 
     def copy(self, mode="share"):
         ret = Link.copy(self, mode)

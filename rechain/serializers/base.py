@@ -20,6 +20,24 @@ class Serializer:
     def __call__(self, key, value):
         raise NotImplementedError
 
+    def save(self, obj):
+        """Save ``obj`` through this serializer: ``obj.serialize(self)``."""
+        _check_serializable(obj, type(self).__name__ + ".save")
+        obj.serialize(self)
+
 
 class Deserializer(Serializer):
     """Base class of loading serializers (``isinstance`` tells loading from saving)."""
+
+    def save(self, obj):
+        raise TypeError(f"{type(self).__name__}.save: a deserializer loads; use load(obj)")
+
+    def load(self, obj):
+        """Load ``obj``'s values through this deserializer: ``obj.serialize(self)``."""
+        _check_serializable(obj, type(self).__name__ + ".load")
+        obj.serialize(self)
+
+
+def _check_serializable(obj, where):
+    if not callable(getattr(obj, "serialize", None)):
+        raise TypeError(f"{where}: {type(obj).__name__} has no serialize method")

@@ -152,6 +152,17 @@ class NpzDeserializer(base.Deserializer):
             return value
         return _assign(self.file, full, stored, value)
 
+    def load(self, obj):
+        """Load ``obj``'s values, checked first as :func:`load_npz` does.
+
+        A missing key or a wrong shape raises before anything is changed
+        (Note [checked load]).
+        """
+        base._check_serializable(obj, "NpzDeserializer.load")
+        obj.serialize(_CheckingDeserializer(self.npz, self.path, self.strict,
+                                            self.ignore_names, self.file))
+        obj.serialize(self)
+
 
 class _CheckingDeserializer(NpzDeserializer):
     """A dry run: raises what the real load would raise, changes nothing."""

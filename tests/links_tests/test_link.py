@@ -284,11 +284,11 @@ def test_sequential_tuple_passing_and_empty():
 
 def test_sequential_repeat_and_add():
     s = Sequential(Linear(2, 2), F.relu)
-    r = s.repeat(3)
-    assert len(r) == 6 and len(list(r.children())) == 3
-    assert not numpy.array_equal(r[0].W.array, r[2].W.array)
+    r = s.repeat(3)  # nests, as Chainer's: three Sequentials
+    assert len(r) == 3 and all(isinstance(b, Sequential) and len(b) == 2 for b in r)
+    assert not numpy.array_equal(r[0][0].W.array, r[2][0].W.array)
     shared = s.repeat(2, mode="share")
-    assert shared[0].W.array is shared[2].W.array
+    assert shared[0][0].W.array is shared[1][0].W.array
     t = s + Sequential(F.tanh)
     assert len(t) == 3
     assert "relu" in repr(t)

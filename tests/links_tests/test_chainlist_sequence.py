@@ -1,0 +1,122 @@
+"""ChainList as a mutable sequence of links; Sequential.repeat nesting and its npz keys."""
+
+import collections.abc
+
+import numpy
+import pytest
+
+import rechain
+import rechain.functions as F
+import rechain.links as L
+from rechain import ChainList, Sequential, serializers
+
+
+def _names(cl):
+    return [c.name for c in cl]
+
+
+def _lin(n):
+    return L.Linear(n, n)
+
+
+def test_extend_insert_pop_remove_clear_rename():
+    a, b, c, d = _lin(1), _lin(2), _lin(3), _lin(4)
+    cl = ChainList(a)
+    cl.extend([b, c])
+    assert list(cl) == [a, b, c] and _names(cl) == ["0", "1", "2"]
+    cl.insert(1, d)
+    assert list(cl) == [a, d, b, c] and _names(cl) == ["0", "1", "2", "3"]
+    assert cl.pop(0) is a and _names(cl) == ["0", "1", "2"]
+    assert cl.pop() is c and list(cl) == [d, b]
+    cl.remove(d)
+    assert list(cl) == [b] and b.name == "0"
+    cl.append(a)
+    assert a.name == "1"
+    cl.clear()
+    assert len(cl) == 0 and list(cl.params()) == []
+
+
+def test_params_follow_mutations():
+    a, b = _lin(1), _lin(2)
+    cl = ChainList(a, b)
+    cl.insert(0, _lin(3))
+    assert sorted(n for n, _ in cl.namedparams()) == ["/0/W", "/0/b", "/1/W", "/1/b",
+                                                      "/2/W", "/2/b"]
+    assert dict(cl.namedparams())["/2/W"] is b.W
+
+
+def test_setitem_delitem_contains_index_reversed():
+    a, b, c = _lin(1), _lin(2), _lin(3)
+    cl = ChainList(a, b)
+    cl[1] = c
+    assert list(cl) == [a, c] and c.name == "1"
+    cl[0:1] = [b, a]
+    assert list(cl) == [b, a, c] and _names(cl) == ["0", "1", "2"]
+    del cl[0]
+    assert list(cl) == [a, c] and _names(cl) == ["0", "1"]
+    assert a in cl and b not in cl
+    assert cl.index(c) == 1 and cl.count(a) == 1
+    assert list(reversed(cl)) == [c, a]
+    assert isinstance(cl, collections.abc.MutableSequence)
+
+
+def test_bad_mutations_raise():
+    cl = ChainList(_lin(1))
+    with pytest.raises(TypeError, match=r"ChainList.insert: expected a Link, got function"):
+        cl.insert(0, F.relu)
+    with pytest.raises(TypeError, match=r"ChainList.append: expected a Link, got int"):
+        cl.extend([3])
+    with pytest.raises(TypeError, match=r"ChainList.__setitem__: expected a Link, got str"):
+        cl[0] = "x"
+    with pytest.raises(TypeError, match=r"indices must be integers or slices, not str"):
+        cl["a"] = _lin(1)
+    with pytest.raises(ValueError, match=r"ChainList.remove: the link is not a child"):
+        cl.remove(_lin(1))
+    with pytest.raises(ValueError, match=r"its own child"):
+        cl.insert(0, cl)
+    assert len(cl) == 1
+
+
+def test_sequential_clear_and_contains():
+    s = Sequential(_lin(2), F.relu)
+    assert F.relu in s
+    s.clear()
+    assert len(s) == 0 and list(s.children()) == []
+    s.extend([_lin(2), F.tanh])
+    assert len(s) == 2 and [c.name for c in s.children()] == ["0"]
+
+
+def test_sequential_repeat_nests_like_chainer(tmp_path):
+    block = Sequential(L.Linear(2, 3), F.relu, L.Linear(3, 2))
+    net = block.repeat(3)
+    assert len(net) == 3 and all(isinstance(b, Sequential) for b in net)
+    path = tmp_path / "rep.npz"
+    serializers.save_npz(str(path), net)
+    with numpy.load(str(path)) as f:
+        keys = sorted(f.files)
+    assert keys == sorted(f"{i}/{j}/{p}" for i in range(3) for j in range(2) for p in "Wb")
+    # a fresh repeat loads them back
+    other = block.repeat(3)
+    serializers.load_npz(str(path), other)
+    numpy.testing.assert_array_equal(other[2][2].W.array, net[2][2].W.array)
+    x = numpy.ones((4, 2), numpy.float32)
+    numpy.testing.assert_array_equal(other(x).array, net(x).array)
+
+
+@pytest.mark.parametrize("mode", ["init", "copy", "share"])
+def test_repeat_modes(mode):
+    block = Sequential(L.Linear(2, 2), F.relu)
+    net = block.repeat(2, mode)
+    w0, w1 = net[0][0].W, net[1][0].W
+    if mode == "share":
+        assert w0.array is w1.array
+    elif mode == "copy":
+        assert w0.array is not w1.array
+        numpy.testing.assert_array_equal(w0.array, w1.array)
+    else:
+        assert not numpy.array_equal(w0.array, w1.array)
+    assert net[0][1] is F.relu
+
+
+def test_repeat_zero_is_empty():
+    assert len(L.Linear(2, 2).repeat(0)) == 0
