@@ -212,6 +212,39 @@ def test_link_to_device_cpu_round_trip(spec):
     numpy.testing.assert_array_equal(net(x).array, before)
 
 
+class _Stateful(L.Linear):
+    """A link that moves extra state in to_cpu, as L.LSTM does for c and h."""
+
+    def __init__(self):
+        super().__init__(2, 2)
+        self.moves = 0
+
+    def to_cpu(self):
+        super().to_cpu()
+        self.moves += 1
+        return self
+
+
+def test_to_device_calls_descendants_to_cpu_overrides_once():
+    inner = _Stateful()
+    deep = _Stateful()
+    net = rechain.Sequential(L.Linear(2, 2), inner, rechain.ChainList(L.Linear(2, 2), deep))
+    net.to_device("@numpy")
+    assert inner.moves == 1 and deep.moves == 1
+    net.to_cpu()
+    assert inner.moves == 2 and deep.moves == 2
+    inner.to_cpu()
+    assert inner.moves == 3
+
+
+def test_chain_with_lstm_to_device_keeps_state():
+    net = rechain.Sequential(L.LSTM(3, 2))
+    net(numpy.ones((1, 3), numpy.float32))
+    h = net[0].h
+    net.to_device(-1)
+    assert net[0].h is h and isinstance(h.array, numpy.ndarray)
+
+
 def test_link_to_device_rejects_bad_specs():
     net = _Net()
     with pytest.raises(ValueError, match="get_device: 'cuda:0' is not a rechain device"):
@@ -403,6 +436,18 @@ def test_gpu_link_round_trip():
     net.to_device("@numpy")
     assert net.device == backend.CpuDevice() and isinstance(net.l1.W.array, numpy.ndarray)
     assert isinstance(net.l1.W.grad, numpy.ndarray)
+
+
+@pytest.mark.gpu
+def test_gpu_lstm_state_moves_with_its_parent_chain():
+    cp = backend.cupy
+    net = rechain.Sequential(L.LSTM(3, 2))
+    net(numpy.ones((1, 3), numpy.float32))
+    net.to_device("@cupy:0")
+    assert isinstance(net[0].h.array, cp.ndarray) and isinstance(net[0].c.array, cp.ndarray)
+    net(cp.ones((1, 3), cp.float32))  # state and input on the same device
+    net.to_device("@numpy")
+    assert isinstance(net[0].h.array, numpy.ndarray)
 
 
 @pytest.mark.gpu
