@@ -4,7 +4,19 @@ Each iteration of :meth:`Trainer.run` makes a fresh observation dict, calls
 ``updater.update()`` inside the trainer's reporter scope (so values the
 model reports land in it) and then calls, in descending priority, every
 extension whose trigger fires. The loop ends when the stop trigger fires.
+
+Note [snapshots inside an iteration]: a snapshot extension runs in the middle
+of an iteration's extension loop, so the triggers of the extensions after it
+have not yet been called for that iteration when their state is saved.
+Resumed as is, such a trigger would see that iteration again (an interval
+trigger fires twice; a best-value trigger compares without a value, which
+made Chainer raise). The snapshot therefore lists those triggers
+(``_pending_triggers``), and a resumed run first calls each of them once for
+the snapshot's iteration, discarding the result, since the original run called
+those extensions after the snapshot was written.
 """
+
+import json
 
 import os
 import sys
@@ -93,6 +105,9 @@ class Trainer:
         self._start_at = None
         self._snapshot_elapsed_time = 0.0
         self._final_elapsed_time = None
+        self._loop_entries = None  # (name, entry) in call order, during run
+        self._next_trigger = None  # index of the first trigger not yet called
+        self._catch_up = []  # Note [snapshots inside an iteration]
         updater.connect_trainer(self)
         for ext in extensions or ():
             self.extend(ext)
@@ -213,7 +228,9 @@ class Trainer:
             raise RuntimeError("Trainer.run: this trainer has already run; a trainer runs "
                                "once (build a new one and load a snapshot to continue)")
         self._make_out()
-        entries = sorted(self._extensions.values(), key=lambda e: e.priority, reverse=True)
+        named = sorted(self._extensions.items(), key=lambda item: item[1].priority,
+                       reverse=True)
+        entries = [entry for _, entry in named]
         self._start_at = _get_time()
         failed = False
         try:
@@ -230,15 +247,28 @@ class Trainer:
                         if entry.call_before_training:
                             entry.extension(self)
 
+            if self._catch_up:
+                self.observation = {}
+                with reporter.scope(self.observation):
+                    for name, entry in named:
+                        if name in self._catch_up:
+                            entry.trigger(self)
+                self._catch_up = []
+
             update = self.updater.update
             stop_trigger = self.stop_trigger
+            self._loop_entries = named
             while not stop_trigger(self):
                 self.observation = {}
                 with reporter.scope(self.observation):
                     update()
-                    for entry in entries:
-                        if entry.trigger(self):
+                    for i, entry in enumerate(entries):
+                        self._next_trigger = i
+                        fire = entry.trigger(self)
+                        self._next_trigger = i + 1
+                        if fire:
                             entry.extension(self)
+                    self._next_trigger = None
         except Exception as e:
             failed = True
             if show_loop_exception_msg:
@@ -260,6 +290,8 @@ class Trainer:
                         traceback.print_tb(he.__traceback__, file=sys.stderr)
             raise
         finally:
+            self._next_trigger = None
+            self._loop_entries = None
             self._finalize_all(raise_errors=not failed)
         self._final_elapsed_time = self.elapsed_time
         self._done = True
@@ -289,8 +321,9 @@ class Trainer:
     def serialize(self, serializer):
         """Save or load the whole run: the updater (iterators, optimizers,
         models, iteration), the stop trigger, every extension and its trigger
-        (under ``extensions/<name>`` and ``extension_triggers/<name>``) and the
-        elapsed time."""
+        (under ``extensions/<name>`` and ``extension_triggers/<name>``), the
+        elapsed time and the triggers still to be called in the current
+        iteration (Note [snapshots inside an iteration])."""
         self.updater.serialize(serializer["updater"])
         if hasattr(self.stop_trigger, "serialize"):
             self.stop_trigger.serialize(serializer["stop_trigger"])
@@ -304,7 +337,16 @@ class Trainer:
         if isinstance(serializer, serializer_base.Deserializer):
             self._snapshot_elapsed_time = float(serializer("_snapshot_elapsed_time",
                                                            float(self._snapshot_elapsed_time)))
+            try:
+                pending = serializer("_pending_triggers", json.dumps(self._catch_up))
+            except KeyError:  # a Chainer snapshot
+                pending = "[]"
+            self._catch_up = list(json.loads(pending))
         else:
+            pending = []
+            if self._next_trigger is not None:
+                pending = [name for name, _ in self._loop_entries[self._next_trigger:]]
+            serializer("_pending_triggers", json.dumps(pending))
             elapsed = (self._snapshot_elapsed_time if self._start_at is None and not self._done
                        else self.elapsed_time)
             serializer("_snapshot_elapsed_time", float(elapsed))

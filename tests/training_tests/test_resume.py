@@ -153,3 +153,63 @@ def test_failed_load_leaves_the_trainer_unchanged(tmp_path):
     assert fresh.updater.iteration == 0 and counter.calls == 0
     for k, p in model.namedparams():
         assert p.array.tobytes() == before[k].tobytes()
+
+
+def test_snapshot_taken_inside_an_iteration_resumes_later_triggers_once(tmp_path):
+    """Note [snapshots inside an iteration]: extensions after the snapshot neither
+    fire twice nor fail on the first resumed iteration."""
+    def build(stop):
+        trainer, model, opt, counter, best = _build(tmp_path, stop, "stateless")
+        fired = []
+        snaps = {}
+
+        @training.make_extension(trigger=(10, "iteration"), priority=-100)
+        def snap(t):  # what extensions.snapshot does, in memory
+            s = serializers.DictionarySerializer()
+            t.serialize(s)
+            # copies: the serializer's dict refers to the live arrays
+            snaps[t.updater.iteration] = {k: v.copy() for k, v in s.target.items()}
+
+        @training.make_extension(priority=training.PRIORITY_WRITER)
+        def evaluate(t):  # a value reported only every 5 iterations, like an Evaluator
+            if t.updater.iteration % 5 == 0:
+                t.observation["val/loss"] = 1.0 / t.updater.iteration
+        trainer.extend(evaluate)
+        trainer.extend(snap)
+        # registered after the snapshot, same priority: called after it
+        trainer.extend(lambda t: fired.append(("every5", t.updater.iteration)), name="every5",
+                       trigger=(5, "iteration"), priority=-100)
+        trainer.extend(lambda t: fired.append(("best", t.updater.iteration)), name="bestval",
+                       trigger=training.triggers.MinValueTrigger("val/loss", (5, "iteration")),
+                       priority=-100)
+        return trainer, model, fired, snaps
+
+    whole, model, fired_whole, snaps = build((20, "iteration"))
+    whole.run()
+    assert ("every5", 10) in fired_whole and ("best", 10) in fired_whole
+    snapshot = snaps[10]
+    assert json_list(snapshot["_pending_triggers"]) == ["every5", "bestval"]
+
+    resumed, model2, fired_resumed, _ = build((20, "iteration"))
+    resumed.serialize(serializers.NpzDeserializer(snapshot))
+    resumed.run()
+    assert fired_resumed == [f for f in fired_whole if f[1] > 10]
+    for (k, a), (_, b) in zip(model.namedparams(), model2.namedparams()):
+        assert a.array.tobytes() == b.array.tobytes(), k
+
+
+def test_chainer_snapshot_without_pending_triggers_loads(tmp_path):
+    trainer, _, _, _, _ = _build(tmp_path, (4, "iteration"), "seeded")
+    trainer.run()
+    s = serializers.DictionarySerializer()
+    trainer.serialize(s)
+    del s.target["_pending_triggers"]
+    fresh, _, _, _, _ = _build(tmp_path, (8, "iteration"), "seeded")
+    fresh.serialize(serializers.NpzDeserializer(s.target))
+    fresh.run()
+    assert fresh.updater.iteration == 8
+
+
+def json_list(array):
+    import json
+    return json.loads(str(array))

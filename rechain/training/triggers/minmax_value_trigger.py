@@ -1,6 +1,7 @@
 """Triggers that fire when a reported value reaches a new best."""
 
 from rechain import reporter
+from rechain.serializers import base as _serializer_base
 from rechain.training import _util
 
 
@@ -20,7 +21,9 @@ class BestValueTrigger:
 
     Raises:
         KeyError: On a comparison when ``key`` was not reported since the
-            previous one.
+            previous one (except on the first comparison after loading a
+            snapshot, which may have been taken after the value's iteration:
+            then the trigger does not fire).
     """
 
     def __init__(self, key, compare, trigger=(1, "epoch")):
@@ -32,6 +35,7 @@ class BestValueTrigger:
         self._best_value = None
         self._interval_trigger = _util.get_trigger(trigger)
         self._summary = reporter.DictSummary()
+        self._just_loaded = False
 
     def __call__(self, trainer):
         """Whether the extension runs on this iteration."""
@@ -42,7 +46,10 @@ class BestValueTrigger:
         if not self._interval_trigger(trainer):
             return False
         means = self._summary.compute_mean()
+        just_loaded, self._just_loaded = self._just_loaded, False
         if key not in means:
+            if just_loaded:
+                return False
             raise KeyError(f"{type(self).__name__}: {key!r} was not reported since the last "
                            f"comparison (this iteration's observation has "
                            f"{sorted(observation)})")
@@ -60,6 +67,8 @@ class BestValueTrigger:
         self._summary.serialize(serializer["summary"])
         value = serializer("best_value", self._best_value)
         self._best_value = None if value is None else float(value)
+        if isinstance(serializer, _serializer_base.Deserializer):
+            self._just_loaded = True
 
 
 class MaxValueTrigger(BestValueTrigger):
