@@ -1,71 +1,29 @@
 """copy: a differentiable copy of an array onto a device."""
 
-import numpy
-
 from rechain import backend
 from rechain import function_node
 
 
-def _parse_device(dst):
-    """Return ``('cpu', None)``, ``('gpu', id)`` or ``('device', obj)`` for ``dst``.
-
-    Accepted: ``-1``, ``'@numpy'``, ``'cpu'``, the ``numpy`` module (host);
-    an int ``>= 0``, ``'@cupy'`` or ``'@cupy:N'``, a CuPy ``Device`` (GPU N); an
-    object with a ``send(array)`` method, such as what
-    ``rechain.backend.get_device`` returns where it exists.
-    """
-    if isinstance(dst, bool):
-        raise TypeError(f"copy: dst must be a device specifier, not {dst!r}")
-    if dst is numpy or (isinstance(dst, str) and dst in ("@numpy", "cpu", "native")):
-        return "cpu", None
-    if isinstance(dst, (int, numpy.integer)):
-        if dst < -1:
-            raise ValueError(f"copy: dst={dst} is not a device (-1 for the CPU, >= 0 for a GPU)")
-        return ("cpu", None) if dst == -1 else ("gpu", int(dst))
-    if isinstance(dst, str):
-        if dst == "@cupy":
-            return "gpu", 0
-        if dst.startswith("@cupy:") and dst[6:].isdigit():
-            return "gpu", int(dst[6:])
-        get_device = getattr(backend, "get_device", None)
-        if get_device is not None:
-            return "device", get_device(dst)
-        raise ValueError(f"copy: unknown device specifier {dst!r} (use -1, '@numpy', "
-                         f"a GPU id or '@cupy:N')")
-    if backend.cupy is not None and isinstance(dst, backend.cupy.cuda.Device):
-        return "gpu", int(dst.id)
-    if callable(getattr(dst, "send", None)):
-        return "device", dst
-    raise TypeError(f"copy: dst must be -1, '@numpy', a GPU id, '@cupy:N' or a device "
-                    f"object, not {type(dst).__name__}")
+def _device(dst):
+    """The :class:`rechain.backend.Device` named by ``dst``, or an error naming copy."""
+    try:
+        return backend.get_device(dst)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"copy: dst={dst!r} is not a device: {e}") from None
 
 
-def _send(x, spec):
-    kind, where = spec
-    if kind == "cpu":
-        if isinstance(x, numpy.ndarray):
-            return x.copy()
-        return backend.to_cpu(x)
-    if kind == "gpu":
-        backend._require_cupy("copy")
-        with backend.cupy.cuda.Device(where):
-            # copy=True: a new array even when x already lives on that GPU.
-            return backend.cupy.array(x, copy=True)
-    y = where.send(x)
-    return y.copy() if y is x else y
-
-
-def _source_spec(x):
-    if isinstance(x, numpy.ndarray):
-        return "cpu", None
-    return "gpu", int(x.device.id)
+def _send(x, device):
+    """A new array with ``x``'s values on ``device`` (never ``x`` itself)."""
+    with device.create_context():
+        y = device.send_array(x)
+        return y.copy() if y is x else y
 
 
 class Copy(function_node.FunctionNode):
-    """Copy of ``x`` on device ``dst``; the gradient is copied back to ``x``'s device."""
+    """Copy of ``x`` on a device; the gradient is copied back to ``x``'s device."""
 
-    def __init__(self, dst_spec):
-        self.dst = dst_spec
+    def __init__(self, device):
+        self.device = device
 
     @property
     def label(self):
@@ -73,8 +31,8 @@ class Copy(function_node.FunctionNode):
 
     def forward(self, inputs):
         x, = inputs
-        self.src = _source_spec(x)
-        return _send(x, self.dst),
+        self.src = backend.get_device_from_array(x)
+        return _send(x, self.device),
 
     def backward(self, indexes, grad_outputs):
         return Copy(self.src).apply(grad_outputs)
@@ -88,9 +46,9 @@ def copy(x, dst):
 
     Args:
         x (Variable or ndarray): Array to copy.
-        dst: Destination: ``-1``, ``'@numpy'`` or ``'cpu'`` for the host, an
-            int ``>= 0`` or ``'@cupy:N'`` for a GPU, a CuPy ``Device``, or a device
-            object with a ``send`` method.
+        dst: Destination, any specifier :func:`rechain.get_device` accepts:
+            ``-1`` or ``'@numpy'`` for the host, an int ``>= 0`` or
+            ``'@cupy:N'`` for a GPU, a CuPy ``Device`` or a rechain device object.
 
     Returns:
         Variable: The copy, on ``dst``.
@@ -102,4 +60,4 @@ def copy(x, dst):
     x_arr = getattr(x, "array", x)
     if not backend.is_array(x_arr):
         raise TypeError(f"copy: x must be a Variable or an ndarray, not {type(x).__name__}")
-    return Copy(_parse_device(dst)).apply((x,))[0]
+    return Copy(_device(dst)).apply((x,))[0]

@@ -22,7 +22,7 @@ class SelectItem(function_node.FunctionNode):
         xp = backend.get_array_module(x)
         self.retain_inputs((1,))
         self._k = x.shape[1]
-        return xp.take_along_axis(x, t.astype(xp.intp)[:, None], axis=1)[:, 0],
+        return x[xp.arange(x.shape[0]), t],
 
     def backward(self, indexes, grad_outputs):
         t, = self.get_retained_inputs()
@@ -44,7 +44,7 @@ class SelectItemGrad(function_node.FunctionNode):
         xp = backend.get_array_module(gy)
         self.retain_inputs((0,))
         gx = xp.zeros((gy.shape[0], self.k), dtype=gy.dtype)
-        xp.put_along_axis(gx, t.astype(xp.intp)[:, None], gy[:, None], axis=1)
+        gx[xp.arange(gy.shape[0]), t] = gy
         return gx,
 
     def backward(self, indexes, grad_outputs):
