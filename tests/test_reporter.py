@@ -264,3 +264,21 @@ def test_dict_summary_missing_names_warns_and_empties():
         t.serialize(serializers.NpzDeserializer({}))
     assert any("no entry names" in str(w.message) for w in caught)
     assert t.compute_mean() == {}
+
+
+@pytest.mark.gpu
+def test_summary_on_gpu_values_stays_on_gpu_and_round_trips():
+    import cupy
+    s = rechain.DictSummary()
+    for v in (1.0, 2.0, 4.0):
+        s.add({"loss": rechain.Variable(cupy.asarray(v, dtype=cupy.float32))})
+    mean = s.compute_mean()["loss"]
+    assert isinstance(mean, cupy.ndarray) and float(mean) == pytest.approx(7 / 3)
+    stats = s.make_statistics()
+    assert isinstance(stats["loss.std"], cupy.ndarray)
+    assert float(stats["loss.std"]) == pytest.approx(numpy.std([1.0, 2.0, 4.0]), rel=1e-6)
+    d = serializers.DictionarySerializer()
+    s.serialize(d)
+    t = rechain.DictSummary()
+    t.serialize(serializers.NpzDeserializer(d.target))
+    assert float(t.compute_mean()["loss"]) == float(mean)
