@@ -1,5 +1,6 @@
 """Loss functions."""
 
+from rechain.functions.loss.black_out import black_out
 from rechain.functions.loss.huber_loss import huber_loss
 from rechain.functions.loss.mean_absolute_error import mean_absolute_error
 from rechain.functions.loss.mean_squared_error import mean_squared_error
@@ -7,5 +8,5 @@ from rechain.functions.loss.negative_sampling import negative_sampling
 from rechain.functions.loss.sigmoid_cross_entropy import sigmoid_cross_entropy
 from rechain.functions.loss.softmax_cross_entropy import softmax_cross_entropy
 
-__all__ = ["huber_loss", "mean_absolute_error", "mean_squared_error", "negative_sampling",
-           "sigmoid_cross_entropy", "softmax_cross_entropy"]
+__all__ = ["black_out", "huber_loss", "mean_absolute_error", "mean_squared_error",
+           "negative_sampling", "sigmoid_cross_entropy", "softmax_cross_entropy"]
