@@ -45,7 +45,8 @@ def test_large_scores_stay_finite():
     t, samples = numpy.array([0]), numpy.array([[1, 2]])
     y = F.black_out(x, t, W, samples)
     assert numpy.isfinite(y.array)
-    numpy.testing.assert_allclose(y.array, _ref(x, t, W, samples, "mean"), rtol=1e-5)
+    # float32 scores near 100: the loss (~0.0135) is known to about 1e-6.
+    numpy.testing.assert_allclose(y.array, _ref(x, t, W, samples, "mean"), atol=5e-6)
 
 
 @pytest.mark.parametrize("reduce", ["mean", "no"])
