@@ -59,6 +59,8 @@ def _needed(out, k, s, d):
 def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, dy=1, dx=1, pad_value=0):
     """Strided column view ``(N, C, kh, kw, out_h, out_w)`` of a padded image.
 
+    The 2-d case of :func:`im2col_nd`.
+
     Args:
         x (ndarray): Image ``(N, C, H, W)``.
         kh, kw, sy, sx, ph, pw, dy, dx (int): Kernel size, stride, padding and
@@ -70,17 +72,7 @@ def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, dy=1, dx=1, pad_value=0):
     Returns:
         ndarray: A read-only view (do not write into it).
     """
-    xp = backend.get_array_module(x)
-    n, c, h, w = x.shape
-    bottom = max(_needed(out_h, kh, sy, dy) - h - ph, 0)
-    right = max(_needed(out_w, kw, sx, dx) - w - pw, 0)
-    if ph or pw or bottom or right:
-        x = xp.pad(x, ((0, 0), (0, 0), (ph, bottom), (pw, right)), mode="constant",
-                   constant_values=pad_value)
-    s0, s1, s2, s3 = x.strides
-    return xp.lib.stride_tricks.as_strided(
-        x, shape=(n, c, kh, kw, out_h, out_w),
-        strides=(s0, s1, s2 * dy, s3 * dx, s2 * sy, s3 * sx))
+    return im2col_nd(x, (kh, kw), (sy, sx), (ph, pw), (out_h, out_w), (dy, dx), pad_value)
 
 
 def tap(xpad, i, j, sy, sx, out_h, out_w, dy=1, dx=1):
@@ -120,6 +112,8 @@ def crop(img, h, w, ph, pw):
 def col2im(col, h, w, sy, sx, ph, pw, dy=1, dx=1):
     """Adjoint of :func:`im2col`: add every column entry back into its pixel.
 
+    The 2-d case of :func:`col2im_nd`.
+
     Args:
         col (ndarray): ``(N, C, kh, kw, out_h, out_w)``.
         h, w (int): Size of the (unpadded) image to produce.
@@ -128,22 +122,14 @@ def col2im(col, h, w, sy, sx, ph, pw, dy=1, dx=1):
         ndarray: ``(N, C, h, w)``; contributions falling into the padding are
         dropped.
     """
-    xp = backend.get_array_module(col)
-    n, c, kh, kw, out_h, out_w = col.shape
-    img = padded_canvas(xp, (n, c), col.dtype, h, w, kh, kw, sy, sx, ph, pw, out_h, out_w,
-                        dy, dx)
-    for i in range(kh):
-        for j in range(kw):
-            v = tap(img, i, j, sy, sx, out_h, out_w, dy, dx)
-            v += col[:, :, i, j]
-    return crop(img, h, w, ph, pw)
+    return col2im_nd(col, (h, w), (sy, sx), (ph, pw), (dy, dx))
 
 
 # -- N spatial dimensions ------------------------------------------------------------
 #
 # The same layout with any number d of spatial axes: images ``(N, C, *size)``,
-# columns ``(N, C, *ksize, *outsize)``. The 2-d helpers above are the d = 2
-# case specialised for speed of reading; convolution_nd uses these.
+# columns ``(N, C, *ksize, *outsize)``. im2col and col2im above are their d = 2
+# case; convolution_nd uses them directly.
 
 def ntuple(v, n, fname="convolution_nd", argname="argument"):
     """``v`` as a tuple of ``n`` ints (an int is repeated)."""
