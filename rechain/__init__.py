@@ -43,6 +43,10 @@ from rechain import cuda  # noqa: E402,F401  (Chainer's alias of rechain.backend
 from rechain.backend import get_device, using_device  # noqa: E402,F401
 from rechain.configuration import get_dtype, is_debug, mixed16, set_debug  # noqa: E402,F401
 from rechain._runtime_info import print_runtime_info  # noqa: E402,F401
+from rechain import training  # noqa: E402,F401  (as Chainer: chainer.training after import)
+from rechain import distributions  # noqa: E402,F401
+from rechain.distributions import (Distribution, cross_entropy, kl_divergence,  # noqa: E402,F401
+                                   register_kl)
 
 __version__ = "0.1.0"
 
