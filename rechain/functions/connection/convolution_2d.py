@@ -1,14 +1,15 @@
 """convolution_2d: 2-d (grouped, dilated) convolution by im2col + matmul.
 
 The forward reads the input through a strided im2col view and does one
-batched matmul per group. Its gradient with respect to the input is a
+batched matmul per group (the array kernels are those of
+:mod:`convolution_nd`, with two spatial axes). Its gradient with respect to the input is a
 transposed convolution (:mod:`deconvolution_2d`), with respect to the weight
 :class:`Convolution2DGradW`; those three nodes close under differentiation.
 """
 
-from rechain import backend
 from rechain import function_node
 from rechain.functions.connection import _conv_util as cu
+from rechain.functions.connection import convolution_nd as _nd
 from rechain.functions.math.sum import sum as _sum
 from rechain.utils import type_check
 
@@ -21,6 +22,11 @@ class ConvParams:
         self.ph, self.pw = cu.pair(pad, fname, "pad")
         self.dy, self.dx = cu.pair(dilate, fname, "dilate")
         self.groups = int(groups)
+        # The N-d view of the same parameters, which the array kernels read.
+        self.ndim = 2
+        self.stride = (self.sy, self.sx)
+        self.pad = (self.ph, self.pw)
+        self.dilate = (self.dy, self.dx)
 
     def check(self, fname):
         if self.sy < 1 or self.sx < 1:
@@ -36,79 +42,25 @@ class ConvParams:
         return (cu.get_conv_outsize(h, kh, self.sy, self.ph, cover_all, self.dy),
                 cu.get_conv_outsize(w, kw, self.sx, self.pw, cover_all, self.dx))
 
-    def col(self, x, kh, kw, out_h, out_w):
-        return cu.im2col(x, kh, kw, self.sy, self.sx, self.ph, self.pw, out_h, out_w,
-                         self.dy, self.dx)
+    def col(self, x, ksize, outsize):
+        return cu.im2col_nd(x, ksize, self.stride, self.pad, outsize, self.dilate)
 
 
 # -- array kernels ----------------------------------------------------------------
 
 def conv_forward(x, W, b, p, out_h, out_w):
     """``y[n, o] = sum_{c,i,j} W[o, c, i, j] * col[n, c, i, j]`` (+ b), per group."""
-    xp = backend.get_array_module(x)
-    n = x.shape[0]
-    oc, icg, kh, kw = W.shape
-    g = p.groups
-    ocg = oc // g
-    k = icg * kh * kw
-    size = out_h * out_w
-    col = p.col(x, kh, kw, out_h, out_w)
-    if g == 1:
-        y = xp.matmul(W.reshape(oc, k), col.reshape(n, k, size))
-    else:
-        y = xp.empty((n, oc, size), dtype=x.dtype)
-        for gi in range(g):
-            y[:, gi * ocg:(gi + 1) * ocg] = xp.matmul(
-                W[gi * ocg:(gi + 1) * ocg].reshape(ocg, k),
-                col[:, gi * icg:(gi + 1) * icg].reshape(n, k, size))
-    y = y.reshape(n, oc, out_h, out_w)
-    if b is not None:
-        y += b.reshape(1, oc, 1, 1)
-    return y
+    return _nd.conv_forward_nd(x, W, b, p, (out_h, out_w))
 
 
 def conv_grad_w(x, gy, kh, kw, p):
     """``gW[o, c, i, j] = sum_{n,y,x} gy[n, o, y, x] * col(x)[n, c, i, j, y, x]``."""
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    oc, out_h, out_w = gy.shape[1:]
-    g = p.groups
-    icg, ocg = c // g, oc // g
-    rows = n * out_h * out_w
-    col = p.col(x, kh, kw, out_h, out_w)
-    parts = []
-    for gi in range(g):
-        # (K, rows) with pixel runs contiguous, then gy_g (ocg, rows) @ col^T.
-        colk = col[:, gi * icg:(gi + 1) * icg].transpose(1, 2, 3, 0, 4, 5).reshape(
-            icg * kh * kw, rows)
-        gyt = gy[:, gi * ocg:(gi + 1) * ocg].transpose(1, 0, 2, 3).reshape(ocg, rows)
-        parts.append(gyt.dot(colk.T))
-    gW = parts[0] if g == 1 else xp.concatenate(parts, axis=0)
-    return gW.reshape(oc, icg, kh, kw)
+    return _nd.conv_grad_w_nd(x, gy, (kh, kw), p)
 
 
 def deconv_forward(x, W, b, p, out_h, out_w):
     """Transposed convolution: the adjoint of :func:`conv_forward` in ``x``."""
-    xp = backend.get_array_module(x)
-    n, c, h, w = x.shape
-    _, ocg, kh, kw = W.shape
-    g = p.groups
-    icg = c // g
-    oc = ocg * g
-    k = ocg * kh * kw
-    if g == 1:
-        col = xp.matmul(W.reshape(c, k).T, x.reshape(n, c, h * w))
-    else:
-        col = xp.empty((n, oc * kh * kw, h * w), dtype=x.dtype)
-        for gi in range(g):
-            col[:, gi * k:(gi + 1) * k] = xp.matmul(
-                W[gi * icg:(gi + 1) * icg].reshape(icg, k).T,
-                x[:, gi * icg:(gi + 1) * icg].reshape(n, icg, h * w))
-    y = cu.col2im(col.reshape(n, oc, kh, kw, h, w), out_h, out_w, p.sy, p.sx, p.ph, p.pw,
-                  p.dy, p.dx)
-    if b is not None:
-        y += b.reshape(1, oc, 1, 1)
-    return y
+    return _nd.deconv_forward_nd(x, W, b, p, (out_h, out_w))
 
 
 # -- nodes ------------------------------------------------------------------------

@@ -79,7 +79,8 @@ def test_forget_gives_plain_outputs_and_gradients(name):
 def test_bad_shape(name, ys, axis):
     with pytest.raises(rechain.InvalidType,
                        match=rf"{name}: y's shape must equal x.shape\[axis:axis \+ y.ndim\]; "
-                             rf"got y {re.escape(str(numpy.zeros(ys).shape))} for x \(2, 3, 4\) and axis={axis}"):
+                             rf"got y {re.escape(str(numpy.zeros(ys).shape))} for x "
+                             rf"\(2, 3, 4\) and axis={axis}"):
         OPS[name][0](numpy.zeros((2, 3, 4)), numpy.zeros(ys), axis=axis)
 
 
