@@ -14,6 +14,7 @@ import threading
 import numpy
 
 from rechain import configuration
+from rechain import function_node as _function_node
 from rechain import variable as _variable
 
 Variable = _variable.Variable
@@ -24,10 +25,14 @@ _ndarray = numpy.ndarray
 _is_array = _variable.backend.is_array
 Parameter = _variable.Parameter
 _config = configuration.config
+_remat = _function_node._remat
+_Rematerializer = _function_node.Rematerializer
+_free_saved = _function_node.free_saved
 
 
 class _PassState(threading.local):
     handlers = None
+    freeing = False
 
 
 #: Saved-array handlers refilled during the running backward pass (see
@@ -69,9 +74,23 @@ def _initial_grad(y, gy, loss_scale, use_y_grad):
     return gy
 
 
-def backward_from(outputs, grad_outputs, retain_grad, enable_double_backprop, loss_scale):
+def backward_from(outputs, grad_outputs, retain_grad, enable_double_backprop, loss_scale,
+                  retain_graph=None):
     """Backpropagate from ``outputs`` and accumulate into the leaves' ``grad``."""
-    _run(outputs, grad_outputs, None, retain_grad, enable_double_backprop, loss_scale)
+    _run(outputs, grad_outputs, None, retain_grad, enable_double_backprop, loss_scale,
+         retain_graph)
+
+
+def freeing_pass():
+    """True while a backward pass that frees saved arrays runs in this thread."""
+    return _pass.freeing
+
+
+def _check_sequence(fn, what, value):
+    if isinstance(value, Variable) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{fn}: {what} must be a list or tuple of Variables, not "
+                        f"{type(value).__name__}")
+    return tuple(value)
 
 
 def backward(outputs, grad_outputs=None, **kwargs):
@@ -81,23 +100,27 @@ def backward(outputs, grad_outputs=None, **kwargs):
         outputs (sequence of Variable): Outputs to start from.
         grad_outputs (sequence): Their initial gradients (None entries use
             ``y.grad`` or one).
-        **kwargs: ``retain_grad``, ``enable_double_backprop``, ``loss_scale``.
+        **kwargs: ``retain_grad``, ``enable_double_backprop``, ``loss_scale``,
+            ``retain_graph`` (see :meth:`Variable.backward`).
     """
-    outputs = tuple(outputs)
+    outputs = _check_sequence("backward", "outputs", outputs)
     if grad_outputs is not None:
         grad_outputs = tuple(grad_outputs)
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"backward: {len(outputs)} outputs but {len(grad_outputs)} "
                              f"grad_outputs")
-    unknown = set(kwargs) - {"retain_grad", "enable_double_backprop", "loss_scale"}
+    unknown = set(kwargs) - {"retain_grad", "enable_double_backprop", "loss_scale",
+                             "retain_graph"}
     if unknown:
         raise TypeError(f"backward: unexpected keyword arguments {sorted(unknown)}")
     _run(outputs, grad_outputs, None, kwargs.get("retain_grad", False),
-         kwargs.get("enable_double_backprop", False), kwargs.get("loss_scale"))
+         kwargs.get("enable_double_backprop", False), kwargs.get("loss_scale"),
+         kwargs.get("retain_graph"))
 
 
 def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
-         retain_grad=False, enable_double_backprop=False, loss_scale=None):
+         retain_grad=False, enable_double_backprop=False, loss_scale=None,
+         retain_graph=None):
     """Return the gradients of ``outputs`` with respect to ``inputs``.
 
     Args:
@@ -110,12 +133,14 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
         retain_grad (bool): Keep gradients of intermediate variables.
         enable_double_backprop (bool): Make the results differentiable.
         loss_scale (float): Scale of the initial gradients.
+        retain_graph (bool): Keep the saved arrays of the nodes passed (see
+            :meth:`Variable.backward`); default ``config.retain_graph``.
 
     Returns:
         list: One gradient Variable (or None) per input.
     """
-    outputs = tuple(outputs)
-    inputs = tuple(inputs)
+    outputs = _check_sequence("grad", "outputs", outputs)
+    inputs = _check_sequence("grad", "inputs", inputs)
     for i, v in enumerate(outputs + inputs):
         if not isinstance(v, Variable):
             where = f"outputs[{i}]" if i < len(outputs) else f"inputs[{i - len(outputs)}]"
@@ -125,7 +150,7 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
     if grad_inputs is not None and len(grad_inputs) != len(inputs):
         raise ValueError(f"grad: {len(inputs)} inputs but {len(grad_inputs)} grad_inputs")
     found = _run(outputs, grad_outputs, inputs, retain_grad, enable_double_backprop,
-                 loss_scale)
+                 loss_scale, retain_graph)
     result = []
     for i, x in enumerate(inputs):
         g = found.get(x._node)
@@ -139,19 +164,23 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
     return result
 
 
-def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
+def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, retain_graph):
+    if retain_graph is None:
+        retain_graph = _config.retain_graph
+    free = not (retain_graph or double)
     if observers:
         for o in observers:
             o("backward_begin")
         try:
-            return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale)
+            return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale,
+                             free)
         finally:
             for o in observers:
                 o("backward_end")
-    return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale)
+    return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, free)
 
 
-def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
+def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, free):
     grads = {}          # VariableNode -> gradient Variable
     heap = []
     seen = set()
@@ -179,8 +208,15 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                 heapq.heappush(heap, (-f.rank, counter, f))
                 counter += 1
 
-        saved_pass = _pass.handlers
+        # Note [freeing backward] (function_node): in a freeing pass each node's
+        # saved arrays are freed right after its backward; arrays rebuilt for
+        # freed nodes live in ``memo`` until their node's backward has run.
+        saved_pass = _pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable
         _pass.handlers = refilled = []
+        _pass.freeing = free
+        _remat.memo = memo = {}
+        _remat.rerunnable = {}
+        remat = None
         heappop, heappush = heapq.heappop, heapq.heappush
         simple_outputs = not retain_grad and wanted is None
         try:
@@ -202,8 +238,14 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                 gxs = f.backward(targets, gys)
                 if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
                     gxs = _check_grads(f, targets, in_nodes, gxs)
-                if f._handler is not None:
+                if free:
+                    if remat is None:
+                        remat = _Rematerializer()
+                    _free_saved(f, remat)
+                elif f._handler is not None:
                     f._release_recomputed()
+                if memo:
+                    memo.pop(f, None)
                 for i, gx in zip(targets, gxs):
                     if gx is None:
                         continue
@@ -227,7 +269,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
                         heappush(heap, (-c.rank, counter, c))
                         counter += 1
         finally:
-            _pass.handlers = saved_pass
+            _pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable = saved_pass
             for h in refilled:
                 h.release()
 
@@ -235,6 +277,10 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale):
         # was unchained). ``backward`` accumulates it into their ``grad``;
         # ``grad()`` only reports what was asked for.
         for node, g in grads.items():
+            if remat is not None:
+                v = node._variable()
+                if type(v) is Parameter or isinstance(v, Parameter):
+                    remat.watch(v)
             if wanted is not None:
                 if node in wanted:
                     found[node] = g

@@ -13,6 +13,32 @@ replace the stored arrays by placeholders (``F.forget`` does, to recompute them
 on backward; ``rechain.memory`` does, to account for them). A stored object
 that is a :class:`Placeholder` is filled by the node's handler (``f._handler.fill``) when
 backward asks for it.
+
+Note [freeing backward]: a backward pass that does not retain the graph frees
+each node's saved arrays right after the node's backward has run (see
+``_backprop``): ``free_saved`` replaces them by None and makes the node's
+handler a :class:`Rematerializer`. When a later backward asks such a node for
+its saved arrays, the rematerializer rebuilds them exactly by re-running the
+recorded nodes that produced them (``FunctionNode.forward`` on the arrays of
+their inputs, found the same way, recursively), so two backward passes
+through one graph (two losses, GANs) give the gradients a retained graph
+would. Three rules make the rebuild exact:
+
+- a node's ``forward`` is a function of its input arrays and its own
+  attributes only (random numbers are drawn outside nodes and enter as
+  constant inputs, as ``F.dropout``'s mask does);
+- an input array without a creator (a leaf: the batch, a dropout mask, a
+  constant) is never freed, since nothing could rebuild it; Parameter data
+  is held by the model anyway;
+- an optimizer that updates a Parameter in place first gives its old value
+  to the rematerializers of freed graphs that used it
+  (:func:`before_parameter_update`), so a rebuild sees the values of the
+  forward pass while the node's own backward sees the live parameter, as in a
+  retained graph.
+
+What cannot be rebuilt (a leaf Variable whose array was freed with the
+Variable) raises :class:`RecomputeError` naming the node and saying to pass
+``retain_graph=True``.
 """
 
 import operator
@@ -37,6 +63,15 @@ _get_data = operator.attrgetter("_data")
 _get_node = operator.attrgetter("_node")
 _get_rank = operator.attrgetter("rank")
 _get_requires_grad = operator.attrgetter("requires_grad")
+
+
+class RecomputeError(RuntimeError):
+    """A recompute (of ``F.forget`` or of freed saved arrays) could not give
+    exactly the arrays of the forward pass.
+
+    Raised instead of computing gradients from arrays that differ from the
+    ones the forward pass used.
+    """
 
 
 class _HandlerState(threading.local):
@@ -126,6 +161,7 @@ class FunctionNode:
     _retained_in = None
     _retained_out = None
     _handler = None
+    _freed = False
 
     @property
     def label(self):
@@ -232,20 +268,31 @@ class FunctionNode:
         if idx is None:
             return ()
         stored = self._retained_in
-        if stored is None:
+        if self._handler is not None:
+            stored = self._handled(0)
+        elif stored is None:
             raise RuntimeError(f"{self.label}: retained inputs are gone "
                                f"(was the graph unchained?)")
         nodes = self.inputs
-        return tuple([Variable._on_node(self._resolve(d) if type(d) is Placeholder else d,
-                                        nodes[i])
-                      for i, d in zip(idx, stored)])
+        return tuple([Variable._on_node(d, nodes[i]) for i, d in zip(idx, stored)])
 
     def get_retained_input_arrays(self):
         """The retained inputs as arrays (for backward code that builds no graph)."""
         if self._handler is None:  # no placeholder: the stored tuple holds arrays
             return self._retained_in
-        return tuple([self._resolve(d) if type(d) is Placeholder else d
-                      for d in self._retained_in])
+        return self._handled(0)
+
+    def _handled(self, kind):
+        """The retained arrays of ``kind`` (0 inputs, 1 outputs) when a handler
+        may hold some of them: placeholders are filled, freed arrays rebuilt."""
+        if self._freed:
+            self._handler.rebuild(self)
+        stored = self._retained_in if kind == 0 else self._retained_out
+        if stored is None:
+            what = "inputs" if kind == 0 else "outputs"
+            raise RuntimeError(f"{self.label}: retained {what} are gone "
+                               f"(was the graph unchained?)")
+        return tuple([self._resolve(d) if type(d) is Placeholder else d for d in stored])
 
     def _resolve(self, placeholder):
         if placeholder.array is None:
@@ -258,13 +305,13 @@ class FunctionNode:
         if idx is None:
             return ()
         stored = self._retained_out
-        if stored is None:
+        if self._handler is not None:
+            stored = self._handled(1)
+        elif stored is None:
             raise RuntimeError(f"{self.label}: retained outputs are gone "
                                f"(was the graph unchained?)")
         ret = []
         for i, d in zip(idx, stored):
-            if type(d) is Placeholder:
-                d = self._resolve(d)
             node = self.outputs[i]()
             if node is None:  # the output was dropped: give it a fresh node
                 v = _output(d, self)
@@ -308,3 +355,302 @@ def retained_arrays(f):
     if f._out_retain is not None and f._retained_out is not None:
         for i, d in zip(f._out_retain, f._retained_out):
             yield "output", i, d
+
+
+# -- Note [freeing backward]: freeing and rebuilding saved arrays ------------------
+
+class _RematState(threading.local):
+    #: Output arrays rebuilt during the running backward pass, by node; the pass
+    #: drops a node's entry once the node's backward ran (None outside a pass).
+    memo = None
+    #: Whether a node can re-run, as found during the running pass.
+    rerunnable = None
+
+
+_remat = _RematState()
+
+
+class Rematerializer:
+    """Handler of the nodes a freeing backward pass freed (Note [freeing backward]).
+
+    One is made per freeing pass and shared by the nodes it frees; it lives as
+    long as they do. It keeps the forward-time values of Parameters that an
+    optimizer updated in place since (``params``).
+    """
+
+    __slots__ = ("params", "__weakref__")
+    replaying = False
+
+    def __init__(self):
+        self.params = None
+
+    def watch(self, param):
+        """Keep ``param``'s current value should it be updated in place."""
+        s = getattr(param, "_remats", None)
+        if s is None:
+            param._remats = s = weakref.WeakSet()
+        s.add(self)
+
+    def save(self, param):
+        params = self.params
+        if params is None:
+            self.params = params = {}
+        node = param._node
+        if node not in params:
+            params[node] = param._data.copy()
+
+    def rebuild(self, f):
+        """Refill the freed saved arrays of ``f`` exactly."""
+        memo = _remat.memo
+        if memo is None:
+            memo = {}
+        saved = _enter_rebuild()
+        try:
+            if f._retained_out is not None and f._out_retain is not None:
+                outs = _outputs_of(f, self, memo)
+                f._retained_out = tuple([d if d is not None and type(d) is not Placeholder
+                                         else outs[i]
+                                         for i, d in zip(f._out_retain, f._retained_out)])
+            stored = f._retained_in
+            if stored is not None and f._in_retain is not None:
+                f._retained_in = tuple([_input_value(f, i, self, memo) if d is None else d
+                                        for i, d in zip(f._in_retain, stored)])
+        finally:
+            _exit_rebuild(saved)
+        f._freed = False
+
+
+def rebuild_array(node, what):
+    """The forward-time array of ``node``, rebuilt if its Variable is gone
+    (``what`` names who asks, in messages: e.g. a forget region's input)."""
+    memo = _remat.memo
+    if memo is None:
+        memo = {}
+    saved = _enter_rebuild()
+    try:
+        d = _node_array(node, _NO_PARAMS, memo, what)
+        if isinstance(d, FunctionNode):
+            d = _outputs_of(d, _NO_PARAMS, memo)[_output_index(d, node)]
+        return d
+    finally:
+        _exit_rebuild(saved)
+
+
+def _enter_rebuild():
+    """Rebuilds run as replays do: ``in_recomputing`` on, no graph."""
+    local = vars(_config)
+    saved = local.get("in_recomputing", _MISSING), local.get("enable_backprop", _MISSING)
+    local["in_recomputing"] = True
+    local["enable_backprop"] = False
+    return saved
+
+
+def _exit_rebuild(saved):
+    local = vars(_config)
+    for name, value in zip(("in_recomputing", "enable_backprop"), saved):
+        if value is _MISSING:
+            local.pop(name, None)
+        else:
+            local[name] = value
+
+
+def _input_value(f, j, remat, memo):
+    d = _input_array(f, j, remat, memo)
+    if isinstance(d, FunctionNode):
+        d = _outputs_of(d, remat, memo)[_output_index(d, f.inputs[j])]
+    return d
+
+
+_MISSING = object()
+
+
+class _NoParams:
+    params = None
+
+
+_NO_PARAMS = _NoParams()
+
+
+def free_saved(f, remat):
+    """Free what ``f`` saved for backward (its backward has run): the arrays
+    that can be rebuilt, that is outputs and inputs made by a node that can
+    re-run. Return True if something was freed (``f``'s handler is then a
+    Rematerializer)."""
+    h = f._handler
+    if h is not None and type(h) is not Rematerializer:
+        f._release_recomputed()  # a region's placeholders: it refills them itself
+        return False
+    cache = _remat.rerunnable
+    freed = False
+    out_idx = f._out_retain
+    if out_idx is not None and f._retained_out is not None and can_rerun(f, cache):
+        f._retained_out = (None,) * len(out_idx)
+        freed = True
+    idx = f._in_retain
+    stored = f._retained_in
+    if idx is not None and stored is not None:
+        nodes = f.inputs
+        keep = [d is None or nodes[i].creator is None or not can_rerun(nodes[i].creator, cache)
+                for i, d in zip(idx, stored)]
+        if not all(keep):
+            f._retained_in = tuple([d if k else None for k, d in zip(keep, stored)])
+            freed = True
+    if freed:
+        f._freed = True
+        if h is None:
+            f._handler = remat
+    return freed
+
+
+def can_rerun(c, cache):
+    """Whether node ``c`` can re-run: each input is saved by ``c``, held by a
+    living Variable, or made by a node that can re-run (``cache`` holds the
+    answers of this pass)."""
+    r = cache.get(c)
+    if r is not None:
+        return r
+    stack = [c]
+    while stack:
+        g = stack[-1]
+        if g in cache:
+            stack.pop()
+            continue
+        nodes = g.inputs
+        if nodes is None:
+            cache[g] = False
+            stack.pop()
+            continue
+        kept = () if g._retained_in is None else [
+            i for i, d in zip(g._in_retain, g._retained_in)
+            if d is not None and type(d) is not Placeholder]
+        ok = True
+        pending = False
+        for j, node in enumerate(nodes):
+            if j in kept or node._variable() is not None:
+                continue
+            cr = node.creator
+            if cr is None:
+                ok = False
+                break
+            r = cache.get(cr)
+            if r is None:
+                stack.append(cr)
+                pending = True
+            elif not r:
+                ok = False
+                break
+        if ok and pending:
+            continue
+        cache[g] = ok
+        stack.pop()
+    return cache[c]
+
+
+def before_parameter_update(param):
+    """Called by optimizers before they change ``param``'s array in place:
+    freed graphs that used it keep its current value for their rebuilds."""
+    s = getattr(param, "_remats", None)
+    if s:
+        for r in s:
+            r.save(param)
+
+
+def _output_index(c, node):
+    for k, r in enumerate(c.outputs):
+        if r() is node:
+            return k
+    raise RecomputeError(f"{c.label}: an output is no longer linked to its node")
+
+
+def _input_array(g, j, remat, memo, what=None):
+    """The forward-time array of input ``j`` of ``g``, or the node to re-run
+    for it (a FunctionNode) when it has to be rebuilt first."""
+    params = remat.params
+    if params is not None:  # a Parameter updated in place since the forward pass
+        old = params.get(g.inputs[j])
+        if old is not None:
+            return old
+    if g._in_retain is not None and g._retained_in is not None:
+        for i, d in zip(g._in_retain, g._retained_in):
+            if i == j and d is not None:
+                if type(d) is Placeholder:
+                    if d.array is not None:
+                        return d.array
+                    break
+                return d
+    return _node_array(g.inputs[j], remat, memo, what or f"{g.label}: input {j}")
+
+
+def _node_array(node, remat, memo, what):
+    v = node._variable()
+    if v is not None and v._data is not None:
+        params = remat.params
+        if params is not None:
+            old = params.get(node)
+            if old is not None:
+                return old
+        return v._data
+    c = node.creator
+    if c is None:
+        raise RecomputeError(
+            f"{what} was freed by an earlier backward pass and cannot be rebuilt: it is "
+            f"a leaf ({node.shape}, {node.dtype}) whose Variable no longer exists. Pass "
+            f"retain_graph=True to the first backward (or set rechain.config.retain_graph) "
+            f"to keep the graph's saved arrays")
+    out = memo.get(c)
+    k = _output_index(c, node)
+    if out is not None:
+        return out[k]
+    if c._out_retain is not None and c._retained_out is not None and not c._freed:
+        for i, d in zip(c._out_retain, c._retained_out):
+            if i == k and d is not None:
+                if type(d) is not Placeholder:
+                    return d
+                if d.array is not None:
+                    return d.array
+    return c
+
+
+def _outputs_of(c, remat, memo):
+    """Re-run ``c`` (and, first, whatever it needs) to get its output arrays."""
+    out = memo.get(c)
+    if out is not None:
+        return out
+    stack = [c]
+    while stack:
+        g = stack[-1]
+        if g in memo:
+            stack.pop()
+            continue
+        if g.inputs is None:
+            raise RecomputeError(f"{g.label}: its saved arrays were freed by an earlier "
+                                 f"backward pass and the graph was unchained since")
+        in_data = []
+        missing = False
+        for j in range(len(g.inputs)):
+            d = _input_array(g, j, remat, memo)
+            if isinstance(d, FunctionNode):
+                stack.append(d)
+                missing = True
+            else:
+                in_data.append(d)
+        if missing:
+            continue
+        memo[g] = _rerun(g, tuple(in_data))
+        stack.pop()
+    return memo[c]
+
+
+def _rerun(g, in_data):
+    out = g.forward(in_data)
+    if type(out) is not tuple:
+        raise RecomputeError(f"{g.label}.forward returned {type(out).__name__} on a rebuild")
+    out = _as_arrays(g, out)
+    for k, (y, r) in enumerate(zip(out, g.outputs)):
+        node = r()
+        if node is not None and (y.shape != node.shape or y.dtype != node.dtype):
+            raise RecomputeError(
+                f"{g.label}: rebuilding output {k} freed by an earlier backward pass gave "
+                f"{y.dtype} {y.shape}, the forward pass gave {node.dtype} {node.shape}; "
+                f"pass retain_graph=True to keep the graph's saved arrays")
+    return out

@@ -340,22 +340,30 @@ class Variable:
             return backend.CpuDevice() if gpu is None else backend.GpuDevice(gpu)
         return backend.get_device_from_array(self._data)
 
-    def backward(self, retain_grad=False, enable_double_backprop=False, loss_scale=None):
+    def backward(self, retain_grad=False, enable_double_backprop=False, loss_scale=None,
+                 retain_graph=None):
         """Run backpropagation from this variable.
 
         The initial gradient is ``self.grad`` if set, else one for a
-        one-element variable.
+        one-element variable. Each node's saved arrays are freed as soon as
+        its backward has run; a later backward through the same graph rebuilds
+        them exactly by re-running the ops that made them (function_node Note
+        [freeing backward]).
 
         Args:
             retain_grad (bool): Keep the gradients of intermediate variables.
             enable_double_backprop (bool): Build a graph of the backward pass so
-                that gradients can be differentiated again.
+                that gradients can be differentiated again (the saved arrays
+                are kept).
             loss_scale (float): Multiply the initial gradient by this factor;
                 every Parameter reached records it so optimizers unscale.
+            retain_graph (bool): Keep the saved arrays, so that a later
+                backward need not recompute them. Default
+                ``rechain.config.retain_graph`` (False).
         """
         from rechain import _backprop
         _backprop.backward_from((self,), None, retain_grad, enable_double_backprop,
-                                loss_scale)
+                                loss_scale, retain_graph)
 
     # -- array-like methods (implemented by rechain.functions) ----------------
     def reshape(self, *shape):
@@ -438,7 +446,7 @@ class Parameter(Variable):
         name (str): Name.
     """
 
-    __slots__ = ("initializer", "update_rule", "_loss_scale", "_initial_device")
+    __slots__ = ("initializer", "update_rule", "_loss_scale", "_initial_device", "_remats")
 
     def __init__(self, initializer=None, shape=None, name=None):
         super().__init__(None, name=name, requires_grad=True)

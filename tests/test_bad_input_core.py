@@ -124,11 +124,11 @@ def test_grad_of_wrong_shape():
 def test_unknown_backward_keyword():
     y = F.sum(_v((3,)) * 2.0)
     with pytest.raises(TypeError, match=r"backward\(\) got an unexpected keyword argument "
-                                        r"'retain_graph'"):
-        y.backward(retain_graph=True)
+                                        r"'keep_graph'"):
+        y.backward(keep_graph=True)
     with pytest.raises(TypeError, match=r"backward: unexpected keyword arguments "
-                                        r"\['retain_graph'\]"):
-        rechain.backward([y], retain_graph=True)
+                                        r"\['keep_graph'\]"):
+        rechain.backward([y], keep_graph=True)
 
 
 def test_check_backward_with_mismatched_y_grad_count():

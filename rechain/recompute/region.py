@@ -40,12 +40,7 @@ Parameter = _variable.Parameter
 Variable = _variable.Variable
 
 
-class RecomputeError(RuntimeError):
-    """A recompute of ``F.forget`` diverged from its forward pass.
-
-    Raised instead of computing gradients from arrays that differ from the
-    ones the forward pass used.
-    """
+RecomputeError = function_node.RecomputeError
 
 
 class _StopReplay(BaseException):
@@ -88,7 +83,7 @@ class Region:
 
     __slots__ = ("func", "args", "kwargs", "var_positions", "parent", "replaying",
                  "recomputes", "records", "slots", "last_slot", "config", "rng_state",
-                 "inputs", "states", "nested_outputs", "_parent_index", "_cursor",
+                 "inputs", "in_nodes", "states", "nested_outputs", "_parent_index", "_cursor",
                  "_stop_at", "_state_cursor", "__weakref__")
 
     def __init__(self, func, args, kwargs, var_positions, parent):
@@ -104,7 +99,9 @@ class Region:
         self.last_slot = -1           # index of the last record with placeholders
         self.config = configuration.snapshot()
         self.rng_state = _random.get_state()
-        self.inputs = None            # [(array or parent's Placeholder, requires_grad)]
+        self.inputs = None            # [(array, parent's Placeholder or None if freed,
+                                      #   requires_grad)]
+        self.in_nodes = None          # the inputs' nodes, to rebuild a freed input
         self.states = []              # link states seen by replayed_state(), in call order
         self.nested_outputs = {}      # record index of a nested region -> its outputs'
                                       # requires_grad flags
@@ -123,6 +120,7 @@ class Region:
         else:
             stored = [v._data for v in in_vars]
         self.inputs = [(s, v._node.requires_grad) for s, v in zip(stored, in_vars)]
+        self.in_nodes = [v._node for v in in_vars]
 
     def record(self, f, in_vars, in_data, out_data):
         self.records.append((type(f), tuple(map(_shape_dtype, in_data))))
@@ -183,13 +181,25 @@ class Region:
     def _input_arrays(self):
         arrays = []
         parent = self.parent
-        for stored, _ in self.inputs:
+        for k, (stored, _) in enumerate(self.inputs):
             if type(stored) is Placeholder:
                 if stored.array is None:
                     parent.fill(stored)
                 stored = stored.array
+            elif stored is None:  # freed after the replay of an earlier backward pass
+                stored = function_node.rebuild_array(
+                    self.in_nodes[k], f"F.forget({_func_name(self.func)}): input {k}")
             arrays.append(stored)
         return arrays
+
+    def _free_inputs(self):
+        """F22: in a freeing backward pass the inputs are not needed after the
+        replay; those that can be rebuilt (not leaves) are dropped."""
+        cache = function_node._remat.rerunnable
+        self.inputs = [(None, rg) if type(s) is not Placeholder and s is not None
+                       and node.creator is not None
+                       and function_node.can_rerun(node.creator, cache) else (s, rg)
+                       for (s, rg), node in zip(self.inputs, self.in_nodes)]
 
     def recompute(self):
         """Replay ``func`` once, filling every placeholder of the region."""
@@ -235,6 +245,8 @@ class Region:
         for stored, _ in self.inputs:
             if type(stored) is Placeholder:
                 stored.array = None
+        if _backprop.freeing_pass():
+            self._free_inputs()
         _backprop.note_refilled(self)
 
     def _match(self, sig):
