@@ -26,7 +26,7 @@ def _as_values(x, logit, where):
 
 
 class BernoulliLogProb(function_node.FunctionNode):
-    """log P(x; logit) = x * logit - softplus(logit), computed stably.
+    """log P(x; logit) = x * logit - softplus(logit), computed without cancellation.
 
     Inputs ``(logit, x)`` broadcast together. For an infinite logit the value
     is the limit (``log x`` for +inf, ``log(1 - x)`` for -inf); its gradient
@@ -43,9 +43,11 @@ class BernoulliLogProb(function_node.FunctionNode):
         xp = backend.get_array_module(logit)
         self.retain_inputs((0, 1))
         x = x.astype(logit.dtype, copy=False)
-        # softplus(l) = max(l, 0) + log1p(exp(-|l|)): no overflow for any finite l
-        with numpy.errstate(invalid="ignore", over="ignore"):
-            y = x * logit - (xp.maximum(logit, 0) + xp.log1p(xp.exp(-abs(logit))))
+        # x l - softplus(l) = -(x softplus(-l) + (1 - x) softplus(l)): no cancellation
+        # for large |l|; softplus(l) = max(l, 0) + log1p(exp(-|l|)) never overflows.
+        with numpy.errstate(invalid="ignore", over="ignore", under="ignore"):
+            tail = xp.log1p(xp.exp(-abs(logit)))
+            y = -(x * (xp.maximum(-logit, 0) + tail) + (1 - x) * (xp.maximum(logit, 0) + tail))
         inf = xp.isinf(logit)
         if inf.any():
             with numpy.errstate(divide="ignore", invalid="ignore"):

@@ -116,11 +116,11 @@ class Distribution:
                             f"tuple of ints, not bool")
         if isinstance(sample_shape, int) or hasattr(sample_shape, "__index__"):
             sample_shape = (int(sample_shape),)
-        try:
-            sample_shape = tuple(int(s) for s in sample_shape)
-        except TypeError:
+        if not isinstance(sample_shape, (tuple, list)) or not all(
+                hasattr(s, "__index__") and not isinstance(s, bool) for s in sample_shape):
             raise TypeError(f"{type(self).__name__}.sample: sample_shape must be an int or a "
-                            f"tuple of ints, not {type(sample_shape).__name__}") from None
+                            f"tuple of ints, not {type(sample_shape).__name__}")
+        sample_shape = tuple(int(s) for s in sample_shape)
         if any(s < 0 for s in sample_shape):
             raise ValueError(f"{type(self).__name__}.sample: sample_shape must not be "
                              f"negative, got {sample_shape}")
