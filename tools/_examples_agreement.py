@@ -34,7 +34,7 @@ RTOL = 1e-5
 # What the examples import beyond Chainer (matplotlib in train_mnist.py), for
 # the Chainer venv; built against its NumPy 1.
 CHAINER_EXTRA = ["matplotlib", "contourpy", "cycler", "fonttools", "kiwisolver", "packaging",
-                 "pillow", "pyparsing", "python-dateutil", "six"]
+                 "pillow", "pyparsing", "python-dateutil", "six", "regex", "click", "tqdm"]
 
 THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -51,7 +51,7 @@ def chainer_python(log):
         sys.path.remove(os.path.dirname(path))
     py = mod.ensure_env("chainer")
     env = dict(os.environ, PYTHONPATH=CHAINER_DEPS)
-    if subprocess.run([py, "-c", "import matplotlib"], env=env,
+    if subprocess.run([py, "-c", "import matplotlib, regex, click, tqdm"], env=env,
                       capture_output=True).returncode != 0:
         log("[agreement] installing matplotlib for the Chainer venv into "
             + os.path.relpath(CHAINER_DEPS, REPO))

@@ -117,9 +117,12 @@ if os.environ.get("RECHAIN_EXAMPLES_CHAINERX_STUB", "1") == "1":
 
 
 def _install_synthetic_loaders():
-    """--data functions: synthetic get_mnist/get_cifar10/... in rechain.datasets."""
+    """--data functions: synthetic get_mnist/get_cifar10/... in rechain.datasets
+    (chainer.datasets when $RECHAIN_EXAMPLES_FRAMEWORK is chainer)."""
+    import importlib
     import numpy
-    import rechain.datasets as D
+    fw = os.environ.get("RECHAIN_EXAMPLES_FRAMEWORK", "rechain")
+    D = importlib.import_module(("chainer" if fw == "chainer" else "rechain") + ".datasets")
 
     rng = numpy.random.RandomState(0)
 
@@ -145,7 +148,8 @@ def _install_synthetic_loaders():
         def get(withlabel=True, ndim=3, scale=1., dtype=None):
             dtype = numpy.dtype(dtype or numpy.float32)
             out = []
-            for n in (300, 200):
+            n_train = int(os.environ.get("RECHAIN_EXAMPLES_CIFAR_TRAIN", "300"))
+            for n in (n_train, 200):
                 x = rng.randint(0, 256, size=(n, 3, 32, 32)).astype(dtype) * (scale / 255.)
                 if ndim == 1:
                     x = x.reshape(n, -1)

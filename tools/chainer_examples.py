@@ -378,7 +378,7 @@ RUNS = [
     ("vae", "vae", "train_vae.py",
      lambda d: ["--test", "-e", "1", "-b", "20", "-z", "4", "--dim-h", "20", "-d", "-1"]),
     ("dcgan", "dcgan", "train_dcgan.py",
-     lambda d: ["-b", "10", "-e", "1", "-n", "10", "--snapshot_interval", "10",
+     lambda d: ["-b", "10", "-e", "1", "-n", "10", "--snapshot_interval", "5",
                 "--display_interval", "5", "-d", "-1"]),
     ("seq2seq", "seq2seq", "seq2seq.py", _seq2seq_args),
     ("word2vec skipgram hsm", "word2vec", "train_word2vec.py",
@@ -403,8 +403,9 @@ RUNS = [
 
 # Runs whose data set must be smaller than the real one: train_dcgan.py has no
 # flag to stop before a full epoch (50,000 CIFAR-10 images), so its loader is
-# replaced by a synthetic one of 300 images (same shapes and dtypes).
-FUNCTIONS_DATA_RUNS = {"dcgan"}
+# replaced by a synthetic one of 60 training images (same shapes and dtypes):
+# 6 iterations of batch 10, a DCGAN iteration costs seconds on a CPU.
+FUNCTIONS_DATA_RUNS = {"dcgan": {"RECHAIN_EXAMPLES_CIFAR_TRAIN": "60"}}
 
 
 def _slug(name):
@@ -538,29 +539,42 @@ def probe_example(dest, script):
             for k, v in json.loads(r.stdout).items()}
 
 
-def run_one(run, args, scratch, data_dir, deps_ok, log):
+def run_one(run, args, scratch, data_dir, deps_ok, log, framework="rechain", python=None):
+    """Run one example; framework "chainer" runs the unmodified copy in Chainer 7.8.1."""
     name, exdir, script, argv_of = run
     src = os.path.join(args.chainer_src, "examples", exdir)
-    work = os.path.join(scratch, _slug(name))
+    work = os.path.join(scratch, framework, _slug(name))
     dest = os.path.join(work, exdir)
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".testdata", "*.png", "*.npy"))
-    rewrite_tree(dest)
-    absent = probe_example(dest, script)
+    absent = {}
+    if framework == "rechain":
+        rewrite_tree(dest)
+        absent = probe_example(dest, script)
     dsroot = os.path.join(work, "dataset-root")
     os.makedirs(dsroot)
+    deps = [DEPS_DIR] if deps_ok else []
+    if framework == "rechain":
+        pypath = [REPO] + deps
+    else:
+        from _examples_agreement import CHAINER_DEPS
+        pypath = [CHAINER_DEPS] + deps
     env = dict(os.environ)
     env.update({
-        "PYTHONPATH": os.pathsep.join([REPO] + ([DEPS_DIR] if deps_ok else [])),
-        "RECHAIN_DATASET_ROOT": dsroot,
+        "PYTHONPATH": os.pathsep.join(pypath),
+        "RECHAIN_DATASET_ROOT": dsroot, "CHAINER_DATASET_ROOT": dsroot,
+        "RECHAIN_EXAMPLES_FRAMEWORK": framework,
         "RECHAIN_EXAMPLES_SYNTHETIC": data_dir,
         "RECHAIN_EXAMPLES_DATA_MODE": "functions" if name in FUNCTIONS_DATA_RUNS else args.data,
-        "RECHAIN_EXAMPLES_CHAINERX_STUB": "0" if args.no_chainerx_stub else "1",
+        "RECHAIN_EXAMPLES_CHAINERX_STUB": "0" if (args.no_chainerx_stub or framework != "rechain")
+        else "1",
         "MPLBACKEND": "Agg",
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0",
     })
-    cmd = [sys.executable, BOOT, os.path.join(dest, script)] + argv_of(data_dir)
-    logpath = os.path.join(LOG_DIR, _slug(name) + ".log")
+    env.update(FUNCTIONS_DATA_RUNS.get(name, {}))
+    cmd = [python or sys.executable, BOOT, os.path.join(dest, script)] + argv_of(data_dir)
+    logpath = os.path.join(LOG_DIR, _slug(name) + ("" if framework == "rechain" else
+                                                   "-" + framework) + ".log")
     t0 = time.time()
     with open(logpath, "w") as logf:
         logf.write("$ cd %s && %s\n\n" % (dest, " ".join(cmd)))
@@ -576,7 +590,7 @@ def run_one(run, args, scratch, data_dir, deps_ok, log):
         logf.write(output)
     secs = time.time() - t0
     res = {"name": name, "script": "%s/%s" % (exdir, script), "args": " ".join(argv_of("DATA")),
-           "absent": absent,
+           "absent": absent, "framework": framework,
            "seconds": round(secs, 1), "log": os.path.relpath(logpath, REPO)}
     if rc == 0:
         res.update(status="ran to the end", error="", missing="", where="")
@@ -588,8 +602,9 @@ def run_one(run, args, scratch, data_dir, deps_ok, log):
         err, missing, where, ex_where = parse_failure(output, dest)
         res.update(status="failed (rc %d)" % rc, error=err[:300], missing=missing or "",
                    where=where, example_where=ex_where)
-    log("[%s] %s in %.0f s%s" % (name, res["status"], secs,
-                                 (": " + res["error"]) if res["error"] else ""))
+    log("[%s%s] %s in %.0f s%s" % (name, "" if framework == "rechain" else " / " + framework,
+                                   res["status"], secs,
+                                   (": " + res["error"]) if res["error"] else ""))
     return res
 
 
@@ -597,18 +612,25 @@ def _md_escape(s):
     return s.replace("|", "\\|").replace("\n", " ")
 
 
-def make_table(results, meta):
+def make_table(results, meta, baseline=None):
     ok = sum(1 for r in results if r["status"] == "ran to the end")
+    base = {r["name"]: r for r in (baseline or [])}
     out = ["## Chainer 7.8.1 examples on rechain (tools/chainer_examples.py)", "",
            "%d of %d runs ran to the end. %s" % (ok, len(results), meta), "",
-           "| run | script and flags | result | first error line | missing name | where (rechain file:line) | s |",
-           "|---|---|---|---|---|---|---|"]
+           "| run | script and flags | result | first error line | missing name | where (rechain file:line) | s |"
+           + (" Chainer 7.8.1, same flags and data |" if base else ""),
+           "|---|---|---|---|---|---|---|" + ("---|" if base else "")]
     for r in results:
-        out.append("| %s | `%s %s` | %s | %s | %s | %s | %.0f |" % (
+        b = base.get(r["name"])
+        bcol = ""
+        if base:
+            bcol = " %s |" % ("" if b is None else b["status"] + (
+                ": " + _md_escape(b["error"]) if b["error"] else "") + " (%.0f s)" % b["seconds"])
+        out.append("| %s | `%s %s` | %s | %s | %s | %s | %.0f |%s" % (
             r["name"], r["script"], _md_escape(r["args"]), r["status"],
             _md_escape(r["error"]) if r["error"] else "",
             ("`%s`" % r["missing"]) if r["missing"] else "",
-            _md_escape(r["where"]), r["seconds"]))
+            _md_escape(r["where"]), r["seconds"], bcol))
     absent = {}
     for r in results:
         for name, wheres in r.get("absent", {}).items():
@@ -664,6 +686,13 @@ def main_examples(args, log):
         data_dir = os.path.join(scratch, "synthetic")
         make_synthetic_files(data_dir)
         results = [run_one(r, args, scratch, data_dir, dep_err is None, log) for r in runs]
+        baseline = None
+        if args.baseline:
+            sys.path.insert(0, HERE)
+            from _examples_agreement import chainer_python
+            py = chainer_python(log)
+            baseline = [run_one(r, args, scratch, data_dir, dep_err is None, log,
+                                framework="chainer", python=py) for r in runs]
     finally:
         if args.keep:
             log("[kept] " + scratch)
@@ -674,13 +703,14 @@ def main_examples(args, log):
                 _git_head(), "" if args.data == "urllib" else
                 " (--data functions: rechain.datasets loaders replaced)",
                 datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), args.timeout))
-    table = make_table(results, meta)
+    table = make_table(results, meta, baseline)
     print(table)
     if args.only is None and args.out:
         _write_atomic(args.out, table)
     elif args.out and args.out != TABLE_PATH:
         _write_atomic(args.out, table)
-    _write_atomic(os.path.join(LOG_DIR, "results.json"), json.dumps(results, indent=1))
+    _write_atomic(os.path.join(LOG_DIR, "results.json"),
+                  json.dumps({"rechain": results, "chainer": baseline}, indent=1))
     return results
 
 
@@ -699,6 +729,9 @@ def main(argv=None):
                    help="markdown table path (written for a full run; default %s)" %
                         os.path.relpath(TABLE_PATH, REPO))
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    p.add_argument("--baseline", action="store_true",
+                   help="also run every example unmodified in Chainer 7.8.1 (the "
+                        "benchmarks/peers venv) with the same flags and data")
     p.add_argument("--agreement", action="store_true",
                    help="compare the first 20 losses with Chainer 7.8.1 instead")
     p.add_argument("--iterations", type=int, default=20, help="for --agreement (20)")
