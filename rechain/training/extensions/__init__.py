@@ -24,6 +24,7 @@ from rechain.training.extensions.print_report import PrintReport
 from rechain.training.extensions.progress_bar import ProgressBar
 from rechain.training.extensions.step_shift import StepShift
 from rechain.training.extensions.value_observation import observe_lr, observe_value
+from rechain.training.extensions.variable_statistics_plot import VariableStatisticsPlot
 from rechain.training.extensions.variable_unchain import unchain_variables
 from rechain.training.extensions.warmup_shift import WarmupShift
 
@@ -32,6 +33,6 @@ dump_graph = DumpGraph  # Chainer's alias
 __all__ = ["DumpGraph", "Evaluator", "ExponentialShift", "FailOnNonNumber", "InverseShift",
            "LinearShift", "LogReport", "MicroAverage", "MultistepShift",
            "ParameterStatistics", "PeakMemory", "PlotReport", "PolynomialShift", "PrintReport",
-           "ProgressBar", "StepShift", "WarmupShift", "dump_graph", "observe_lr",
+           "ProgressBar", "StepShift", "VariableStatisticsPlot", "WarmupShift", "dump_graph", "observe_lr",
            "observe_value", "snapshot", "snapshot_object", "snapshot_writers",
            "unchain_variables"]

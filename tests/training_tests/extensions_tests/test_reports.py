@@ -142,3 +142,48 @@ def test_plot_report_without_matplotlib_warns(monkeypatch):
 def test_plot_report_bad_x_key():
     with pytest.raises(ValueError, match="x_key"):
         extensions.PlotReport(["main/loss"], x_key="epochs")
+
+
+# -- VariableStatisticsPlot ----------------------------------------------------------
+
+def test_variable_statistics_plot(task):
+    if not extensions.VariableStatisticsPlot.available():
+        pytest.skip("matplotlib is not installed")
+    t = task(stop=(2, "epoch"))
+    ext = extensions.VariableStatisticsPlot(t.model)
+    t.trainer.extend(ext)
+    t.trainer.run()
+    with open(os.path.join(t.trainer.out, "statistics.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    idxs, data = ext._samples.get_data()
+    assert list(idxs) == [1, 2, 3, 4, 5, 6]
+    assert data.shape == (6, 2, 2 + 9)
+    # The row of the last iteration is the statistics of the final parameters.
+    import numpy
+    values = numpy.concatenate([p.array.ravel() for p in t.model.params()])
+    assert data[-1, 0, 0] == pytest.approx(values.mean(), rel=1e-5)
+    assert data[-1, 0, 1] == pytest.approx(values.std(), rel=1e-5)
+    assert data[-1, 0, 2] == pytest.approx(values.min(), rel=1e-5)
+    assert data[-1, 0, -1] == pytest.approx(values.max(), rel=1e-5)
+
+
+def test_reservoir_keeps_a_uniform_sample():
+    from rechain.training.extensions.variable_statistics_plot import Reservoir
+    import numpy
+    counts = numpy.zeros(20)
+    for seed in range(400):
+        r = Reservoir(5, (), seed=seed)
+        for i in range(20):
+            r.add(float(i))
+        idxs, data = r.get_data()
+        assert list(data) == [float(i) for i in idxs]
+        counts[idxs] += 1
+    # Each of the 20 items is kept with probability 5/20: 100 times of 400 on average.
+    assert counts.min() > 60 and counts.max() < 140
+
+
+def test_variable_statistics_plot_bad_arguments():
+    with pytest.raises(ValueError, match="no variables"):
+        extensions.VariableStatisticsPlot([])
+    with pytest.raises(TypeError, match="targets must be"):
+        extensions.VariableStatisticsPlot(3)
