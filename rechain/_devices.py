@@ -2,12 +2,14 @@
 
 A device knows its array module (``xp``), sends arrays to itself (``send``)
 and can be made current (``use``, ``create_context``). Two devices are equal
-when they name the same place, so they work as dict keys. CuPy is reached
-through :mod:`rechain.backend` (the only module that imports it); these
-classes are re-exported from there.
+when they name the same place, so they work as dict keys. :func:`get_device`
+turns Chainer's device specifiers (``'@numpy'``, ``'@cupy:0'``, ``-1``, ``0``
+...) into a device. CuPy is reached through :mod:`rechain.backend` (the only
+module that imports it), which re-exports everything public here.
 """
 
 import contextlib
+import re
 
 import numpy
 
@@ -207,3 +209,115 @@ class Intel64Device(_UnsupportedDevice):
     """iDeep (``'@intel64'``) devices do not exist in rechain (isinstance checks only)."""
 
     _what = "iDeep (intel64)"
+
+
+# -- specifiers -----------------------------------------------------------------------------
+
+_ACCEPTED = ("accepted: '@numpy'; '@cupy:N' (N >= 0); an int or an int string ('-1' or any "
+             "negative for the CPU, N >= 0 for GPU N); the numpy or cupy module; a "
+             "cupy.cuda.Device; a rechain.backend.Device")
+
+
+def _gpu_device(n, spec):
+    backend._require_cupy(f"get_device({spec!r})")
+    return GpuDevice.from_device_id(n)
+
+
+def _device_from_str(spec):
+    if re.fullmatch(r"[+-]?\d+", spec):
+        n = int(spec)
+        return CpuDevice() if n < 0 else _gpu_device(n, spec)
+    if spec.startswith("@"):
+        module, colon, rest = spec[1:].partition(":")
+        if module == "numpy" and not colon:
+            return CpuDevice()
+        if module == "cupy" and re.fullmatch(r"\d+", rest):
+            return _gpu_device(int(rest), spec)
+        if module == "intel64":
+            raise ValueError(f"get_device: {spec!r} (iDeep) is not supported by rechain; use "
+                             f"'@numpy' for the CPU")
+        raise ValueError(f"get_device: unknown device specifier {spec!r}; {_ACCEPTED}")
+    backend_name, _, index = spec.partition(":")
+    hint = (f"'@cupy:{index or 0}'" if backend_name in ("cuda", "gpu")
+            else "'@numpy'" if backend_name in ("native", "cpu") else "'@numpy' or '@cupy:N'")
+    raise ValueError(f"get_device: {spec!r} is not a rechain device specifier (without '@' "
+                     f"Chainer reads it as a ChainerX device, and rechain has no ChainerX); "
+                     f"use {hint}; {_ACCEPTED}")
+
+
+def get_device(device_spec):
+    """Return the :class:`Device` that ``device_spec`` names.
+
+    Args:
+        device_spec: ``'@numpy'`` or a negative int (or ``'-1'``) for the CPU;
+            ``'@cupy:N'``, an int ``N >= 0`` (or ``'N'``) or a
+            ``cupy.cuda.Device`` for GPU N; the ``numpy`` module (the CPU) or
+            the ``cupy`` module (the current GPU); a :class:`Device`, returned
+            as is.
+
+    Returns:
+        Device: A :class:`CpuDevice` or a :class:`GpuDevice`.
+
+    Raises:
+        ValueError: For a string that is not one of the forms above (ChainerX
+            specifiers such as ``'native'`` or ``'cuda:0'``, ``'@intel64'``).
+        TypeError: For an object of another type.
+        RuntimeError: For a GPU when CuPy or a CUDA device is missing.
+
+    Example:
+        >>> rechain.get_device('@numpy')
+        <CpuDevice (numpy)>
+    """
+    if isinstance(device_spec, Device):
+        return device_spec
+    if isinstance(device_spec, bool):
+        raise TypeError(f"get_device: {device_spec!r} is not a device specifier; {_ACCEPTED}")
+    if isinstance(device_spec, (int, numpy.integer)):
+        n = int(device_spec)
+        return CpuDevice() if n < 0 else _gpu_device(n, device_spec)
+    if isinstance(device_spec, str):
+        return _device_from_str(device_spec)
+    if device_spec is numpy:
+        return CpuDevice()
+    if backend._cupy is not None and device_spec is backend._cupy:
+        backend._require_cupy("get_device")
+        return GpuDevice(backend._cupy.cuda.Device())
+    if backend._cupy is not None and isinstance(device_spec, backend._cupy.cuda.Device):
+        return GpuDevice(device_spec)
+    if type(device_spec).__module__.partition(".")[0] == "chainerx":
+        raise ValueError(f"get_device: {device_spec!r} is a ChainerX device; rechain has no "
+                         f"ChainerX: use '@numpy' or '@cupy:N'")
+    raise TypeError(f"get_device: cannot make a device of an object of type "
+                    f"{type(device_spec).__name__}; {_ACCEPTED}")
+
+
+def using_device(device_spec):
+    """Context manager making a device current in the calling thread.
+
+    For a GPU, CuPy allocates inside the block on that GPU; for the CPU it
+    does nothing.
+
+    Args:
+        device_spec: Any specifier :func:`get_device` accepts.
+
+    Example:
+        >>> with rechain.using_device('@numpy'):
+        ...     x = numpy.zeros(2)
+    """
+    return get_device(device_spec).create_context()
+
+
+def get_device_from_array(*arrays):
+    """Return the device of the first GPU array among ``arrays``, else the CPU.
+
+    Variables are looked through to their arrays (Chainer does not).
+
+    Example:
+        >>> rechain.backend.get_device_from_array(numpy.zeros(2))
+        <CpuDevice (numpy)>
+    """
+    for x in arrays:
+        device = GpuDevice.from_array(getattr(x, "array", x) if not backend.is_array(x) else x)
+        if device is not None:
+            return device
+    return CpuDevice()
