@@ -6,13 +6,17 @@ FRAMEWORK is ``chainer`` (Chainer 7.8.1, the example as shipped: builds the
 model, saves its initial weights to INIT.npz with save_npz) or ``rechain``
 (the rewritten example: builds the same model and loads INIT.npz with
 load_npz). Both then train ITER iterations on the batches of DATA.npz with the
-example's own model, optimizer (and for ptb its iterator and BPTT updater) and
-write the loss of every iteration to OUT.json.
+example's own model and optimizer (ptb: its iterator and BPTT updater; dqn:
+its update(); text_classification: its nets, convert_seq and a StandardUpdater)
+and write the loss of every iteration to OUT.json. numpy's global stream is
+seeded (0) so Chainer's initial weights are the same from run to run.
 """
 
 import json
 import os
 import sys
+
+import numpy
 
 
 def _framework(name):
@@ -25,10 +29,10 @@ def _framework(name):
     return chainer
 
 
-def _init_weights(chainer, model, first_inputs, framework, init_path):
+def _init_weights(chainer, model, first_inputs, framework, init_path, kwargs=None):
     """Initialise lazy parameters with one graph-less forward, then save/load."""
     with chainer.using_config("train", False), chainer.no_backprop_mode():
-        model(*first_inputs)
+        model(*first_inputs, **(kwargs or {}))
     if framework == "chainer":
         chainer.serializers.save_npz(init_path, model)
     else:
@@ -71,36 +75,107 @@ def case_ptb(chainer, framework, data, init_path, example_dir):
     train_iter = train_ptb.ParallelSequentialIterator(words, batchsize)
     updater = train_ptb.BPTTUpdater(train_iter, optimizer, bproplen,
                                     chainer.get_device("@numpy"))
-    step_losses = []
+    return _reported_losses(chainer, model, updater, int(data["iterations"]), bproplen)
+
+
+def case_dqn(chainer, framework, data, init_path, example_dir):
+    """dqn_cartpole.QFunction with Adam(eps=1e-2) and the example's update()
+    (double DQN, Huber loss), target network copied every 10 updates as the
+    example does with copy.deepcopy; the loss is read where update() computes
+    it (the module's mean_clipped_loss is wrapped, the file is unchanged)."""
+    import copy
+    import dqn_cartpole
+    obs, action, reward, done, obs_next = (data[k] for k in (
+        "obs", "action", "reward", "done", "obs_next"))
+    Q = dqn_cartpole.QFunction(obs.shape[-1], 2, n_units=int(data["n_units"]))
+    opt = chainer.optimizers.Adam(eps=1e-2)
+    opt.setup(Q)
+    _init_weights(chainer, Q, (obs[0],), framework, init_path)
+    target_Q = copy.deepcopy(Q)
+    losses = []
+    orig = dqn_cartpole.mean_clipped_loss
+
+    def recording(y, t):
+        loss = orig(y, t)
+        losses.append(float(loss.array))
+        return loss
+
+    dqn_cartpole.mean_clipped_loss = recording
+    for i in range(len(obs)):
+        samples = [(obs[i, j], int(action[i, j]), float(reward[i, j]), bool(done[i, j]),
+                    obs_next[i, j]) for j in range(obs.shape[1])]
+        dqn_cartpole.update(Q, target_Q, opt, samples, target_type="double_dqn")
+        if (i + 1) % 10 == 0:
+            target_Q = copy.deepcopy(Q)
+    return losses
+
+
+def _text_classification(model_kind):
+    def case(chainer, framework, data, init_path, example_dir):
+        """nets.TextClassifier over the example's RNN/CNN/BOW encoder, Adam +
+        WeightDecay(1e-4), SerialIterator (no shuffle) and StandardUpdater with
+        the example's convert_seq; dropout off (config.train False)."""
+        import nets
+        from nlp_utils import convert_seq
+        tokens, lengths, labels = data["tokens"], data["lengths"], data["labels"]
+        offsets = numpy.concatenate([[0], numpy.cumsum(lengths)])
+        dataset = [(tokens[offsets[i]:offsets[i + 1]],
+                    numpy.array([labels[i]], numpy.int32)) for i in range(len(lengths))]
+        Encoder = {"rnn": nets.RNNEncoder, "cnn": nets.CNNEncoder,
+                   "bow": nets.BOWMLPEncoder}[model_kind]
+        encoder = Encoder(n_layers=1, n_vocab=int(tokens.max()) + 1,
+                          n_units=int(data["n_units"]), dropout=0.4)
+        model = nets.TextClassifier(encoder, int(labels.max()) + 1)
+        optimizer = chainer.optimizers.Adam()
+        optimizer.setup(model)
+        optimizer.add_hook(chainer.optimizer.WeightDecay(1e-4))
+        batchsize = int(data["batchsize"])
+        device = chainer.get_device("@numpy")
+        first = convert_seq(dataset[:batchsize], device)
+        _init_weights(chainer, model, (), framework, init_path, kwargs=first)
+        it = chainer.iterators.SerialIterator(dataset, batchsize, shuffle=False)
+        updater = chainer.training.updaters.StandardUpdater(
+            it, optimizer, converter=convert_seq, device=device)
+        return _reported_losses(chainer, model, updater, int(data["iterations"]), 1)
+    return case
+
+
+def _reported_losses(chainer, model, updater, iterations, per_update):
+    """Run updater.update() iterations times; the sum of the 'loss' values the
+    model reports during each update."""
+    step = []
 
     class Recording(chainer.reporter.Reporter):
         def report(self, values, observer=None):
             if "loss" in values:
-                step_losses.append(float(chainer.as_array(values["loss"])))
+                step.append(float(chainer.as_array(values["loss"])))
             return super().report(values, observer)
 
     reporter = Recording()
     reporter.add_observer("main", model)
     losses = []
     with chainer.using_config("train", False):
-        for _ in range(int(data["iterations"])):
-            del step_losses[:]
+        for _ in range(iterations):
+            del step[:]
             with reporter.scope({}):
                 updater.update()
-            if len(step_losses) != bproplen:
+            if len(step) != per_update:
                 raise RuntimeError("expected %d loss reports per update, got %d"
-                                   % (bproplen, len(step_losses)))
-            losses.append(sum(step_losses))
+                                   % (per_update, len(step)))
+            losses.append(sum(step))
     return losses
 
 
-CASES = {"mnist": case_mnist, "ptb": case_ptb}
+CASES = {"mnist": case_mnist, "ptb": case_ptb, "dqn": case_dqn,
+         "text_classification_rnn": _text_classification("rnn"),
+         "text_classification_cnn": _text_classification("cnn"),
+         "text_classification_bow": _text_classification("bow")}
 
 
 def main():
     framework, case, example_dir, data_path, init_path, out_path = sys.argv[1:7]
     chainer = _framework(framework)
-    import numpy
+    numpy.random.seed(0)
     sys.path.insert(0, example_dir)
     os.chdir(example_dir)
     with numpy.load(data_path) as f:

@@ -78,10 +78,53 @@ def make_data(case, iterations, seed=0):
             words[i] = (words[i - 1] * 7 + 3) % n_vocab if rng.rand() < 0.7 else rng.randint(n_vocab)
         return {"words": words, "n_units": numpy.array(20), "batchsize": numpy.array(10),
                 "bproplen": numpy.array(5), "iterations": numpy.array(iterations)}
+    if case == "dqn":
+        shape = (iterations, 32)
+        obs = rng.randn(*shape, 4).astype(numpy.float32)
+        return {"obs": obs, "action": rng.randint(0, 2, size=shape).astype(numpy.int32),
+                "reward": numpy.ones(shape, numpy.float32) * 0.01,
+                "done": rng.rand(*shape) < 0.1,
+                "obs_next": (obs + 0.1 * rng.randn(*shape, 4)).astype(numpy.float32),
+                "n_units": numpy.array(50)}
+    if case.startswith("text_classification"):
+        n, batchsize = iterations * 16, 16
+        lengths = rng.randint(3, 15, size=n)
+        tokens = rng.randint(0, 80, size=int(lengths.sum())).astype(numpy.int32)
+        # The label depends on the tokens (mean token id above the middle).
+        offsets = numpy.concatenate([[0], numpy.cumsum(lengths)])
+        labels = numpy.array([int(tokens[offsets[i]:offsets[i + 1]].mean() > 40)
+                              for i in range(n)], numpy.int32)
+        return {"tokens": tokens, "lengths": lengths, "labels": labels,
+                "n_units": numpy.array(20), "batchsize": numpy.array(batchsize),
+                "iterations": numpy.array(iterations)}
     raise ValueError("unknown agreement case %r" % case)
 
 
-CASES = {"mnist": ("mnist", "train_mnist.py"), "ptb": ("ptb", "train_ptb.py")}
+def compare(chainer_losses, rechain_losses, rtol=RTOL):
+    """Row fields comparing two loss lists: agree iff same length and every
+    |a - b| <= rtol * |a| (NaN never agrees)."""
+    a = numpy.array(chainer_losses, numpy.float64)
+    b = numpy.array(rechain_losses, numpy.float64)
+    n = min(len(a), len(b))
+    rel = numpy.abs(a[:n] - b[:n]) / numpy.maximum(numpy.abs(a[:n]), 1e-30)
+    bad = numpy.nonzero(~(rel <= rtol))[0]
+    detail = "max relative difference %.2e" % (numpy.nanmax(rel) if n and not
+                                               numpy.isnan(rel).all() else float("nan"))
+    if len(bad):
+        detail += "; first over %.0e at iteration %d" % (rtol, bad[0] + 1)
+    if len(a) != len(b):
+        detail += "; %d losses from Chainer, %d from rechain" % (len(a), len(b))
+    return {"result": "agree" if len(bad) == 0 and len(a) == len(b) and n else "DISAGREE",
+            "max_rel": float(numpy.max(rel)) if n else float("nan"),
+            "first_bad": int(bad[0]) + 1 if len(bad) else None,
+            "chainer": a.tolist(), "rechain": b.tolist(), "detail": detail}
+
+
+CASES = {"mnist": ("mnist", "train_mnist.py"), "ptb": ("ptb", "train_ptb.py"),
+         "dqn": ("reinforcement_learning", "dqn_cartpole.py"),
+         "text_classification_rnn": ("text_classification", "nets.py"),
+         "text_classification_cnn": ("text_classification", "nets.py"),
+         "text_classification_bow": ("text_classification", "nets.py")}
 
 
 def run_case(case, args, scratch, py_chainer, log):
@@ -97,7 +140,8 @@ def run_case(case, args, scratch, py_chainer, log):
     numpy.savez(data_path, **make_data(case, args.iterations))
     init_path = os.path.join(scratch, case, "init.npz")
     res = {}
-    for fw, py, exd, pypath in (("chainer", py_chainer, orig, CHAINER_DEPS),
+    for fw, py, exd, pypath in (("chainer", py_chainer, orig,
+                                 os.pathsep.join([CHAINER_DEPS, DEPS_DIR])),
                                 ("rechain", sys.executable, ours,
                                  os.pathsep.join([REPO, DEPS_DIR]))):
         out = os.path.join(scratch, case, fw + ".json")
@@ -124,18 +168,7 @@ def run_case(case, args, scratch, py_chainer, log):
         row.update(result="rechain failed", detail=res["rechain"]["error"],
                    log=res["rechain"]["log"])
     else:
-        a = numpy.array(res["chainer"]["losses"], numpy.float64)
-        b = numpy.array(res["rechain"]["losses"], numpy.float64)
-        rel = numpy.abs(a - b) / numpy.maximum(numpy.abs(a), 1e-30)
-        bad = numpy.nonzero(~(rel <= RTOL))[0]
-        row.update(
-            result="agree" if len(bad) == 0 and len(a) == len(b) else "DISAGREE",
-            max_rel=float(rel.max()) if len(rel) else float("nan"),
-            first_bad=int(bad[0]) + 1 if len(bad) else None,
-            chainer=a.tolist(), rechain=b.tolist(),
-            detail="max relative difference %.2e%s" % (
-                rel.max(), "" if not len(bad) else "; first over %.0e at iteration %d" % (
-                    RTOL, bad[0] + 1)))
+        row.update(compare(res["chainer"]["losses"], res["rechain"]["losses"]))
     log("[agreement %s] %s: %s" % (case, row["result"], row.get("detail", "")))
     return row
 

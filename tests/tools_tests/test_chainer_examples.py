@@ -239,3 +239,32 @@ def test_probe_resolve():
     assert probe.resolve("json.no_such_module.x") == "json.no_such_module"
     assert probe.resolve("collections.OrderedDict.no_such_attr") == \
         "collections.OrderedDict.no_such_attr"
+
+
+_APATH = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "_examples_agreement.py")
+_aspec = importlib.util.spec_from_file_location("_examples_agreement", _APATH)
+agreement = importlib.util.module_from_spec(_aspec)
+_aspec.loader.exec_module(agreement)
+
+
+def test_compare_agree_and_disagree():
+    ok = agreement.compare([2.0, 1.5, 1.0], [2.0, 1.5 * (1 + 5e-6), 1.0])
+    assert ok["result"] == "agree" and ok["first_bad"] is None
+    bad = agreement.compare([2.0, 1.5, 1.0], [2.0, 1.5 * (1 + 2e-5), 1.0])
+    assert bad["result"] == "DISAGREE" and bad["first_bad"] == 2
+    assert "iteration 2" in bad["detail"]
+
+
+def test_compare_nan_and_length():
+    assert agreement.compare([1.0, 2.0], [1.0, float("nan")])["result"] == "DISAGREE"
+    short = agreement.compare([1.0, 2.0], [1.0])
+    assert short["result"] == "DISAGREE" and "2 losses from Chainer, 1 from rechain" in short["detail"]
+    assert agreement.compare([], [])["result"] == "DISAGREE"
+
+
+def test_agreement_data_is_deterministic():
+    a = agreement.make_data("ptb", 20)
+    b = agreement.make_data("ptb", 20)
+    numpy.testing.assert_array_equal(a["words"], b["words"])
+    d = agreement.make_data("text_classification_rnn", 3)
+    assert d["lengths"].sum() == len(d["tokens"]) and len(d["labels"]) == 48
