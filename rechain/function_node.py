@@ -139,7 +139,9 @@ def _as_arrays(f, out_data):
 
 def _as_input(x, f, i):
     if isinstance(x, _array_types):
-        return _constant(x)
+        v = _constant(x)
+        _variable._remember_data(v._node, x)
+        return v
     raise TypeError(f"{f.label}: input {i} must be a Variable or an ndarray, "
                     f"not {type(x).__name__}")
 
@@ -530,6 +532,8 @@ def can_rerun(c, cache):
                 continue
             cr = node.creator
             if cr is None:
+                if _leaf_data(node) is not None:
+                    continue
                 ok = False
                 break
             r = cache.get(cr)
@@ -581,6 +585,12 @@ def _input_array(g, j, remat, memo, what=None):
     return _node_array(g.inputs[j], remat, memo, what or f"{g.label}: input {j}")
 
 
+def _leaf_data(node):
+    """The array of a leaf whose Variable is gone, if something still holds it."""
+    r = getattr(node, "_data_ref", None)
+    return None if r is None else r()
+
+
 def _node_array(node, remat, memo, what):
     v = node._variable()
     if v is not None and v._data is not None:
@@ -592,6 +602,9 @@ def _node_array(node, remat, memo, what):
         return v._data
     c = node.creator
     if c is None:
+        d = _leaf_data(node)
+        if d is not None:
+            return d
         raise RecomputeError(
             f"{what} was freed by an earlier backward pass and cannot be rebuilt: it is "
             f"a leaf ({node.shape}, {node.dtype}) whose Variable no longer exists. Pass "

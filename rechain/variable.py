@@ -30,7 +30,7 @@ class VariableNode:
     """
 
     __slots__ = ("_variable", "creator", "rank", "requires_grad", "shape", "dtype",
-                 "name", "__weakref__")
+                 "name", "_data_ref", "__weakref__")
 
     def __init__(self, variable, requires_grad=True, name=None, creator=None):
         data = variable._data
@@ -95,6 +95,8 @@ class Variable:
     def __init__(self, data=None, *, name=None, grad=None, requires_grad=True):
         self._data = _check_data(data, "Variable")
         self._node = VariableNode(self, requires_grad, name)
+        if data is not None:
+            _remember_data(self._node, data)
         self._grad_var = None
         if grad is not None:
             self.grad = grad
@@ -416,6 +418,15 @@ def _output(data, creator):
     node.name = None
     v._node = node
     return v
+
+
+def _remember_data(node, data):
+    """Let a leaf's node find its array while something else holds it, after
+    the Variable is gone (function_node Note [freeing backward])."""
+    try:
+        node._data_ref = weakref.ref(data)
+    except TypeError:  # an array type without weak references
+        pass
 
 
 def _constant(data, requires_grad=False):

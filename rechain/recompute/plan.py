@@ -43,10 +43,10 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
 3. Every item, stored block or segment, keeps its input until its backward is
    done. Inside a segment's forgetting run an intermediate ``h_j`` is freed as
    soon as block ``j`` has consumed it.
-4. What the top-level items keep is never freed during the step: the graph
-   holds it until the caller drops the output (rechain, like Chainer, keeps a
-   graph usable for a second backward). What a re-run keeps is freed right
-   after its backward (rule 6): that is what ``F.forget`` buys.
+4. What an item keeps is freed right after its backward, at top level as in
+   a re-run: the backward pass frees each node's saved arrays once the node's
+   backward has run (function_node Note [freeing backward]), and a forget
+   region's input once its replay is done.
 5. An output that nothing keeps is freed at once: the output of a re-run
    region is not needed, its gradient is already there. After the forward
    pass the gradient ``g_n`` (``A_n`` bytes) is created. A re-run whose last
@@ -62,12 +62,10 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
    backprop drops the refilled arrays of each operation of the block right
    after that operation's backward, so ``S_i`` shrinks while ``g_i`` and
    ``W_i`` grow, and ``R_i`` is measured (``measure.py``) rather than derived.
-   A top-level block keeps ``S_i`` to the end of the step (rule 4): it always
-   costs ``A_i + W_i + T_i``.
+   A top-level block frees its arrays the same way (rule 4).
 7. Backward of a segment: re-run ``inner`` forward (rules 2, 3, 5, with
    ``g_stop`` alive; a trailing segment of ``inner`` is not run), backward
-   through it (rule 6), then free the segment's input if the segment is
-   itself inside a re-run.
+   through it (rule 6), then free the segment's input.
 8. Peak = ``const_bytes`` + the largest live total at any moment, transients
    included. Time = ``fwd_time`` summed over every forward execution
    (re-runs included, trailing segments of re-runs not) + ``bwd_time`` of
@@ -303,10 +301,11 @@ class _Simulator:
                 records.append((item, h_in, saved))
         return h, records
 
-    def backward(self, records, g, top=False):
+    def backward(self, records, g):
         """Backward through ``records`` in reverse; ``g`` is the output gradient.
 
-        At top level (``top``) what the items keep stays (rule 4).
+        Each item frees what it keeps once its backward is done (rules 4, 6, 7),
+        at top level as in a re-run.
         """
         for item, h_in, saved in reversed(records):
             if isinstance(item, Segment):
@@ -314,21 +313,16 @@ class _Simulator:
                 out, inner_records = self.forward(item.inner, h_in, rerun=True)
                 self.drop(out)                     # rule 5
                 g = self.backward(inner_records, g)
-                if not top:
-                    self.drop(h_in)                # the segment's input
+                self.drop(h_in)                    # the segment's input
             else:
                 block = self.blocks[item]
-                if top:
-                    self.transient(self.act[item] + block.grad_bytes + block.temp_bytes)
-                else:                              # rule 6 inside a re-run
-                    self.transient(block.rerun_backward(self.act[item]))
+                self.transient(block.rerun_backward(self.act[item]))   # rule 6
                 self.time += block.bwd_time
                 self.new(block.grad_bytes)         # parameter gradients: kept
                 g_in = self.new(self.act[item])
                 self.drop(g)
-                if not top:
-                    self.drop(saved)
-                    self.drop(h_in)
+                self.drop(saved)
+                self.drop(h_in)
                 g = g_in
         return g
 
@@ -337,7 +331,7 @@ class _Simulator:
         self.hold(h0)
         out, records = self.forward(schedule, h0)  # out stays held: the loss needs it
         g = self.new(self.act[-1])
-        self.backward(records, g, top=True)
+        self.backward(records, g)
         return self.peak, self.time
 
 

@@ -25,22 +25,16 @@ Planners:
   discretised into slots (notes "optimal" and "top level").
 - ``revolve``: Griewank's binomial checkpointing for homogeneous chains.
 
-Note "top level". What the top-level items keep stays until the step ends
-(memory model, rule 4), so a top-level schedule costs: the bytes its items
-keep, ``K``, plus the largest backward excess of an item above them, ``Q``:
-for a stored block ``j``, ``G[j+1] + A_j + W_j + T_j`` (``G[k]``: ``g_k`` and
-the parameter gradients of blocks ``k..n-1``, what backward holds on reaching
-``h_k``); for a region ``l..b-1``, ``G[b]`` plus the peak of its re-run. The
-forward moments never exceed ``K + Q`` (an item's forward moment is below its
-kept bytes plus its backward excess), so the peak is ``K + Q``. For a fixed
-bound ``q`` on ``Q``, the top level is a knapsack: items allowed under ``q``,
-regions costing their forward time plus the best re-run within ``q``, kept
-bytes at most the budget less ``q``. The best ``q`` is a value at which some
-stored block becomes allowed or some re-run gets faster (below the next such
-value nothing improves and the knapsack shrinks): all of them are tried when
-that is cheap, which is exact, else a coarse-to-fine search over them. Unlike
-in a re-run, a top-level region may cover everything left: re-running it
-frees what it keeps, storing would not.
+Note "top level". The backward pass frees what each item keeps once the
+item's backward is done (memory model, rule 4), so the top level is a re-run
+of the whole chain ``0..n-1`` (note "optimal"), with two differences: the
+chain's output ``h_n`` stays alive through the backward pass, which the
+closed form counts and ``optimal`` reserves (``A_n`` slots) besides the re-run
+budget, and the forward pass runs a trailing region, which a re-run does not
+(note "early stop"). ``optimal`` plans the top level as that re-run, so it
+counts ``g_n`` against the forward moments too (``A_n`` bytes more than they
+hold: a plan's peak is still evaluated exactly) and does not place a region
+at the very end, where it would re-run what it just ran for no lower peak.
 
 Note "optimal". A re-run range ``l..r-1`` starts with a stored block ``l`` or
 with a region ``l..m-1`` (``m < r``) whose own re-run follows a schedule of
@@ -118,8 +112,6 @@ _INF = float("inf")
 _FLOAT64_BLOCKS = 64
 #: The slot grid of ``optimal`` spans this many times the budget (note "optimal").
 _HEADROOM = 1.5
-#: Work (table cells) under which the top level is searched exhaustively.
-_TOP_WORK = 2 * 10 ** 7
 #: ``optimal`` also tries the plan of least peak when the budget is below this
 #: many times the least slot budget with a plan.
 _NEAR_LEAST = 1.25
@@ -234,19 +226,22 @@ def _item_costs(ch, item):
     """What a top-level item keeps, its forward and backward moments, its time.
 
     Returns:
-        ``(kept, forward, backward, time)``: the bytes it keeps for the whole
-        step, its forward peak above what is alive before it, its backward
-        peak above what the whole forward pass kept (note "top level"), and
-        its seconds.
+        ``(kept, forward, backward, time)``: the bytes it keeps from its
+        forward to its backward, its forward peak above what is alive before
+        it, its backward peak above what the items before it keep (the
+        chain's output ``h_n`` and the gradients of the later blocks
+        included; note "top level"), and its seconds.
     """
-    A, S, T, W, G = ch.A, ch.S, ch.T, ch.W, ch.G
+    A, S, G = ch.A, ch.S, ch.G
+    n = ch.n
     if isinstance(item, int):
         i = item
-        return (S[i] + A[i + 1], A[i + 1] + S[i] + T[i], G[i + 1] + A[i] + W[i] + T[i],
+        return (S[i] + A[i + 1], A[i + 1] + S[i] + ch.T[i],
+                S[i] + (A[n] if i + 1 < n else 0) + G[i + 1] + ch.R[i],
                 ch.F[i] + ch.B[i])
     l, m = item.start, item.stop
     inner_peak, inner_time = _rec_cost(ch, item.inner, m)
-    return A[m], ch.phi(l, m), G[m] + inner_peak, sum(ch.F[l:m]) + inner_time
+    return A[m], ch.phi(l, m), A[n] + G[m] + inner_peak, sum(ch.F[l:m]) + inner_time
 
 
 def _evaluate(ch, schedule):
@@ -256,10 +251,10 @@ def _evaluate(ch, schedule):
     for item in schedule:
         item_kept, item_forward, item_backward, item_time = _item_costs(ch, item)
         forward = max(forward, kept + item_forward)
+        backward = max(backward, kept + item_backward)
         kept += item_kept
-        backward = max(backward, item_backward)
         time += item_time
-    peak = max(forward, kept + ch.A[ch.n], kept + backward)
+    peak = max(forward, kept + ch.A[ch.n], backward)
     return ch.const + ch.A[0] + peak, time
 
 
@@ -479,8 +474,7 @@ class _SlotDP:
     the budget of a region's re-run equal to the budget of the range it
     starts, whatever ``r``: one NumPy operation then serves every range end
     ``r`` at once. ``R[l]`` are views into one array (``table``), so that
-    rebuilding a schedule can gather across ranges. ``top[q]``: the top-level
-    table for backward excess ``q`` (see ``top_search``).
+    rebuilding a schedule can gather across ranges.
     """
 
     def __init__(self, ch, unit, cap):
@@ -498,9 +492,6 @@ class _SlotDP:
                    for i, given in enumerate(ch.R_given)]
         self.G = _gradient_totals(self.A, self.W)
         self.G_np = numpy.array(self.G, dtype=numpy.int64)
-        # backward peak of a stored top-level block above the forward pass
-        self.c_store = [self.G[j + 1] + self.A[j] + self.W[j] + self.T[j] for j in range(n)]
-        self.top = {}
         self.F = ch.F
         self.B = ch.B
         self.cumF = [0.0]
@@ -613,135 +604,13 @@ class _SlotDP:
         items.append(l)
         return items
 
-    def top_search(self, qs):
-        """Tabulate the top level for backward excesses ``qs`` (note "top level").
-
-        ``top[q][l, K]`` is the least time of top-level items covering
-        ``l..n-1`` that keep at most ``K`` slots for the whole step, each
-        item's backward peak above what the forward pass kept staying within
-        ``q``: a stored block ``j`` is allowed when ``G[j+1] + A_j + W_j + T_j
-        <= q``, a region ``l..b-1`` costs its forward time plus the re-run
-        table at budget ``q``. Regions ending at ``b`` are pushed to every
-        start ``l`` at once. Results add to those of earlier calls.
-        """
-        n, cap, ncol, dtype = self.n, self.cap, self.cap + 1, self.dtype
-        A, S, F, B, cumF = self.A, self.S, self.F, self.B, self.cumF
-        qs = numpy.array(sorted(set(int(q) for q in qs) - set(self.top)), dtype=numpy.int64)
-        if qs.size == 0:
-            return
-        D = numpy.full((qs.size, n + 1, ncol), _INF, dtype=dtype)
-        D[:, n, :] = 0.0
-        allowed = qs[:, None] >= numpy.array(self.c_store)[None, :]
-        starts = numpy.arange(n)
-        cumF_np = numpy.array(cumF)
-        for b in range(n, -1, -1):
-            if b < n:                                    # stored block b, then b+1..
-                w = S[b] + A[b + 1]
-                ok = allowed[:, b]
-                if w <= cap and ok.any():
-                    stored = D[ok, b + 1, :ncol - w] + dtype(F[b] + B[b])
-                    D[ok, b, w:] = numpy.minimum(D[ok, b, w:], stored)
-            a = A[b]
-            if b == 0 or a > cap:
-                continue
-            # regions l..b-1 for every l < b, then the items from b
-            rows = self.offset[:b] + b - starts[:b] - 1
-            region = self.table[rows][:, qs].T + (cumF_np[b] - cumF_np[:b]).astype(dtype)
-            cand = D[:, b, None, :ncol - a] + region[:, :, None]
-            target = D[:, :b, a:]
-            numpy.minimum(target, cand, out=target)
-        for k, q in enumerate(qs.tolist()):
-            self.top[q] = D[k]
-
-    def best_times(self):
-        """Per slot budget, the least time found and the excess ``q`` giving it."""
-        ncol = self.cap + 1
-        best = numpy.full(ncol, _INF)
-        arg = numpy.full(ncol, -1, dtype=numpy.int64)
-        for q, D in self.top.items():
-            if q > self.cap:
-                continue
-            times = numpy.full(ncol, _INF)
-            times[q:] = D[0, :ncol - q]                  # K = budget - q
-            better = times < best
-            best[better] = times[better]
-            arg[better] = q
-        return best, arg
-
-    def schedule(self, budget, q):
-        """Rebuild the top-level schedule for a slot budget and excess ``q``."""
-        n, A, S, F, B, cumF = self.n, self.A, self.S, self.F, self.B, self.cumF
-        D = self.top[q]
-        kept = budget - q
-        items, l = [], 0
-        while l < n:
-            best, choice = _INF, None
-            w = S[l] + A[l + 1]
-            if q >= self.c_store[l] and kept >= w:
-                best, choice = D[l + 1, kept - w] + self.dtype(F[l] + B[l]), l
-            for b in range(l + 1, n + 1):
-                if kept >= A[b]:
-                    region = self.R[l][b - l - 1, q] + self.dtype(cumF[b] - cumF[l])
-                    value = D[b, kept - A[b]] + region
-                    if value < best:
-                        best, choice = value, b
-            if choice is None or best == _INF:
-                raise RuntimeError(f"optimal: no option rebuilds blocks {l}..{n - 1} "
-                                   f"(internal error)")
-            if choice == l:
-                items.append(l)
-                kept -= w
-                l += 1
-            else:
-                items.append(_Region(l, choice, self._rec_items(l, choice, q)))
-                kept -= A[choice]
-                l = choice
-        return items
-
-
-def _search_top(dp, target):
-    """Choose the backward excesses ``q`` to tabulate (note "top level").
-
-    The best ``q`` is a value where some stored block becomes allowed or
-    some region's re-run gets faster; below the next such value nothing
-    improves while the kept budget shrinks. All of them are tabulated when
-    that is cheap, exactly; otherwise a coarse-to-fine search over them aims
-    at the slot budget ``target``.
-    """
-    cap = dp.cap
-    table = dp.table
-    steps = numpy.nonzero((table[:, 1:] < table[:, :-1]).any(axis=0))[0] + 1
-    firsts = numpy.nonzero(table[:, 0] < _INF)[0]
-    values = set(steps.tolist()) | {c for c in dp.c_store if c <= cap}
-    if firsts.size:
-        values.add(0)
-    values = numpy.array(sorted(values), dtype=numpy.int64)
-    if values.size == 0:
-        return
-    if values.size * dp.n * dp.n * (cap + 1) <= 2 * _TOP_WORK:
-        dp.top_search(values)
-        return
-    chosen = values
-    for count in (16, 9, 9):
-        picks = numpy.unique(chosen[numpy.linspace(0, chosen.size - 1, count).round().astype(int)])
-        dp.top_search(picks)
-        times = [dp.top[q][0, target - q] if q <= target else _INF for q in picks.tolist()]
-        k = int(numpy.argmin(times))
-        low = picks[max(k - 1, 0)]
-        high = picks[min(k + 1, picks.size - 1)]
-        chosen = values[(values >= low) & (values <= high)]
-        if chosen.size <= 2:
-            dp.top_search(chosen)
-            return
-
 
 def _min_peak_schedule(ch):
     """A schedule of least peak, exact in bytes.
 
     Re-run ranges: the recurrences of ``_SlotDP`` with (max, +) replaced by a
     min over peaks (ties: least time), O(n^3) with NumPy over the range end.
-    Top level: least kept bytes plus largest backward excess, trying each
-    item's excess as the largest (note "top level").
+    Top level: the range of the whole chain (note "top level").
     """
     n, A, S, T, W, G, F, B = ch.n, ch.A, ch.S, ch.T, ch.W, ch.G, ch.F, ch.B
     G_np = numpy.array(G, dtype=numpy.float64)
@@ -788,50 +657,7 @@ def _min_peak_schedule(ch):
         items.append(l)
         return items
 
-    # top level: least kept + largest backward excess (note "top level");
-    # the best excess is the excess of some item, so try them in turn
-    c_store = numpy.array([G[j + 1] + A[j] + W[j] + T[j] for j in range(n)], dtype=numpy.float64)
-    w_store = numpy.array([S[j] + A[j + 1] for j in range(n)], dtype=numpy.float64)
-    region_c = G_np[None, :] + peak                     # region l..b-1: excess G[b] + peak
-    candidates = numpy.unique(numpy.concatenate((c_store, region_c[region_c < _INF])))
-
-    def least_kept(qs):
-        """Least kept bytes of a top level whose excesses stay within each of qs."""
-        dist = numpy.full((qs.size, n + 1), _INF)
-        dist[:, n] = 0.0
-        for l in range(n - 1, -1, -1):
-            ends = slice(l + 1, n + 1)
-            allowed = region_c[l, ends][None, :] <= qs[:, None]
-            cand = numpy.where(allowed, A_np[ends][None, :] + dist[:, ends], _INF)
-            best = cand.min(axis=1)
-            stored = numpy.where(c_store[l] <= qs, w_store[l] + dist[:, l + 1], _INF)
-            dist[:, l] = numpy.minimum(best, stored)
-        return dist
-
-    floor = least_kept(numpy.array([_INF]))[0, 0]        # every item allowed
-    best_value, best_q = _INF, None
-    for start in range(0, candidates.size, 256):
-        qs = candidates[start:start + 256]
-        qs = qs[qs + floor < best_value]
-        if qs.size == 0:
-            break
-        values = qs + least_kept(qs)[:, 0]
-        k = int(numpy.argmin(values))
-        if values[k] < best_value:
-            best_value, best_q = values[k], qs[k]
-    dist = least_kept(numpy.array([best_q]))[0]
-    items, l = [], 0
-    while l < n:                    # sizes are whole bytes: sums are exact
-        if c_store[l] <= best_q and w_store[l] + dist[l + 1] == dist[l]:
-            items.append(l)
-            l += 1
-            continue
-        ends = numpy.arange(l + 1, n + 1)
-        fits = (region_c[l, ends] <= best_q) & (A_np[ends] + dist[ends] == dist[l])
-        b = int(ends[numpy.argmax(fits)])
-        items.append(_Region(l, b, rec_items(l, b)))
-        l = b
-    return items
+    return rec_items(0, n)      # the top level is a re-run of the chain (note "top level")
 
 
 def _merge(x, y, x_in):
@@ -943,15 +769,19 @@ def optimal(costs, budget_bytes, *, slots=500, max_blocks=200):
         dp = _SlotDP(work, unit, cap)
         dp.solve()
         target = min(cap, room // unit)
-        _search_top(dp, target)
-        times, excess = dp.best_times()
+        # the top level is a re-run of the whole chain whose output h_n stays
+        # alive through the backward pass (note "top level")
+        hn = dp.A[work.n]
+        times = numpy.full(cap + 1, _INF)
+        if hn <= cap:
+            times[hn:] = dp.R[0][work.n - 1, :cap + 1 - hn]
         # the times fall with the budget: search the largest slot budget whose
         # plan fits in bytes, from the least one that has a plan
         least = int(numpy.count_nonzero(times == _INF))
         low, high = least - 1, cap + 1
         while high - low > 1:
             mid = (low + high) // 2
-            candidate = to_fine(dp.schedule(mid, int(excess[mid])))
+            candidate = to_fine(dp._rec_items(0, work.n, mid - hn))
             if _evaluate(ch, candidate)[0] <= budget:
                 low, best = mid, candidate
             else:

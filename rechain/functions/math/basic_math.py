@@ -62,7 +62,9 @@ def _operand(fname, value, side, x):
         dtype = x._data.dtype
         if value.dtype != dtype:
             value = value.astype(dtype)
-        return _constant(value)
+        v = _constant(value)
+        variable._remember_data(v._node, value)  # function_node Note [freeing backward]
+        return v
     s = _scalar(value)
     if s is None:
         raise TypeError(f"{fname}: unsupported {side} operand of type {type(value).__name__}")

@@ -75,6 +75,7 @@ def forget(func, *xs, **kwargs):
             v = x
         elif isinstance(x, _array_types):
             v = Variable._constant(x)
+            _variable._remember_data(v._node, x)  # function_node Note [freeing backward]
             args[i] = v
         else:
             continue
