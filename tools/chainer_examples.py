@@ -711,6 +711,13 @@ def main_examples(args, log):
         _write_atomic(args.out, table)
     _write_atomic(os.path.join(LOG_DIR, "results.json"),
                   json.dumps({"rechain": results, "chainer": baseline}, indent=1))
+    # One line per run of the harness: what failed and why, over time.
+    with open(os.path.join(LOG_DIR, "history.jsonl"), "a") as f:
+        f.write(json.dumps({
+            "time": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "rechain": _git_head(),
+            "ran": sum(r["status"] == "ran to the end" for r in results), "runs": len(results),
+            "failures": {r["name"]: [r["error"], r["missing"], r["where"]]
+                         for r in results if r["status"] != "ran to the end"}}) + "\n")
     return results
 
 
@@ -718,7 +725,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--chainer-src", default="/work/chainer-src",
                    help="a Chainer v7.8.1 checkout (its examples/ are used)")
-    p.add_argument("--only", help="comma-separated run names (prefixes), e.g. mnist,ptb")
+    p.add_argument("--only", help="comma-separated run names (prefixes), e.g. mnist,ptb; with "
+                                  "--agreement, case names (mnist, ptb, dqn, text_classification_rnn, ...)")
     p.add_argument("--timeout", type=int, default=300, help="seconds per run (300)")
     p.add_argument("--data", choices=["urllib", "functions"], default="urllib",
                    help="serve synthetic downloads through urllib (default) or replace "
