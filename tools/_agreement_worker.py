@@ -30,9 +30,11 @@ def _framework(name):
 
 
 def _init_weights(chainer, model, first_inputs, framework, init_path, kwargs=None):
-    """Initialise lazy parameters with one graph-less forward, then save/load."""
-    with chainer.using_config("train", False), chainer.no_backprop_mode():
-        model(*first_inputs, **(kwargs or {}))
+    """Initialise lazy parameters with one graph-less forward (first_inputs
+    None: the model has none), then save (Chainer) or load (rechain)."""
+    if first_inputs is not None:
+        with chainer.using_config("train", False), chainer.no_backprop_mode():
+            model(*first_inputs, **(kwargs or {}))
     if framework == "chainer":
         chainer.serializers.save_npz(init_path, model)
     else:
@@ -140,6 +142,56 @@ def _text_classification(model_kind):
     return case
 
 
+def _word2vec(model_kind, out_type):
+    def case(chainer, framework, data, init_path, example_dir):
+        """train_word2vec's SkipGram/ContinuousBoW with its hsm (Huffman tree from
+        the word counts, W zeroed) or original (SoftmaxCrossEntropyLoss) output,
+        Adam, its WindowIterator and convert, StandardUpdater."""
+        import collections
+        import train_word2vec as w2v
+        L = chainer.links
+        words = data["words"]
+        counts = collections.Counter(words.tolist())
+        n_vocab = int(words.max()) + 1
+        n_units = int(data["n_units"])
+        if out_type == "hsm":
+            HSM = L.BinaryHierarchicalSoftmax
+            loss_func = HSM(n_units, HSM.create_huffman_tree(counts))
+            loss_func.W.array[...] = 0
+        else:
+            loss_func = w2v.SoftmaxCrossEntropyLoss(n_units, n_vocab)
+        Model = w2v.SkipGram if model_kind == "skipgram" else w2v.ContinuousBoW
+        model = Model(n_vocab, n_units, loss_func)
+        optimizer = chainer.optimizers.Adam()
+        optimizer.setup(model)
+        _init_weights(chainer, model, None, framework, init_path)
+        numpy.random.seed(1)  # WindowIterator draws its order from numpy's stream
+        it = w2v.WindowIterator(words, int(data["window"]), int(data["batchsize"]))
+        updater = chainer.training.updaters.StandardUpdater(
+            it, optimizer, converter=w2v.convert, device=chainer.get_device("@numpy"))
+        return _reported_losses(chainer, model, updater, int(data["iterations"]), 1)
+    return case
+
+
+def case_seq2seq(chainer, framework, data, init_path, example_dir):
+    """seq2seq.Seq2seq (1 layer) with Adam, SerialIterator (no shuffle),
+    StandardUpdater with the example's convert; NStepLSTM dropout off
+    (config.train False)."""
+    import seq2seq
+    src, src_len, tgt, tgt_len = (data[k] for k in ("src", "src_len", "tgt", "tgt_len"))
+    so = numpy.concatenate([[0], numpy.cumsum(src_len)])
+    to = numpy.concatenate([[0], numpy.cumsum(tgt_len)])
+    pairs = [(src[so[i]:so[i + 1]], tgt[to[i]:to[i + 1]]) for i in range(len(src_len))]
+    model = seq2seq.Seq2seq(1, int(src.max()) + 1, int(tgt.max()) + 1, int(data["n_units"]))
+    optimizer = chainer.optimizers.Adam()
+    optimizer.setup(model)
+    _init_weights(chainer, model, None, framework, init_path)
+    it = chainer.iterators.SerialIterator(pairs, int(data["batchsize"]), shuffle=False)
+    updater = chainer.training.updaters.StandardUpdater(
+        it, optimizer, converter=seq2seq.convert, device=chainer.get_device("@numpy"))
+    return _reported_losses(chainer, model, updater, int(data["iterations"]), 1)
+
+
 def _reported_losses(chainer, model, updater, iterations, per_update):
     """Run updater.update() iterations times; the sum of the 'loss' values the
     model reports during each update."""
@@ -169,7 +221,11 @@ def _reported_losses(chainer, model, updater, iterations, per_update):
 CASES = {"mnist": case_mnist, "ptb": case_ptb, "dqn": case_dqn,
          "text_classification_rnn": _text_classification("rnn"),
          "text_classification_cnn": _text_classification("cnn"),
-         "text_classification_bow": _text_classification("bow")}
+         "text_classification_bow": _text_classification("bow"),
+         "word2vec_skipgram_hsm": _word2vec("skipgram", "hsm"),
+         "word2vec_skipgram_original": _word2vec("skipgram", "original"),
+         "word2vec_cbow_hsm": _word2vec("cbow", "hsm"),
+         "seq2seq": case_seq2seq}
 
 
 def main():

@@ -7,7 +7,7 @@ rechain from this checkout). The same batches are written to one npz that both
 read. Chainer builds the example's model and saves its initial weights with
 save_npz; rechain builds the same model and loads them with load_npz. Both
 train ITERATIONS iterations with the example's optimizer (and, for ptb, its
-iterator and BPTT updater), single-threaded BLAS, and the losses are compared:
+iterator and BPTT updater; see CASES), single-threaded BLAS, and the losses are compared:
 every iteration must agree to 1e-5 relative.
 """
 
@@ -97,6 +97,21 @@ def make_data(case, iterations, seed=0):
         return {"tokens": tokens, "lengths": lengths, "labels": labels,
                 "n_units": numpy.array(20), "batchsize": numpy.array(batchsize),
                 "iterations": numpy.array(iterations)}
+    if case.startswith("word2vec"):
+        d = make_data("ptb", iterations, seed)
+        return {"words": d["words"], "n_units": numpy.array(20), "window": numpy.array(2),
+                "batchsize": numpy.array(20), "iterations": numpy.array(iterations)}
+    if case == "seq2seq":
+        n = iterations * 8
+        src_len = rng.randint(2, 10, size=n)
+        src = rng.randint(2, 40, size=int(src_len.sum())).astype(numpy.int32)
+        # Target: the source reversed, shifted into another vocabulary.
+        so = numpy.concatenate([[0], numpy.cumsum(src_len)])
+        tgt = numpy.concatenate([src[so[i]:so[i + 1]][::-1] + 1 for i in range(n)]).astype(
+            numpy.int32)
+        return {"src": src, "src_len": src_len, "tgt": tgt, "tgt_len": src_len.copy(),
+                "n_units": numpy.array(16), "batchsize": numpy.array(8),
+                "iterations": numpy.array(iterations)}
     raise ValueError("unknown agreement case %r" % case)
 
 
@@ -124,7 +139,11 @@ CASES = {"mnist": ("mnist", "train_mnist.py"), "ptb": ("ptb", "train_ptb.py"),
          "dqn": ("reinforcement_learning", "dqn_cartpole.py"),
          "text_classification_rnn": ("text_classification", "nets.py"),
          "text_classification_cnn": ("text_classification", "nets.py"),
-         "text_classification_bow": ("text_classification", "nets.py")}
+         "text_classification_bow": ("text_classification", "nets.py"),
+         "word2vec_skipgram_hsm": ("word2vec", "train_word2vec.py"),
+         "word2vec_skipgram_original": ("word2vec", "train_word2vec.py"),
+         "word2vec_cbow_hsm": ("word2vec", "train_word2vec.py"),
+         "seq2seq": ("seq2seq", "seq2seq.py")}
 
 
 def run_case(case, args, scratch, py_chainer, log):
