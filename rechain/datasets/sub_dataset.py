@@ -5,10 +5,12 @@ to positions of the base, optionally through a permutation ``order``. The
 splitting helpers build pairs of such views.
 """
 
+import warnings
+
 import numpy
 
 from rechain import backend
-from rechain.datasets import tuple_dataset
+from rechain.dataset import dataset_mixin
 
 
 def _check_int(value, name, where):
@@ -17,7 +19,7 @@ def _check_int(value, name, where):
     return int(value)
 
 
-class SubDataset:
+class SubDataset(dataset_mixin.DatasetMixin):
     """A view of the examples ``start`` to ``finish`` of a dataset.
 
     Example ``i`` of the view is ``dataset[order[start + i]]``, or
@@ -96,42 +98,40 @@ class SubDataset:
             position = int(self._order[position])
         return self._dataset[position]
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self.get_example(i) for i in range(*index.indices(self._size))]
-        if tuple_dataset._is_batch_index(index):
-            positions = tuple_dataset._as_index_array(index, self._size, "SubDataset")
-            return [self.get_example(int(i)) for i in positions]
-        if isinstance(index, backend.array_types):  # a 0-d array
-            index = index.item()
-        return self.get_example(index)
-
-    def __iter__(self):
-        for i in range(self._size):
-            yield self.get_example(i)
-
     def __repr__(self):
         shuffled = ", permuted" if self._order is not None else ""
         return f"SubDataset(start={self._start}, finish={self._finish}{shuffled})"
 
 
-def split_dataset(dataset, first_size, order=None):
+def _split(dataset, split_at, order, where, name):
+    split_at = _check_int(split_at, name, where)
+    n = len(dataset)
+    if split_at < 0:
+        raise ValueError(f"{where}: {name} must be non-negative, got {split_at}")
+    if split_at > n:
+        raise ValueError(
+            f"{where}: {name} ({split_at}) exceeds the size of the dataset ({n})"
+        )
+    return SubDataset(dataset, 0, split_at, order), SubDataset(dataset, split_at, n, order)
+
+
+def split_dataset(dataset, split_at, order=None):
     """Split a dataset in two without copying it.
 
     Args:
         dataset: The dataset to split.
-        first_size (int): Number of examples of the first part,
-            ``0 <= first_size <= len(dataset)``.
+        split_at (int): Where to cut: the first part holds the examples
+            before this position, ``0 <= split_at <= len(dataset)``.
         order (array-like of int, optional): A permutation of
-            ``range(len(dataset))``; the split is taken along it.
+            ``range(len(dataset))``; the split is taken along it, so the
+            parts hold ``order[:split_at]`` and ``order[split_at:]``.
 
     Returns:
-        tuple: ``(first, second)`` :class:`SubDataset` views holding the first
-        ``first_size`` examples and the rest.
+        tuple: ``(first, second)`` :class:`SubDataset` views.
 
     Raises:
-        TypeError: If ``first_size`` is not an integer.
-        ValueError: If ``first_size`` is negative or larger than the dataset,
+        TypeError: If ``split_at`` is not an integer.
+        ValueError: If ``split_at`` is negative or larger than the dataset,
             or ``order`` has the wrong length.
 
     Example:
@@ -139,15 +139,7 @@ def split_dataset(dataset, first_size, order=None):
         >>> len(train), len(val)
         (8, 2)
     """
-    first_size = _check_int(first_size, "first_size", "split_dataset")
-    n = len(dataset)
-    if first_size < 0:
-        raise ValueError(f"split_dataset: first_size must be non-negative, got {first_size}")
-    if first_size > n:
-        raise ValueError(
-            f"split_dataset: first_size ({first_size}) exceeds the size of the dataset ({n})"
-        )
-    return SubDataset(dataset, 0, first_size, order), SubDataset(dataset, first_size, n, order)
+    return _split(dataset, split_at, order, "split_dataset", "split_at")
 
 
 def _permutation(n, seed, where):
@@ -189,10 +181,74 @@ def split_dataset_random(dataset, first_size, seed=None):
     """
     first_size = _check_int(first_size, "first_size", "split_dataset_random")
     order = _permutation(len(dataset), seed, "split_dataset_random")
-    return split_dataset(dataset, first_size, order)
+    return _split(dataset, first_size, order, "split_dataset_random", "first_size")
 
 
-def get_cross_validation_datasets(dataset, n_folds, order=None):
+def _split_n(dataset, n, order, where):
+    n = _check_int(n, "n", where)
+    size = len(dataset)
+    if not 1 <= n <= size:
+        raise ValueError(
+            f"{where}: n must be in [1, {size}] for a dataset of {size} examples, got {n}"
+        )
+    sub = size // n
+    return [SubDataset(dataset, sub * k, sub * (k + 1), order) for k in range(n)]
+
+
+def split_dataset_n(dataset, n, order=None):
+    """Split a dataset into ``n`` parts of equal size without copying it.
+
+    Each part holds ``len(dataset) // n`` examples: part ``k`` holds
+    positions ``k * s`` to ``(k + 1) * s`` (of ``order``, if given), and the
+    last ``len(dataset) % n`` examples belong to no part, as in Chainer.
+
+    Args:
+        dataset: The dataset to split.
+        n (int): Number of parts, ``1 <= n <= len(dataset)``.
+        order (array-like of int, optional): A permutation of
+            ``range(len(dataset))`` applied first.
+
+    Returns:
+        list: ``n`` :class:`SubDataset` views.
+
+    Example:
+        >>> [list(map(int, p)) for p in split_dataset_n(numpy.arange(7), 3)]
+        [[0, 1], [2, 3], [4, 5]]
+    """
+    return _split_n(dataset, n, order, "split_dataset_n")
+
+
+def split_dataset_n_random(dataset, n, seed=None):
+    """Like :func:`split_dataset_n` over a random permutation.
+
+    Args:
+        dataset: The dataset to split.
+        n (int): Number of parts.
+        seed (int, numpy.random.Generator or numpy.random.RandomState,
+            optional): Source of the permutation; an int gives the same parts
+            as Chainer for that seed.
+
+    Returns:
+        list: ``n`` :class:`SubDataset` views of ``len(dataset) // n``
+        examples each.
+    """
+    order = _permutation(len(dataset), seed, "split_dataset_n_random")
+    return _split_n(dataset, n, order, "split_dataset_n_random")
+
+
+def _n_folds_from(n_folds, kwargs, where):
+    if "n_fold" in kwargs:
+        warnings.warn(f"{where}: n_fold is deprecated, use n_folds", DeprecationWarning,
+                      stacklevel=3)
+        n_folds = kwargs.pop("n_fold")
+    if kwargs:
+        raise TypeError(f"{where}: unexpected keyword arguments {sorted(kwargs)}")
+    if n_folds is None:
+        raise TypeError(f"{where}: n_folds is required")
+    return n_folds
+
+
+def get_cross_validation_datasets(dataset, n_folds=None, order=None, **kwargs):
     """Make ``n_folds`` (train, test) pairs for k-fold cross validation.
 
     The (optionally permuted) dataset is cut into ``n_folds`` blocks whose
@@ -205,12 +261,13 @@ def get_cross_validation_datasets(dataset, n_folds, order=None):
         n_folds (int): Number of folds, ``1 <= n_folds <= len(dataset)``.
         order (array-like of int, optional): A permutation of
             ``range(len(dataset))`` applied first.
+        n_fold (int): Deprecated spelling of ``n_folds`` (warns).
 
     Returns:
         list: ``n_folds`` tuples ``(train, test)`` of :class:`SubDataset`.
 
     Raises:
-        TypeError: If ``n_folds`` is not an integer.
+        TypeError: If ``n_folds`` is missing or not an integer.
         ValueError: If ``n_folds`` is out of range or ``order`` is invalid.
 
     Example:
@@ -218,6 +275,7 @@ def get_cross_validation_datasets(dataset, n_folds, order=None):
         >>> [len(test) for _, test in folds]
         [2, 2, 2]
     """
+    n_folds = _n_folds_from(n_folds, kwargs, "get_cross_validation_datasets")
     n_folds = _check_int(n_folds, "n_folds", "get_cross_validation_datasets")
     n = len(dataset)
     if not 1 <= n_folds <= n:
@@ -240,12 +298,13 @@ def get_cross_validation_datasets(dataset, n_folds, order=None):
     for test_size in reversed(test_sizes):
         # The test block sits at the end of ``order``; rotating it to the
         # front then exposes the block before it for the next pair.
-        pairs.append(split_dataset(dataset, n - test_size, order))
+        pairs.append(_split(dataset, n - test_size, order, "get_cross_validation_datasets",
+                            "split_at"))
         order = numpy.roll(order, test_size)
     return pairs
 
 
-def get_cross_validation_datasets_random(dataset, n_folds, seed=None):
+def get_cross_validation_datasets_random(dataset, n_folds=None, seed=None, **kwargs):
     """Like :func:`get_cross_validation_datasets` over a random permutation.
 
     Args:
@@ -262,5 +321,6 @@ def get_cross_validation_datasets_random(dataset, n_folds, seed=None):
         >>> sorted(int(v) for _, test in folds for v in test) == list(range(9))
         True
     """
+    n_folds = _n_folds_from(n_folds, kwargs, "get_cross_validation_datasets_random")
     order = _permutation(len(dataset), seed, "get_cross_validation_datasets_random")
     return get_cross_validation_datasets(dataset, n_folds, order)

@@ -112,13 +112,16 @@ def test_split_dataset_edges(size):
 def test_split_dataset_errors():
     with pytest.raises(ValueError, match="non-negative, got -1"):
         split_dataset(numpy.arange(10), -1)
-    message = r"first_size \(11\) exceeds the size of the dataset \(10\)"
+    message = r"split_dataset: split_at \(11\) exceeds the size of the dataset \(10\)"
     with pytest.raises(ValueError, match=message):
         split_dataset(numpy.arange(10), 11)
-    with pytest.raises(TypeError, match="first_size must be an integer"):
+    with pytest.raises(TypeError, match="split_at must be an integer"):
         split_dataset(numpy.arange(10), 2.5)
-    with pytest.raises(TypeError, match="first_size must be an integer"):
+    with pytest.raises(TypeError, match="split_at must be an integer"):
         split_dataset(numpy.arange(10), True)
+    # Chainer's keyword name
+    first, second = split_dataset(numpy.arange(10), split_at=4)
+    assert len(first) == 4 and len(second) == 6
     with pytest.raises(ValueError, match="10 indices"):
         split_dataset(numpy.arange(10), 3, order=numpy.arange(4))
 
