@@ -173,6 +173,8 @@ class _Snapshot(extension.Extension):
         self._snapshot_on_error = snapshot_on_error
         self.n_retains = n_retains
         self.autoload = autoload
+        #: The path autoload loaded (None when nothing was loaded).
+        self.loaded_from = None
         self._cleanup_added = False
 
     def initialize(self, trainer):

@@ -59,6 +59,7 @@ class DumpGraph(extension.Extension):
         self._function_style = _func_style if function_style is None else function_style
         self._original_flag = None
         self._flag_called = False
+        self._flag_set = False  # keep_graph_on_report is on because of this extension
 
     def initialize(self, trainer):
         _files.ensure_writable_dir(os.path.dirname(os.path.join(trainer.out, self._filename)),
@@ -66,6 +67,7 @@ class DumpGraph(extension.Extension):
         if not self._flag_called:
             self._original_flag = configuration.config.keep_graph_on_report
             configuration.config.keep_graph_on_report = True
+            self._flag_set = True
 
     def trigger(self, trainer):
         if self._flag_called:
@@ -97,8 +99,18 @@ class DumpGraph(extension.Extension):
                     if os.path.exists(tmp):
                         os.unlink(tmp)
         finally:
-            configuration.config.keep_graph_on_report = bool(self._original_flag)
+            self._restore_flag()
+
+    def _restore_flag(self):
+        configuration.config.keep_graph_on_report = bool(self._original_flag)
+        self._flag_set = False
 
     def serialize(self, serializer):
-        self._original_flag = bool(serializer("_original_flag", bool(self._original_flag)))
+        original = bool(serializer("_original_flag", bool(self._original_flag)))
         self._flag_called = bool(serializer("_flag_called", self._flag_called))
+        if self._flag_set and self._flag_called:
+            # Resumed after the dump was made: the flag set at initialize (before
+            # the snapshot was loaded) must not stay on for the rest of the run.
+            self._restore_flag()
+        else:
+            self._original_flag = original

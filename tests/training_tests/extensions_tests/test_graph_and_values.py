@@ -179,3 +179,24 @@ def test_peak_memory_without_measurement_raises(fake_trainer):
         ext(tr)
     with pytest.raises(ValueError, match="device"):
         extensions.PeakMemory(device="tpu")
+
+
+def test_dump_graph_resumed_after_the_dump_restores_the_flag(task, tmp_path):
+    first = task(out=tmp_path / "o", stop=(1, "epoch"))
+    first.trainer.extend(extensions.DumpGraph("main/loss"))
+    first.trainer.extend(extensions.snapshot(), trigger=(1, "epoch"))
+    first.trainer.run()
+    os.remove(os.path.join(first.trainer.out, "cg.dot"))
+    second = task(out=tmp_path / "o", stop=(2, "epoch"))
+    second.trainer.extend(extensions.DumpGraph("main/loss"))
+    second.trainer.extend(extensions.snapshot(autoload=True), trigger=(1, "epoch"))
+    seen = []
+
+    @rechain.training.make_extension(priority=-1000)
+    def flag(trainer):
+        seen.append(rechain.config.keep_graph_on_report)
+
+    second.trainer.extend(flag)
+    second.trainer.run()
+    assert seen == [False, False, False]  # not kept on after the resume
+    assert not os.path.exists(os.path.join(second.trainer.out, "cg.dot"))  # dumped once only
