@@ -182,20 +182,23 @@ def test_peak_memory_without_measurement_raises(fake_trainer):
 
 
 def test_dump_graph_resumed_after_the_dump_restores_the_flag(task, tmp_path):
-    first = task(out=tmp_path / "o", stop=(1, "epoch"))
-    first.trainer.extend(extensions.DumpGraph("main/loss"))
-    first.trainer.extend(extensions.snapshot(), trigger=(1, "epoch"))
-    first.trainer.run()
-    os.remove(os.path.join(first.trainer.out, "cg.dot"))
-    second = task(out=tmp_path / "o", stop=(2, "epoch"))
-    second.trainer.extend(extensions.DumpGraph("main/loss"))
-    second.trainer.extend(extensions.snapshot(autoload=True), trigger=(1, "epoch"))
     seen = []
 
     @rechain.training.make_extension(priority=-1000)
     def flag(trainer):
         seen.append(rechain.config.keep_graph_on_report)
 
+    first = task(out=tmp_path / "o", stop=(1, "epoch"))
+    first.trainer.extend(extensions.DumpGraph("main/loss"))
+    first.trainer.extend(extensions.snapshot(), trigger=(1, "epoch"))
+    first.trainer.extend(flag)
+    first.trainer.run()
+    assert seen == [False, False, False]
+    del seen[:]
+    os.remove(os.path.join(first.trainer.out, "cg.dot"))
+    second = task(out=tmp_path / "o", stop=(2, "epoch"))
+    second.trainer.extend(extensions.DumpGraph("main/loss"))
+    second.trainer.extend(extensions.snapshot(autoload=True), trigger=(1, "epoch"))
     second.trainer.extend(flag)
     second.trainer.run()
     assert seen == [False, False, False]  # not kept on after the resume
