@@ -30,9 +30,10 @@ from rechain.training.extensions.warmup_shift import WarmupShift
 
 dump_graph = DumpGraph  # Chainer's alias
 
-__all__ = ["DumpGraph", "Evaluator", "ExponentialShift", "FailOnNonNumber", "InverseShift",
-           "LinearShift", "LogReport", "MicroAverage", "MultistepShift",
-           "ParameterStatistics", "PeakMemory", "PlotReport", "PolynomialShift", "PrintReport",
-           "ProgressBar", "StepShift", "VariableStatisticsPlot", "WarmupShift", "dump_graph", "observe_lr",
-           "observe_value", "snapshot", "snapshot_object", "snapshot_writers",
-           "unchain_variables"]
+__all__ = [
+    "DumpGraph", "Evaluator", "ExponentialShift", "FailOnNonNumber", "InverseShift",
+    "LinearShift", "LogReport", "MicroAverage", "MultistepShift", "ParameterStatistics",
+    "PeakMemory", "PlotReport", "PolynomialShift", "PrintReport", "ProgressBar", "StepShift",
+    "VariableStatisticsPlot", "WarmupShift", "dump_graph", "observe_lr", "observe_value",
+    "snapshot", "snapshot_object", "snapshot_writers", "unchain_variables",
+]
