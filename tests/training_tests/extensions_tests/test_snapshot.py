@@ -120,6 +120,7 @@ def test_n_retains_keeps_the_newest(task):
     assert sorted(os.listdir(t.trainer.out)) == ["snapshot_iter_12", "snapshot_iter_15"]
 
 
+@pytest.mark.filterwarnings("ignore:Trainer.run. cannot create the output directory")
 def test_unwritable_out_raises_at_initialize(task, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
