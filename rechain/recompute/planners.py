@@ -26,15 +26,16 @@ Planners:
 - ``revolve``: Griewank's binomial checkpointing for homogeneous chains.
 
 Note "top level". The backward pass frees what each item keeps once the
-item's backward is done (memory model, rule 4), so the top level is a re-run
-of the whole chain ``0..n-1`` (note "optimal"), with two differences: the
-chain's output ``h_n`` stays alive through the backward pass, which the
-closed form counts and ``optimal`` reserves (``A_n`` slots) besides the re-run
-budget, and the forward pass runs a trailing region, which a re-run does not
-(note "early stop"). ``optimal`` plans the top level as that re-run, so it
-counts ``g_n`` against the forward moments too (``A_n`` bytes more than they
-hold: a plan's peak is still evaluated exactly) and does not place a region
-at the very end, where it would re-run what it just ran for no lower peak.
+item's backward is done (memory model, rule 4), so a top-level schedule
+composes like a re-run (note "optimal"): its first item keeps what it keeps
+while the rest runs forward and backward, then frees it. Two things differ
+from a re-run: no gradient exists during the forward pass, and the chain's
+output ``h_n`` stays alive through the backward pass (the loss holds it), so
+a stored block ``j`` costs ``S_j + A_n + G[j+1] + R_j`` above what the items
+before it keep, and a region ``l..b-1`` its forgetting pass, then ``A_n +
+G[b]`` plus the peak of its re-run; the forward pass also runs a trailing
+region, which a re-run does not (note "early stop"). ``optimal`` fills a
+top-level table from the re-run table, O(n^2 * slots) more work.
 
 Note "optimal". A re-run range ``l..r-1`` starts with a stored block ``l`` or
 with a region ``l..m-1`` (``m < r``) whose own re-run follows a schedule of
@@ -236,8 +237,7 @@ def _item_costs(ch, item):
     n = ch.n
     if isinstance(item, int):
         i = item
-        return (S[i] + A[i + 1], A[i + 1] + S[i] + ch.T[i],
-                S[i] + (A[n] if i + 1 < n else 0) + G[i + 1] + ch.R[i],
+        return (S[i] + A[i + 1], A[i + 1] + S[i] + ch.T[i], S[i] + A[n] + G[i + 1] + ch.R[i],
                 ch.F[i] + ch.B[i])
     l, m = item.start, item.stop
     inner_peak, inner_time = _rec_cost(ch, item.inner, m)
@@ -571,6 +571,67 @@ class _SlotDP:
                 numpy.minimum(target[:, band:], cand[:, band:], out=target[:, band:])
             rest_from[l] = int(numpy.count_nonzero(row == _INF, axis=1).min())
 
+    def solve_top(self):
+        """Fill the top-level table ``Top`` (note "top level") from ``R``.
+
+        ``Top[l, M]``: the least time of top-level items covering l..n-1 with
+        ``M`` slots free above ``h_l`` (what the items before keep is below).
+        A stored block ``l`` needs its forward moment and its backward moment
+        ``S_l + A_n + G[l+1] + R_l`` (``h_n`` stays alive); a region ``l..m-1``
+        its forgetting pass and its re-run with ``A_n`` slots less.
+        """
+        n, cap, ncol, dtype = self.n, self.cap, self.cap + 1, self.dtype
+        A, S, T, F, B, G, R, cumF = self.A, self.S, self.T, self.F, self.B, self.G, self.R, self.cumF
+        an = A[n]
+        top = self.Top = numpy.full((n + 1, ncol), _INF, dtype=dtype)
+        if G[n] <= cap:
+            top[n, G[n]:] = 0.0
+        for l in range(n - 1, -1, -1):
+            row = top[l]
+            shift = S[l] + A[l + 1]
+            need = max(A[l + 1] + S[l] + T[l], S[l] + an + G[l + 1] + self.Rb[l], shift)
+            if need <= cap:
+                row[need:] = top[l + 1, need - shift:ncol - shift] + dtype(F[l] + B[l])
+            for m in range(l + 1, n + 1):
+                lo = max(int(self.phi[l, m]), an, A[m])
+                if lo > cap:
+                    continue
+                inner = R[l][m - l - 1, lo - an:ncol - an]
+                rest = top[m, lo - A[m]:ncol - A[m]]
+                cand = inner + rest + dtype(cumF[m] - cumF[l])
+                numpy.minimum(row[lo:], cand, out=row[lo:])
+
+    def top_items(self, M):
+        """Rebuild the top-level schedule for ``M`` slots above ``h_0``."""
+        n, A, S, T, F, B, G, R, cumF = (self.n, self.A, self.S, self.T, self.F, self.B,
+                                        self.G, self.R, self.cumF)
+        an = A[n]
+        items, l = [], 0
+        while l < n:
+            best, choice = _INF, None
+            shift = S[l] + A[l + 1]
+            if M >= max(A[l + 1] + S[l] + T[l], S[l] + an + G[l + 1] + self.Rb[l], shift):
+                best, choice = self.Top[l + 1, M - shift] + self.dtype(F[l] + B[l]), l
+            for m in range(l + 1, n + 1):
+                if M < max(self.phi[l, m], an, A[m]):
+                    continue
+                value = (R[l][m - l - 1, M - an] + self.Top[m, M - A[m]]
+                         + self.dtype(cumF[m] - cumF[l]))
+                if value < best:
+                    best, choice = value, m
+            if choice is None or best == _INF:
+                raise RuntimeError(f"optimal: no option runs blocks {l}..{n - 1} with {M} "
+                                   f"slots (internal error)")
+            if choice == l:
+                items.append(l)
+                M -= shift
+                l += 1
+            else:
+                items.append(_Region(l, choice, self._rec_items(l, choice, M - an)))
+                M -= A[choice]
+                l = choice
+        return items
+
     def _region_times(self, l, ms):
         """Forward time of regions l..m-1, in the table's float type."""
         return (numpy.array([self.cumF[m] for m in ms]) - self.cumF[l]).astype(self.dtype)
@@ -657,7 +718,31 @@ def _min_peak_schedule(ch):
         items.append(l)
         return items
 
-    return rec_items(0, n)      # the top level is a re-run of the chain (note "top level")
+    # top level (note "top level"): top_peak[l], the least peak above h_l of
+    # the items covering l..n-1; h_n stays alive through the backward pass
+    top_peak = [_INF] * n + [G[n]]
+    top_time = [_INF] * n + [0.0]
+    top_split = [0] * (n + 1)
+    for l in range(n - 1, -1, -1):
+        p = max(A[l + 1] + S[l] + T[l], S[l] + A[l + 1] + top_peak[l + 1],
+                S[l] + A[n] + G[l + 1] + ch.R[l])
+        t = top_time[l + 1] + F[l] + B[l]
+        top_peak[l], top_time[l], top_split[l] = p, t, l
+        for m in range(l + 1, n + 1):
+            p = max(phi[l, m], A[m] + top_peak[m], A[n] + G[m] + peak[l, m])
+            t = top_time[m] + time[l, m] + (cumF[m] - cumF[l])
+            if p < top_peak[l] or (p == top_peak[l] and t < top_time[l]):
+                top_peak[l], top_time[l], top_split[l] = p, t, m
+    items, l = [], 0
+    while l < n:
+        m = top_split[l]
+        if m == l:
+            items.append(l)
+            l += 1
+        else:
+            items.append(_Region(l, m, rec_items(l, m)))
+            l = m
+    return items
 
 
 def _merge(x, y, x_in):
@@ -769,19 +854,15 @@ def optimal(costs, budget_bytes, *, slots=500, max_blocks=200):
         dp = _SlotDP(work, unit, cap)
         dp.solve()
         target = min(cap, room // unit)
-        # the top level is a re-run of the whole chain whose output h_n stays
-        # alive through the backward pass (note "top level")
-        hn = dp.A[work.n]
-        times = numpy.full(cap + 1, _INF)
-        if hn <= cap:
-            times[hn:] = dp.R[0][work.n - 1, :cap + 1 - hn]
+        dp.solve_top()
+        times = dp.Top[0]
         # the times fall with the budget: search the largest slot budget whose
         # plan fits in bytes, from the least one that has a plan
         least = int(numpy.count_nonzero(times == _INF))
         low, high = least - 1, cap + 1
         while high - low > 1:
             mid = (low + high) // 2
-            candidate = to_fine(dp._rec_items(0, work.n, mid - hn))
+            candidate = to_fine(dp.top_items(mid))
             if _evaluate(ch, candidate)[0] <= budget:
                 low, best = mid, candidate
             else:

@@ -101,9 +101,7 @@ class _Exhaustive:
     Composition instead of simulation, so that 8 blocks stay cheap. In a
     re-run, a schedule's first item keeps a fixed set of arrays while the
     rest of its range runs, then frees it: peaks compose by max and shift,
-    times by sum. At top level nothing kept is freed, so a schedule is
-    described by its forward peak, what it keeps, and the largest backward
-    peak of an item above what is kept. A re-run does not run its trailing
+    times by sum; the top level composes the same way (see ``top``). A re-run does not run its trailing
     region (note "early stop" in plan.py). Arrays follow the order of
     ``all_schedules``; peaks are relative to the chain input plus the
     constant. ``G[k]`` is what backward holds on reaching ``h_k``: its
@@ -175,39 +173,42 @@ class _Exhaustive:
         return self.memo[key]
 
     def top(self, lo):
-        """(forward peaks, kept, backward excesses, times) of top-level lo..n-1."""
+        """(peaks above the base, times) of every top-level schedule of lo..n-1.
+
+        As in a re-run, what an item keeps is freed after its backward; unlike
+        a re-run, no gradient exists during the forward pass, ``h_n`` stays
+        alive (the loss holds it), and a trailing region runs forward.
+        """
         key = ("top", lo)
         if key not in self.memo:
-            A, S, T, W, G, F, B, n = self.A, self.S, self.T, self.W, self.G, self.F, self.B, self.n
-            parts = []
+            A, S, T, G, F, B, n = self.A, self.S, self.T, self.G, self.F, self.B, self.n
+            peaks, times = [], []
             for m, region in self.firsts(lo, n, False):
+                last = m == n
+                if last:
+                    rest_peak, rest_time = numpy.array([G[n]]), numpy.array([0.0])
+                else:
+                    rest_peak, rest_time = self.top(m)
                 if not region:
                     i = lo
-                    first = (numpy.array([A[i + 1] + S[i] + T[i]]), numpy.array([S[i] + A[i + 1]]),
-                             numpy.array([G[i + 1] + A[i] + W[i] + T[i]]),
-                             numpy.array([F[i] + B[i]]))
+                    fwd = A[i + 1] + S[i] + T[i]
+                    bwd = S[i] + A[n] + G[i + 1] + self.R[i]
+                    peaks.append(numpy.maximum(numpy.maximum(fwd, S[i] + A[i + 1] + rest_peak),
+                                               bwd))
+                    times.append(F[i] + B[i] + rest_time)
                 else:
                     inner_peak, inner_time = self.rerun(lo, m, True)
-                    k = inner_peak.size
-                    first = (numpy.full(k, self.phi(lo, m)), numpy.full(k, A[m]),
-                             G[m] + inner_peak, sum(F[lo:m]) + inner_time)
-                if m == self.n:
-                    parts.append(first)
-                    continue
-                fwd, kept, excess, time = first
-                rest_fwd, rest_kept, rest_excess, rest_time = self.top(m)
-                parts.append(tuple(x.ravel() for x in (
-                    numpy.maximum(fwd[:, None], kept[:, None] + rest_fwd[None, :]),
-                    kept[:, None] + rest_kept[None, :],
-                    numpy.maximum(excess[:, None], rest_excess[None, :]),
-                    time[:, None] + rest_time[None, :])))
-            self.memo[key] = tuple(numpy.concatenate(x) for x in zip(*parts))
+                    phi, forward = self.phi(lo, m), sum(F[lo:m])
+                    peaks.append(numpy.maximum(
+                        numpy.maximum(phi, A[m] + rest_peak[None, :]),
+                        A[n] + G[m] + inner_peak[:, None]).ravel())
+                    times.append((forward + inner_time[:, None] + rest_time[None, :]).ravel())
+            self.memo[key] = numpy.concatenate(peaks), numpy.concatenate(times)
         return self.memo[key]
 
     def all(self):
         """(absolute peaks, times) of every schedule of the chain."""
-        fwd, kept, excess, times = self.top(0)
-        peaks = numpy.maximum(numpy.maximum(fwd, kept + self.A[self.n]), kept + excess)
+        peaks, times = self.top(0)
         return peaks + self.base, times
 
 
@@ -269,22 +270,23 @@ def test_simulate_worked_example():
     # backward (peak 32 + 6) and stay while block 0's backward runs.
     grads = ChainCosts(1, [BlockCost(1, 2, 2, 3, 0), BlockCost(1, 2, 4, 5, 1, 6)], const_bytes=10)
     assert simulate(grads, [0, 1]) == (38, 6.0)
-    # top-level arrays stay until the step ends (the graph holds them): with
-    # a 50-byte workspace in block 0's backward, S1, h1 and h2 are still there
-    # (h0 1 + S0 3 + h1 2 + S1 5 + h2 4 + g1 2 + g0 1 + temp 50 + const 10).
+    # what a block keeps is freed after its backward, at top level too: with
+    # a 50-byte workspace in block 0's backward, S1 and h1 are gone (h0 1 +
+    # S0 3 + h2 4 + g1 2 + g0 1 + temp 50 + const 10)
     wide = ChainCosts(1, [BlockCost(1, 2, 2, 3, 50), BlockCost(1, 2, 4, 5, 1)], const_bytes=10)
-    assert simulate(wide, [0, 1]) == (78, 6.0)
-    # inside a re-run they are freed after their backward: block 0's backward
-    # no longer holds S1 and h1 (61 + 10), the peak is now block 0's re-run
-    # with h2 and g2 alive (h0 1 + h2 4 + g2 4 + h1 2 + S0 3 + temp 50 + 10)
+    assert simulate(wide, [0, 1]) == (71, 6.0)
+    # forgetting everything: the peak is block 0's re-run with h2 and g2
+    # alive (h0 1 + h2 4 + g2 4 + h1 2 + S0 3 + temp 50 + 10)
     assert simulate(wide, [Segment(0, 2)]) == (74, 8.0)
 
 
-def test_rerun_backward_transient_applies_inside_re_runs_only():
+def test_rerun_backward_transient_applies_to_every_stored_block():
     # h0=1; block 0: out 2, saved 3, temp 10, grads 10; block 1: out 4, saved
     # 5, temp 1; const 10. Block 0's backward costs A0 + W0 + T0 = 21 by the
-    # plain rule; rerun_bwd_bytes replaces that inside a re-run only, never
-    # below A0 + W0 = 11 (g0 and W0 are made before S0, h0, g1 are freed).
+    # plain rule; a measured rerun_bwd_bytes replaces that, never below
+    # A0 + W0 = 11 (g0 and W0 are made before S0, h0, g1 are freed). The
+    # backward pass frees node by node at top level as in a re-run (rule 4),
+    # so it applies to every stored block.
     def chain(rerun):
         return ChainCosts(1, [BlockCost(1, 2, 2, 3, 10, 10, rerun), BlockCost(1, 2, 4, 5, 1)],
                           const_bytes=10)
@@ -293,24 +295,22 @@ def test_rerun_backward_transient_applies_inside_re_runs_only():
     assert [c.blocks[0].rerun_backward(1) for c in (plain, low, floor, high)] == [21, 15, 11, 30]
     assert plain.blocks[1].rerun_backward(2) == 2 + 0 + 1
     for costs in (plain, low, floor, high):
-        # top level: block 0's backward starts with const 10 + h0 1 + S0 3 +
-        # h1 2 + S1 5 + h2 4 + g1 2 = 27 and costs 21 whatever the re-run says
-        assert simulate(costs, [0, 1]) == planners.evaluate(costs, [0, 1]) == (48, 6.0)
-        # block 0 stored in the re-run of Segment(0, 1): S1, h1, h2 are kept
-        # (block 1 is top level), so its backward starts at 27 too; the
-        # re-run's forward moment is 24 + A1 2 + S0 3 + T0 10 = 39
-        expected = max(39, 27 + costs.blocks[0].rerun_backward(1))
+        r0 = costs.blocks[0].rerun_backward(1)
+        # store all: block 1's backward peaks at const 10 + h0 1 + S0 3 + h1 2
+        # + S1 5 + h2 4 + g2 4 + 3 = 32; it frees S1 and h1, so block 0's
+        # backward starts at const 10 + h0 1 + S0 3 + h2 4 + g1 2 = 20
+        expected = max(32, 20 + r0)
+        assert simulate(costs, [0, 1]) == planners.evaluate(costs, [0, 1]) == (expected, 6.0)
+        # forgetting block 0: its re-run's forward moment is 17 + A1 2 + S0 3 +
+        # T0 10 = 32, its backward starts at 20 as above
         assert simulate(costs, [Segment(0, 1), 1]) == (expected, 7.0)
         assert planners.evaluate(costs, [Segment(0, 1), 1]) == (expected, 7.0)
-    assert simulate(plain, [Segment(0, 1), 1])[0] == 48
-    assert simulate(low, [Segment(0, 1), 1])[0] == 42
-    assert simulate(floor, [Segment(0, 1), 1])[0] == 39
-    assert simulate(high, [Segment(0, 1), 1])[0] == 57
-    # the planners see it: with the plain rule, forgetting block 0 buys
-    # nothing (48); measured at 15 it is the fastest plan under 43
-    assert planners.optimal(plain, 42).schedule == (Segment(0, 2),)
-    assert planners.optimal(low, 42).schedule == (Segment(0, 1), 1)
-    assert planners.optimal(high, 47).schedule == (0, Segment(1, 2))
+    assert [simulate(c, [0, 1])[0] for c in (plain, low, floor, high)] == [41, 35, 32, 50]
+    # the planners see it: block 0's own backward is the peak, no forget
+    # region lowers it, and at that peak store-all is the fastest plan
+    assert planners.optimal(low, 35).schedule == (0, 1)
+    with pytest.raises(planners.InfeasibleBudget):
+        planners.optimal(high, 49)
     # and coarsening keeps it: merged, block 0's re-run backward comes after
     # block 1's has freed S1 5, h1 2, g2 4 and made g1 2: 15 + 0 - 5 - 4 = 6
     merged = planners._coarsen(low, 1)[0].blocks[0]
@@ -456,18 +456,13 @@ def test_dp_tables_equal_exhaustive_search_at_every_slot_budget():
             for M in range(cap + 1):
                 expected = best_time(rerun_peaks + exhaustive.G[n], rerun_times, M)
                 assert dp.R[0][n - 1, M] == pytest.approx(expected, rel=1e-12)
-            # top level, every backward excess, and the restricted search
-            dp.top_search(range(cap + 1))
-            best, excess = dp.best_times()
-            restricted = planners._SlotDP(planners._Chain(costs), 1, cap)
-            restricted.solve()
-            planners._search_top(restricted, cap)
-            assert numpy.array_equal(restricted.best_times()[0], best)
+            # top level
+            dp.solve_top()
             for M in range(cap + 1):
                 expected = best_time(peaks, times, M)
-                assert best[M] == pytest.approx(expected, rel=1e-12)
+                assert dp.Top[0, M] == pytest.approx(expected, rel=1e-12)
                 if expected < math.inf:
-                    schedule = planners._freeze(dp.schedule(M, int(excess[M])))
+                    schedule = planners._freeze(dp.top_items(M))
                     peak, time = simulate(costs, schedule)
                     assert peak <= M + exhaustive.base
                     assert time == pytest.approx(expected, rel=1e-9)
