@@ -142,6 +142,38 @@ def to_gpu(x, device=None):
     return _map_arrays(x, lambda a: _array_to_gpu(a, dev_id), False, {})
 
 
+def copyto(dst, src):
+    """Copy the elements of ``src`` into ``dst``, across devices if needed.
+
+    Args:
+        dst: A NumPy or CuPy array, written in place.
+        src: A NumPy or CuPy array (or scalar) broadcastable to ``dst``.
+
+    Example:
+        >>> dst = numpy.zeros(2)
+        >>> rechain.backend.copyto(dst, numpy.ones(2))
+        >>> dst
+        array([1., 1.])
+    """
+    if isinstance(dst, numpy.ndarray):
+        numpy.copyto(dst, _array_to_cpu(src))
+    elif _cupy is not None and isinstance(dst, _cupy.ndarray):
+        if isinstance(src, _cupy.ndarray):
+            with dst.device:
+                _cupy.copyto(dst, src)
+        elif isinstance(src, numpy.ndarray) or numpy.isscalar(src):
+            src = numpy.asarray(src)
+            if src.dtype == dst.dtype and src.shape == dst.shape and dst.flags.c_contiguous:
+                dst.set(numpy.ascontiguousarray(src))  # one host-to-device copy
+            else:
+                with dst.device:
+                    _cupy.copyto(dst, _array_to_gpu(src, dst.device.id))
+        else:
+            raise TypeError(f"copyto: cannot copy from an object of type {type(src).__name__}")
+    else:
+        raise TypeError(f"copyto: cannot copy into an object of type {type(dst).__name__}")
+
+
 def get_device_of(x):
     """Return ``'cpu'`` or the CuPy device of an array."""
     if _cupy is not None and isinstance(x, _cupy.ndarray):

@@ -126,3 +126,29 @@ def test_gpu_variable_to_cpu_and_back():
     v.to_cpu()
     assert isinstance(v.array, numpy.ndarray)
     numpy.testing.assert_array_equal(v.grad, 2.0)
+
+
+def test_copyto_on_the_cpu():
+    dst = numpy.zeros((2, 2), numpy.float32)
+    backend.copyto(dst, numpy.ones((2, 2)))
+    assert dst.dtype == numpy.float32 and dst.tolist() == [[1, 1], [1, 1]]
+    backend.copyto(dst, numpy.array([2.0, 3.0]))  # broadcasts
+    assert dst.tolist() == [[2, 3], [2, 3]]
+    backend.copyto(dst, 4.0)
+    assert (dst == 4).all()
+    with pytest.raises(TypeError, match="copyto: cannot copy into an object of type list"):
+        backend.copyto([0.0], numpy.ones(1))
+    with pytest.raises(TypeError, match="to_cpu: cannot move an object of type dict"):
+        backend.copyto(dst, {})
+
+
+@pytest.mark.gpu
+def test_copyto_gpu():
+    cp = backend.cupy
+    g = cp.zeros(3, cp.float32)
+    backend.copyto(g, numpy.arange(3, dtype=numpy.float32))
+    backend.copyto(g, numpy.arange(3, dtype=numpy.float64) * 2)
+    numpy.testing.assert_array_equal(cp.asnumpy(g), [0, 2, 4])
+    host = numpy.zeros(3, numpy.float32)
+    backend.copyto(host, g)
+    numpy.testing.assert_array_equal(host, [0, 2, 4])

@@ -68,6 +68,15 @@ def make_fake_cupy():
             self.gets += 1
             return self._a.copy()
 
+        def set(self, arr, stream=None):
+            assert arr.shape == self._a.shape and arr.dtype == self._a.dtype
+            self.sets = getattr(self, "sets", 0) + 1
+            self._a[...] = arr
+
+        @property
+        def flags(self):
+            return self._a.flags
+
     class Stream:
         def __init__(self):
             self.entered = 0
@@ -109,6 +118,7 @@ def make_fake_cupy():
         return ndarray(numpy.empty_like(a._a), current())
 
     def copyto(dst, src):
+        assert isinstance(src, ndarray), "the fake copies only between fake GPU arrays"
         dst._a[...] = src._a
 
     memo_calls = []

@@ -148,3 +148,21 @@ def test_print_runtime_info_with_cupy(fake_cupy):
     text = out.getvalue()
     assert "CuPy: 13.0.0\n  CUDA runtime: 12.4\n  CUDA driver: 12.6\n  Devices: 2\n" in text
     assert "  Device 1: Fake GPU 1 (compute capability 9.0, 16.0 GiB)\n" in text
+
+
+def test_copyto_across_devices(fake_cupy):
+    g = backend.to_gpu(numpy.zeros(3), 1)
+    backend.copyto(g, numpy.arange(3.0))  # same dtype and shape: one set()
+    assert g._a.tolist() == [0.0, 1.0, 2.0] and g.sets == 1
+    backend.copyto(g, numpy.arange(3, dtype=numpy.int32) * 2)  # other dtype: via the GPU
+    assert g._a.tolist() == [0.0, 2.0, 4.0] and g.sets == 1
+    backend.copyto(g, 7.0)  # a scalar broadcasts
+    assert g._a.tolist() == [7.0, 7.0, 7.0]
+    src = backend.to_gpu(numpy.full(3, 5.0), 0)
+    backend.copyto(g, src)
+    assert g._a.tolist() == [5.0, 5.0, 5.0]
+    host = numpy.zeros(3)
+    backend.copyto(host, g)
+    assert host.tolist() == [5.0, 5.0, 5.0]
+    with pytest.raises(TypeError, match="copyto: cannot copy from an object of type list"):
+        backend.copyto(g, [1.0, 2.0, 3.0])
