@@ -5,8 +5,6 @@ extensions along the way; ``triggers`` decide when; ``updaters`` hold the
 update step; ``extensions`` holds Chainer's standard extensions.
 """
 
-import os as _os
-
 from rechain.training import extension  # noqa: F401
 from rechain.training import triggers  # noqa: F401
 from rechain.training import updaters  # noqa: F401
@@ -17,9 +15,4 @@ from rechain.training.extension import (PRIORITY_EDITOR, PRIORITY_READER,  # noq
 from rechain.training.trainer import Trainer  # noqa: F401
 from rechain.training.triggers import IntervalTrigger  # noqa: F401
 from rechain.training.updaters import StandardUpdater, Updater  # noqa: F401
-
-# The standard extensions live in their own subpackage; it is imported when
-# present (it is built separately from the loop itself).
-if _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "extensions")):
-    from rechain.training import extensions  # noqa: F401,E402
-del _os
+from rechain.training import extensions  # noqa: F401,E402  (last: it builds on the above)
