@@ -43,6 +43,7 @@ from rechain.functions.connection.linear import linear
 from rechain.functions.noise.dropout import dropout
 from rechain.utils import type_check
 
+
 def _is_array_like(x):
     return hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "ndim")
 
