@@ -6,8 +6,10 @@ updates unless registered with ``timing='post'``.
 
 from rechain.optimizer_hooks.gradient_clipping import GradientClipping
 from rechain.optimizer_hooks.gradient_hard_clipping import GradientHardClipping
+from rechain.optimizer_hooks.gradient_lars import GradientLARS
 from rechain.optimizer_hooks.gradient_noise import GradientNoise
 from rechain.optimizer_hooks.lasso import Lasso
 from rechain.optimizer_hooks.weight_decay import WeightDecay
 
-__all__ = ["GradientClipping", "GradientHardClipping", "GradientNoise", "Lasso", "WeightDecay"]
+__all__ = ["GradientClipping", "GradientHardClipping", "GradientLARS", "GradientNoise", "Lasso",
+           "WeightDecay"]

@@ -93,3 +93,32 @@ def test_gradient_noise_custom_function_and_bad_shape():
         optimizer_hooks.GradientNoise(1.0, lambda xp, s, d, h, o: xp.zeros(2))(None, p)
     with pytest.raises(TypeError, match=r"noise_func must be callable"):
         optimizer_hooks.GradientNoise(1.0, 3)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+def test_gradient_lars_against_the_formula(wd):
+    rng = numpy.random.default_rng(0)
+    w = rng.normal(size=(3, 4))
+    g = rng.normal(size=(3, 4))
+    p = rechain.Parameter(w.copy())
+    p.grad = g.copy()
+    optimizer_hooks.GradientLARS(threshold=1e-2, weight_decay=wd)(None, p)
+    pn, gn = numpy.linalg.norm(w), numpy.linalg.norm(g)
+    rate = pn / (1e-9 + gn + wd * pn)
+    numpy.testing.assert_allclose(p.grad, (g + wd * w) * rate, rtol=1e-12)
+    # below the threshold only the weight decay is added
+    q = rechain.Parameter(w * 1e-4)
+    q.grad = g.copy()
+    optimizer_hooks.GradientLARS(threshold=1.0, weight_decay=wd)(None, q)
+    numpy.testing.assert_allclose(q.grad, g + wd * w * 1e-4, rtol=1e-12)
+
+
+def test_gradient_lars_in_an_optimizer_and_float32():
+    model = L.Linear(3, 2)
+    opt = optimizers.MomentumSGD(lr=0.1)
+    opt.setup(model)
+    opt.add_hook(optimizer_hooks.GradientLARS(weight_decay=1e-3))
+    model.cleargrads()
+    rechain.functions.sum(model(numpy.ones((4, 3), numpy.float32))).backward()
+    opt.update()
+    assert model.W.array.dtype == numpy.float32 and numpy.isfinite(model.W.array).all()
