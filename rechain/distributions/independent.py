@@ -4,7 +4,7 @@ from rechain.distributions import distribution
 
 
 class Independent(distribution.Distribution):
-    """Reinterpret the last ``reinterpreted_batch_ndims`` batch axes of ``distribution`` as event axes.
+    """The last ``reinterpreted_batch_ndims`` batch axes of ``distribution`` as event axes.
 
     ``log_prob`` and ``entropy`` are summed over those axes (the components
     are independent); ``mean``, ``variance`` and draws are the base's.

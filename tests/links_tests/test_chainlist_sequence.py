@@ -5,7 +5,6 @@ import collections.abc
 import numpy
 import pytest
 
-import rechain
 import rechain.functions as F
 import rechain.links as L
 from rechain import ChainList, Sequential, serializers
