@@ -62,8 +62,8 @@ def _preprocess(raw, withlabel, scale, dtype, label_dtype):
 def get_svhn(withlabel=True, scale=1., dtype=None, label_dtype=numpy.int32, add_extra=False):
     """Return SVHN's training and test digits (and the extra set), downloading once.
 
-    Images are ``(3, 32, 32)`` arrays laid out as Chainer's (channel, then
-    the .mat file's second and first axes); labels are 0..9.
+    Images are ``(3, 32, 32)`` arrays (channel, height, width) as in
+    Chainer; labels are 0..9.
 
     Args:
         withlabel (bool): If True each part is a
