@@ -6,6 +6,13 @@ are the same), a few batches ahead, and hands each planned batch to a
 ``concurrent.futures`` executor as up to ``n_workers`` chunks of indices. A
 batch is returned once all its chunks are done, in the planned order.
 
+Planning ahead means the order sampler may be asked for the next epoch's
+order a few batches early. While iterating this changes nothing; but after
+``reset()`` or loading a snapshot, a stateful sampler (a seeded shuffle) may
+already have moved on, so later epochs can be ordered differently from a
+:class:`~rechain.iterators.SerialIterator` reset at the same point (Chainer's
+prefetching iterators behave the same way).
+
 A failing example does not hang anything: the worker catches the error and
 returns it with the index of the example, and the main thread raises it,
 with the same exception type and message plus the index. The iterator's
