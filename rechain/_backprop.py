@@ -9,6 +9,7 @@ recursion: deep graphs cost linear time and no stack.
 import heapq
 import itertools
 import operator
+import sys
 import threading
 
 import numpy
@@ -52,7 +53,7 @@ def note_refilled(handler):
         lst.append(handler)
 
 
-def _initial_grad(y, gy, loss_scale, use_y_grad):
+def _initial_grad(y, gy, loss_scale, use_y_grad, fn, i):
     if gy is None and use_y_grad:
         gy = y._grad_var
     if gy is None:
@@ -65,10 +66,16 @@ def _initial_grad(y, gy, loss_scale, use_y_grad):
         xp = _variable.backend.get_array_module(data)
         gy = Variable._constant(xp.ones_like(data))
     elif not isinstance(gy, Variable):
+        if not _is_array(gy):
+            raise TypeError(f"{fn}: grad_outputs[{i}] must be a Variable, an ndarray or "
+                            f"None, not {type(gy).__name__}")
         gy = Variable._constant(gy)
     if gy._data.shape != y._data.shape:
-        raise ValueError(f"backward: initial gradient shape {gy._data.shape} does not "
+        raise ValueError(f"{fn}: initial gradient shape {gy._data.shape} does not "
                          f"match the output shape {y._data.shape}")
+    if gy._data.dtype != y._data.dtype:
+        raise TypeError(f"{fn}: grad_outputs[{i}] has dtype {gy._data.dtype}, but output "
+                        f"{i} has dtype {y._data.dtype}")
     if loss_scale is not None:
         gy = gy * loss_scale
     return gy
@@ -187,9 +194,11 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
     counter = 0
     wanted = None if inputs is None else {x._node for x in inputs}
     # Note [gradient accumulation]: without double backprop, gradients are
-    # constants and several contributions to one node are summed on arrays. The
-    # first sum allocates a fresh array, recorded in ``owned``; later ones add
-    # into it in place. Arrays returned by a backward are never written to.
+    # constants and several contributions to one node are summed on arrays. A
+    # sum goes into the new contribution when reference counts prove that
+    # nobody else holds it (``_sole``), else into a fresh array; either is
+    # recorded in ``owned`` and later contributions add into it in place.
+    # Nothing else returned by a backward is ever written to.
     owned = set()
     found = {}
     with configuration.using_config("enable_backprop", double):
@@ -198,7 +207,8 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 raise TypeError(f"backward: output {i} must be a Variable, "
                                 f"not {type(y).__name__}")
             gy = _initial_grad(y, None if grad_outputs is None else grad_outputs[i],
-                               loss_scale, use_y_grad=inputs is None)
+                               loss_scale, inputs is None,
+                               "backward" if inputs is None else "grad", i)
             node = y._node
             prev = grads.get(node)
             grads[node] = gy if prev is None else prev + gy
@@ -246,7 +256,8 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                     f._release_recomputed()
                 if memo:
                     memo.pop(f, None)
-                for i, gx in zip(targets, gxs):
+                for k, i in enumerate(targets):
+                    gx = gxs[k]
                     if gx is None:
                         continue
                     x = in_nodes[i]
@@ -257,6 +268,10 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                         grads[x] = prev + gx
                     elif x in owned:  # our own sum: add in place
                         prev._data += gx._data
+                    elif _sole(gx, prev._data):  # nobody else holds gx: add into it
+                        gx._data += prev._data
+                        grads[x] = gx
+                        owned.add(x)
                     else:
                         total = prev._data + gx._data
                         if type(total) is not _ndarray and not _is_array(total):
@@ -293,6 +308,29 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
             if loss_scale is not None and isinstance(v, Parameter):
                 v._loss_scale = loss_scale
     return found
+
+
+_getrefcount = sys.getrefcount
+
+
+#: References to a gradient's array and Variable when nobody else holds them,
+#: as ``_sole`` counts them: the Variable's ``_data``, ``_sole``'s local and
+#: getrefcount's argument; the ``gxs`` tuple, the loop's local, ``_sole``'s
+#: argument and getrefcount's argument.
+_SOLE_ARRAY = 3
+_SOLE_VARIABLE = 4
+
+
+def _sole(gx, other):
+    """Whether the array of the gradient ``gx`` may be written to: a NumPy
+    array that owns its memory, referenced only by ``gx``, and ``gx`` only by
+    the backward loop (Note [gradient accumulation]). Reference counts prove
+    it in CPython; anything else (CuPy, views, shared Variables) is not
+    proved and takes the out-of-place sum."""
+    b = gx._data
+    return (type(b) is _ndarray and b.base is None and _getrefcount(b) == _SOLE_ARRAY
+            and _getrefcount(gx) == _SOLE_VARIABLE and b.shape == other.shape
+            and b.dtype == other.dtype)
 
 
 def _pop_output_grads(outs, grads, wanted, found, retain_grad):
