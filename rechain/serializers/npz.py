@@ -2,7 +2,9 @@
 
 Note [atomic save]: :func:`save_npz` to a path writes a temporary file in the
 same directory, flushes it to disk and renames it over the destination with
-``os.replace``, which is atomic on POSIX and Windows. A crash or an exception
+``os.replace``, which is atomic on POSIX and Windows. An existing destination
+must be writable as for a plain write (a read-only file is refused, not
+replaced), and the new file gets its permission bits and owner. A crash or an exception
 in the middle of saving therefore leaves the previous file untouched, and the
 temporary file is removed.
 
@@ -13,7 +15,11 @@ and every shape matches, and only then copies the values in. A load that
 fails on a key or shape therefore leaves the object as it was.
 """
 
+import errno
+import io
 import os
+import pickle
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -213,9 +219,15 @@ def _read_npz(file):
                 arrays[key] = loaded[key]
             except ValueError as e:
                 if "allow_pickle" in str(e):
-                    # Chainer stores uninitialised parameters as pickled None.
-                    none_keys.add(key)
-                    continue
+                    if _is_none_marker(file, key):
+                        # Chainer stores uninitialised parameters as pickled None.
+                        none_keys.add(key)
+                        continue
+                    raise ValueError(
+                        f"load_npz: {name!r}: entry {key!r} is an array of Python objects, "
+                        f"which cannot be loaded without unpickling (only the marker "
+                        f"numpy.asarray(None) of an uninitialised parameter is "
+                        f"accepted)") from None
                 raise ValueError(f"load_npz: {name!r}: entry {key!r} cannot be read (is the "
                                  f"file truncated or corrupted?): {e}") from e
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
@@ -226,13 +238,67 @@ def _read_npz(file):
     return arrays
 
 
-def _default_mode(path):
+class _MarkerUnpickler(pickle.Unpickler):
+    """Unpickles nothing but NumPy's own array reconstruction (no code runs)."""
+
+    _allowed = {("numpy.core.multiarray", "_reconstruct"),
+                ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self._allowed:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+        return super().find_class(module, name)
+
+
+def _is_none_marker(file, key):
+    """Whether entry ``key`` is Chainer's uninitialised-parameter marker, a
+    0-d object array holding None, checked without unpickling anything else."""
     try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
+        if hasattr(file, "seek"):
+            file.seek(0)
+        with zipfile.ZipFile(file) as z:
+            raw = z.read(key + ".npy")
+        f = io.BytesIO(raw)
+        version = numpy.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = numpy.lib.format.read_array_header_1_0(f)
+        else:
+            shape, _, dtype = numpy.lib.format.read_array_header_2_0(f)
+        if shape != () or dtype.kind != "O":
+            return False
+        value = _MarkerUnpickler(f).load()
+    except Exception:
+        return False
+    return (isinstance(value, numpy.ndarray) and value.shape == ()
+            and value.dtype.kind == "O" and value[()] is None)
+
+
+def _destination_state(dest, user_path):
+    """Mode and owner to give the new file, checked as a plain write would be.
+
+    An existing destination is opened for writing (and closed at once,
+    unchanged) so that a read-only file, a read-only file system or an ACL
+    refuses the save exactly as ``open(path, 'wb')`` would. Returns
+    ``(mode, owner)``; ``owner`` is ``(uid, gid)`` of an existing file, else None.
+    """
+    try:
+        st = os.stat(dest)
+    except FileNotFoundError:
         mask = os.umask(0)
         os.umask(mask)
-        return 0o666 & ~mask
+        return 0o666 & ~mask, None
+    try:
+        os.close(os.open(dest, os.O_WRONLY))
+    except OSError as e:
+        raise type(e)(e.errno, f"save_npz: cannot write {user_path!r}: {e.strerror}",
+                      user_path) from None
+    return stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
+
+
+def _owner(path):
+    st = os.stat(path)
+    return st.st_uid, st.st_gid
 
 
 def _write(file, target, compression):
@@ -244,16 +310,39 @@ def _write(file, target, compression):
     if not isinstance(file, (str, bytes, os.PathLike)):
         savez(file, **target)
         return
-    dest = os.path.realpath(os.fsdecode(file))
+    user_path = os.fsdecode(file)
+    dest = os.path.realpath(user_path)
     directory = os.path.dirname(dest)
-    mode = _default_mode(dest)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".", suffix=".tmp",
-                               dir=directory)
+    try:
+        is_dir = stat.S_ISDIR(os.stat(directory).st_mode)
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, f"save_npz: cannot write {user_path!r}: the "
+                                f"directory {directory!r} does not exist", user_path) from None
+    except OSError as e:
+        raise type(e)(e.errno, f"save_npz: cannot write {user_path!r}: cannot reach the "
+                      f"directory {directory!r}: {e.strerror}", user_path) from None
+    if not is_dir:
+        raise NotADirectoryError(errno.ENOTDIR, f"save_npz: cannot write {user_path!r}: "
+                                 f"{directory!r} is not a directory", user_path)
+    mode, owner = _destination_state(dest, user_path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".",
+                                   suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise type(e)(e.errno, f"save_npz: cannot write {user_path!r}: cannot create a "
+                      f"file in {directory!r}: {e.strerror}", user_path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             savez(f, **target)
             f.flush()
             os.fsync(f.fileno())
+        if owner is not None and hasattr(os, "chown") and owner != _owner(tmp):
+            try:
+                os.chown(tmp, *owner)
+            except PermissionError:
+                raise PermissionError(
+                    errno.EPERM, f"save_npz: cannot replace {user_path!r} keeping its "
+                    f"owner (uid {owner[0]}, gid {owner[1]})", user_path) from None
         os.chmod(tmp, mode)
         os.replace(tmp, dest)
     except BaseException:

@@ -347,3 +347,113 @@ def test_gpu_models_and_optimizers_round_trip(tmp_path):
     assert isinstance(gpu_model.l1.W.update_rule.state["m"], cupy.ndarray)
     numpy.testing.assert_array_equal(cupy.asnumpy(gpu_model.l1.W.array),
                                      cupy.asnumpy(model.l1.W.array))
+
+
+# -- hardening (issue 12) ------------------------------------------------------------------
+
+def test_object_array_entry_is_an_error_not_skipped(tmp_path):
+    path = tmp_path / "m.npz"
+    model = Linear(2, 3)
+    before = model.W.array.copy()
+    numpy.savez(path, W=numpy.array([1.0, "x"], dtype=object), b=numpy.zeros(3, numpy.float32))
+    with pytest.raises(ValueError, match="'W' is an array of Python objects"):
+        serializers.load_npz(path, model)
+    numpy.testing.assert_array_equal(model.W.array, before)
+
+
+def test_object_scalar_other_than_none_is_an_error(tmp_path):
+    path = tmp_path / "m.npz"
+    numpy.savez(path, W=numpy.asarray(1.5, dtype=object), b=numpy.zeros(3, numpy.float32))
+    with pytest.raises(ValueError, match="'W' is an array of Python objects"):
+        serializers.load_npz(path, Linear(2, 3))
+
+
+def test_none_marker_check_runs_no_pickled_code(tmp_path):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    path = tmp_path / "m.npz"
+    with open(tmp_path / "W.npy", "wb") as f:
+        numpy.lib.format.write_array_header_1_0(
+            f, {"descr": "|O", "fortran_order": False, "shape": ()})
+        pickle.dump(Evil(), f)
+    import zipfile
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(tmp_path / "W.npy", "W.npy")
+    with pytest.raises(ValueError, match="'W' is an array of Python objects"):
+        serializers.load_npz(path, Linear(2, 3), strict=False)
+    assert not (tmp_path / "pwned").exists()
+
+
+def _as_nobody():
+    """A context that runs as an unprivileged user (root ignores write bits)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def ctx():
+        if os.geteuid() != 0:
+            yield
+            return
+        os.setegid(65534)
+        os.seteuid(65534)
+        try:
+            yield
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+    return ctx()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_read_only_destination_is_refused_like_a_plain_write():
+    import pathlib
+    import shutil
+    import tempfile
+    d = pathlib.Path(tempfile.mkdtemp())   # reachable by the unprivileged user
+    try:
+        _check_read_only_refused(d)
+    finally:
+        shutil.rmtree(d)
+
+
+def _check_read_only_refused(d):
+    os.chmod(d, 0o777)
+    path = d / "m.npz"
+    with _as_nobody():
+        serializers.save_npz(path, Linear(2, 2))
+        os.chmod(path, 0o444)
+        before = path.read_bytes()
+        with pytest.raises(PermissionError) as plain:
+            open(path, "wb")
+        with pytest.raises(PermissionError, match="save_npz: cannot write") as e:
+            serializers.save_npz(path, Linear(2, 2))
+    assert plain.value.errno == e.value.errno
+    assert str(path) in str(e.value)
+    assert path.read_bytes() == before
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
+    assert sorted(os.listdir(d)) == ["m.npz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="changing a file's owner needs root")
+def test_replace_keeps_owner_and_mode(tmp_path):
+    path = tmp_path / "m.npz"
+    serializers.save_npz(path, Linear(2, 2))
+    os.chown(path, 65534, 65534)
+    os.chmod(path, 0o604)
+    serializers.save_npz(path, Linear(2, 2))
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid) == (65534, 65534)
+    assert stat.S_IMODE(st.st_mode) == 0o604
+
+
+def test_missing_directory_names_the_users_path(tmp_path):
+    path = tmp_path / "no" / "such" / "m.npz"
+    with pytest.raises(FileNotFoundError) as e:
+        serializers.save_npz(path, Linear(2, 2))
+    msg = str(e.value)
+    assert str(path) in msg and "does not exist" in msg
+    assert ".tmp" not in msg
