@@ -1,5 +1,7 @@
 """relu and leaky_relu: piecewise-linear activations."""
 
+import numpy
+
 from rechain import backend
 from rechain import function_node
 from rechain.utils import type_check
@@ -27,7 +29,7 @@ class ReLUGrad(function_node.FunctionNode):
         y, gy = inputs
         xp = backend.get_array_module(y)
         self.retain_inputs((0,))
-        return xp.asarray(gy * (y > 0)),
+        return relu_grad_array(xp, y, gy),
 
     def backward(self, indexes, grad_outputs):
         y, = self.get_retained_inputs()
@@ -35,6 +37,20 @@ class ReLUGrad(function_node.FunctionNode):
         for i in indexes:
             ret.append(None if i == 0 else ReLUGrad().apply((y, grad_outputs[0]))[0])
         return tuple(ret)
+
+
+def relu_grad_array(xp, y, gy):
+    """``gy * (y > 0)`` in one allocation of gy's size (no boolean temporary).
+
+    The mask is written as 0/1 into the result, which is then multiplied by
+    ``gy`` in place; multiplication commutes exactly, so every bit equals
+    ``gy * (y > 0)``'s, -0.0 (``-g * 0``) and NaN (``nan * 0``) included.
+    """
+    shape = gy.shape if y.shape == gy.shape else numpy.broadcast_shapes(y.shape, gy.shape)
+    out = xp.empty(shape, gy.dtype)
+    xp.greater(y, 0, out=out)
+    out *= gy
+    return out
 
 
 class LeakyReLU(function_node.FunctionNode):
