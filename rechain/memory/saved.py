@@ -130,6 +130,10 @@ def saved_arrays(func, *xs, **kwargs):
         SavedArrays: Printable as a table; ``.entries``, ``.total_bytes()``,
         ``.intermediate_bytes``.
 
+    Raises:
+        TypeError: ``func`` returned no Variable (e.g. None): there is no
+            graph to inspect.
+
     Example:
         >>> print(rechain.memory.saved_arrays(lambda a, b: (a + b) * a, x, y))
     """
@@ -139,7 +143,24 @@ def saved_arrays(func, *xs, **kwargs):
     recorder = _Recorder([a.array for a in args if isinstance(a, Variable)])
     prev = function_node.push_handler(recorder)
     try:
-        func(*args, **kwargs)
+        outs = func(*args, **kwargs)
     finally:
         function_node.pop_handler(prev)
-    return recorder.report()
+    if not _has_variable(outs):
+        raise TypeError(
+            f"saved_arrays: {getattr(func, '__qualname__', type(func).__name__)} returned "
+            f"{type(outs).__name__}, not a Variable (or a tuple, list or dict of them): "
+            f"there is no graph to inspect; return the output(s)")
+    report = recorder.report()
+    del outs
+    return report
+
+
+def _has_variable(outs):
+    if isinstance(outs, Variable):
+        return True
+    if isinstance(outs, dict):
+        outs = list(outs.values())
+    if isinstance(outs, (tuple, list)):
+        return any(_has_variable(o) for o in outs)
+    return False

@@ -25,14 +25,23 @@ def _fmt_shape(shape):
     return str(tuple(shape))
 
 
+def expect_array(fname, argname, x):
+    """``x`` must be a Variable or an array (not a list, a scalar or None)."""
+    if not hasattr(x, "dtype") or not hasattr(x, "shape"):
+        raise InvalidType(f"{fname}: {argname} must be a Variable or an ndarray, not "
+                          f"{type(x).__name__}")
+
+
 def expect_float(fname, argname, x):
     """``x`` (array or Variable) must have a floating-point dtype."""
+    expect_array(fname, argname, x)
     if x.dtype.kind != "f":
         raise InvalidType(f"{fname}: {argname} must have a floating-point dtype, "
                           f"got {x.dtype} (shape {_fmt_shape(x.shape)})")
 
 
 def expect_kind(fname, argname, x, kinds, what):
+    expect_array(fname, argname, x)
     if x.dtype.kind not in kinds:
         raise InvalidType(f"{fname}: {argname} must have {what} dtype, got {x.dtype} "
                           f"(shape {_fmt_shape(x.shape)})")

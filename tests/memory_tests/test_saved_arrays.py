@@ -72,3 +72,17 @@ def test_graph_is_normal_after_report():
     v = rechain.Variable(x)
     F.sum(F.forget(lambda a: a * a, v)).backward()
     numpy.testing.assert_allclose(v.grad, 2 * x, rtol=1e-6)
+
+
+def test_function_returning_none_is_an_error():
+    def no_return(x):
+        F.relu(x) * 2
+
+    with pytest.raises(TypeError, match="saved_arrays: .*no_return returned NoneType"):
+        memory.saved_arrays(no_return, numpy.ones(3, numpy.float32))
+
+
+def test_function_returning_a_list_or_dict_of_variables_is_fine():
+    x = numpy.ones(3, numpy.float32)
+    assert len(memory.saved_arrays(lambda a: [F.relu(a)], x)) == 1
+    assert len(memory.saved_arrays(lambda a: {"y": F.relu(a)}, x)) == 1

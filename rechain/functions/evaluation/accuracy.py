@@ -48,6 +48,26 @@ def _ratio(xp, hit, t, ignore_label, dtype):
     return xp.asarray(xp.where(total > 0, correct / xp.maximum(total, 1), 0), dtype=dtype)
 
 
+def _check_labels(f, t, n_classes, allowed, ignore_label):
+    """Labels must name a class (or be ``ignore_label``); the batch must not be empty."""
+    t = variable.as_array(t)
+    if t.size == 0:
+        raise ValueError(f"{f}: the batch is empty (t has shape {tuple(t.shape)}); "
+                         f"accuracy over no examples is undefined")
+    xp = backend.get_array_module(t)
+    bad = ~allowed(xp, t)
+    if ignore_label is not None:
+        bad &= t != ignore_label
+    if bool(bad.any()):
+        pos = tuple(int(i) for i in xp.argwhere(bad)[0])
+        pos = pos[0] if len(pos) == 1 else pos
+        what = (f"in [0, {n_classes})" if n_classes is not None else "0 or 1 (-1 ignored)")
+        extra = ("" if ignore_label is None or n_classes is None
+                 else f" or {ignore_label} (ignore_label)")
+        raise ValueError(f"{f}: label {int(t[bad][0])} at position {pos} of t is out of "
+                         f"range: labels must be {what}{extra}")
+
+
 def _apply(node, y, t):
     with configuration.no_backprop_mode():
         return node.apply((y, variable.as_array(t)))[0]
@@ -65,7 +85,11 @@ def accuracy(y, t, ignore_label=None):
             the count and the total.
 
     Returns:
-        Variable: A 0-d variable of y's dtype (0 when no position counts).
+        Variable: A 0-d variable of y's dtype (0 when every position is ignored).
+
+    Raises:
+        ValueError: A label is outside ``[0, C)`` (and not ``ignore_label``),
+            naming it and its position, or the batch is empty.
 
     Example:
         >>> F.accuracy(np.array([[0., 1.], [1., 0.]], np.float32),
@@ -88,13 +112,17 @@ def accuracy(y, t, ignore_label=None):
             raise type_check.InvalidType(
                 f"{f}: t of shape {ts} does not match y of shape {ys}; t must have y's "
                 f"shape without the class axis 1")
+    n_classes = y.shape[1]
+    _check_labels("accuracy", t, n_classes, lambda xp, t: (t >= 0) & (t < n_classes),
+                  ignore_label)
     return _apply(Accuracy(ignore_label), y, t)
 
 
 def binary_accuracy(y, t):
     """Binary classification accuracy: how often ``y >= 0`` agrees with ``t``.
 
-    Positions where ``t == -1`` are ignored. Not differentiable.
+    Positions where ``t == -1`` are ignored. Not differentiable. Another label,
+    or an empty batch, raises ValueError.
 
     Args:
         y (Variable or ndarray): Scores (logits) of any shape.
@@ -115,4 +143,5 @@ def binary_accuracy(y, t):
             raise type_check.InvalidType(
                 f"{f}: y and t must have the same shape, got y {tuple(y.shape)} and "
                 f"t {tuple(t.shape)}")
+    _check_labels("binary_accuracy", t, None, lambda xp, t: (t == 0) | (t == 1), -1)
     return _apply(BinaryAccuracy(), y, t)

@@ -36,6 +36,18 @@ def _check_param(fname, argname, p, x, axes, expected):
                                      f"got {p.dtype}")
 
 
+def _check_eps(fname, eps):
+    """eps must be a positive number: with eps <= 0 a constant channel divides by 0."""
+    try:
+        ok = float(eps) > 0
+    except (TypeError, ValueError):
+        raise TypeError(f"{fname}: eps must be a positive number, not "
+                        f"{type(eps).__name__}") from None
+    if not ok:
+        raise ValueError(f"{fname}: eps must be positive (it is added to the variance "
+                         f"before the square root), got {eps!r}")
+
+
 def _check(fname, x, axes, params):
     type_check.expect_float(fname, "x", x)
     if x.ndim < 2:
@@ -77,6 +89,7 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
         (2, 2)
     """
     axes = _reduce_axes("batch_normalization", x, axis)
+    _check_eps("batch_normalization", eps)
     if type_check.enabled():
         _check("batch_normalization", x, axes,
                (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
@@ -88,6 +101,12 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
         if m == 0:
             raise type_check.InvalidType(f"batch_normalization: no values to normalize "
                                          f"over axes {axes} of x {tuple(x.shape)}")
+        if m == 1:
+            raise type_check.InvalidType(
+                f"batch_normalization: x of shape {tuple(x.shape)} has one value per "
+                f"channel over axes {axes} (a batch of one?): its variance is 0 and every "
+                f"output would be beta; use a batch of at least 2 in training, or "
+                f"fixed_batch_normalization (L.BatchNormalization with config.train False)")
     running_mean = variable.as_array(running_mean)
     running_var = variable.as_array(running_var)
     node = BatchNormalization(axes, eps, running_mean, running_var, decay)
@@ -168,6 +187,7 @@ def fixed_batch_normalization(x, gamma, beta, mean, var, eps=2e-5, axis=None):
         (3, 2)
     """
     axes = _reduce_axes("fixed_batch_normalization", x, axis)
+    _check_eps("fixed_batch_normalization", eps)
     if type_check.enabled():
         _check("fixed_batch_normalization", x, axes,
                (("gamma", gamma), ("beta", beta), ("mean", mean), ("var", var)))

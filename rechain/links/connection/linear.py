@@ -39,6 +39,10 @@ class Linear(_link.Link):
             in_size, out_size = None, in_size
         if out_size is None or int(out_size) < 0:
             raise ValueError(f"Linear: out_size must be a non-negative int, got {out_size!r}")
+        if in_size is not None and (isinstance(in_size, bool) or not isinstance(
+                in_size, (int, numpy.integer)) or in_size < 0):
+            raise ValueError(f"Linear: in_size must be a non-negative int or None (inferred "
+                             f"from the first input), got {in_size!r}")
         self.in_size = in_size
         self.out_size = int(out_size)
         with self.init_scope():

@@ -67,6 +67,8 @@ class BatchNormalization(_link.Link):
                  use_beta=True, initial_gamma=None, initial_beta=None, axis=None,
                  initial_avg_mean=None, initial_avg_var=None):
         super().__init__()
+        from rechain.functions.normalization.batch_normalization import _check_eps
+        _check_eps("BatchNormalization", eps)
         self.decay = decay
         self.eps = eps
         self.axis = _norm_axis(axis)

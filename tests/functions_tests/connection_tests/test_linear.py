@@ -127,3 +127,13 @@ def test_gpu_matches_cpu():
     x, W, b = _data((3, 4), 2, 1, numpy.float32, numpy.random.default_rng(6))
     y = F.linear(cp.asarray(x), cp.asarray(W), cp.asarray(b))
     numpy.testing.assert_allclose(cp.asnumpy(y.array), _ref(x, W, b, 1), rtol=1e-5, atol=1e-5)
+
+
+def test_list_input_names_the_argument():
+    W = numpy.ones((3, 2), numpy.float32)
+    with pytest.raises(type_check.InvalidType, match="linear: x must be a Variable or an "
+                                                     "ndarray, not list"):
+        F.linear([[1., 2.]], W)
+    with pytest.raises(type_check.InvalidType, match="linear: W must be a Variable or an "
+                                                     "ndarray, not NoneType"):
+        F.linear(numpy.ones((1, 2), numpy.float32), None)

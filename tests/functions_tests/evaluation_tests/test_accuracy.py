@@ -84,3 +84,40 @@ def test_binary_accuracy_shape_mismatch_raises():
     with pytest.raises(rechain.InvalidType, match=r"binary_accuracy: y and t must have the same "
                                                    r"shape, got y \(4,\) and t \(3,\)"):
         F.binary_accuracy(numpy.zeros(4, numpy.float32), numpy.zeros(3, numpy.int32))
+
+
+# -- hardening (issue 12): bad labels and empty batches are errors, not a wrong number ----
+
+@pytest.mark.parametrize("label", [3, -1, 100])
+def test_out_of_range_label_is_an_error(label):
+    y = numpy.zeros((3, 3), numpy.float32)
+    t = numpy.array([0, label, 1], numpy.int32)
+    with pytest.raises(ValueError, match=rf"accuracy: label {label} at position 1 .*\[0, 3\)"):
+        F.accuracy(y, t)
+
+
+def test_out_of_range_label_at_a_spatial_position():
+    y = numpy.zeros((2, 3, 2), numpy.float32)
+    t = numpy.array([[0, 1], [2, 7]], numpy.int32)
+    with pytest.raises(ValueError, match=r"label 7 at position \(1, 1\)"):
+        F.accuracy(y, t)
+
+
+def test_ignore_label_may_be_out_of_range():
+    y = numpy.array([[0., 1.], [1., 0.]], numpy.float32)
+    t = numpy.array([1, -1], numpy.int32)
+    assert float(F.accuracy(y, t, ignore_label=-1).array) == 1.0
+    with pytest.raises(ValueError, match="label 5 .* or -1 \\(ignore_label\\)"):
+        F.accuracy(y, numpy.array([5, -1], numpy.int32), ignore_label=-1)
+
+
+def test_empty_batch_is_an_error():
+    with pytest.raises(ValueError, match="accuracy: the batch is empty"):
+        F.accuracy(numpy.zeros((0, 3), numpy.float32), numpy.zeros(0, numpy.int32))
+    with pytest.raises(ValueError, match="binary_accuracy: the batch is empty"):
+        F.binary_accuracy(numpy.zeros(0, numpy.float32), numpy.zeros(0, numpy.int32))
+
+
+def test_binary_accuracy_label_outside_0_1_minus_1():
+    with pytest.raises(ValueError, match="binary_accuracy: label 2 at position 1"):
+        F.binary_accuracy(numpy.zeros(2, numpy.float32), numpy.array([0, 2], numpy.int32))

@@ -278,3 +278,25 @@ def test_fixed_gradient_values_against_closed_form():
     numpy.testing.assert_allclose(gm, -gy.sum(0) * gamma * s, rtol=1e-10)
     numpy.testing.assert_allclose(gv, -0.5 * (gy * (x - mean)).sum(0) * gamma * s ** 3,
                                   rtol=1e-10)
+
+
+# -- hardening (issue 12) -----------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(1, 3), (1, 3, 1, 1)])
+def test_one_value_per_channel_in_training_is_an_error(shape):
+    x = numpy.ones(shape, numpy.float32)
+    g, b = numpy.ones(3, numpy.float32), numpy.zeros(3, numpy.float32)
+    with pytest.raises(type_check.InvalidType,
+                       match=r"batch_normalization: x of shape .* one value per channel"):
+        F.batch_normalization(x, g, b)
+
+
+@pytest.mark.parametrize("eps", [0, 0.0, -1e-5])
+def test_non_positive_eps_is_an_error(eps):
+    x = numpy.random.rand(4, 3).astype(numpy.float32)
+    g, b = numpy.ones(3, numpy.float32), numpy.zeros(3, numpy.float32)
+    with pytest.raises(ValueError, match=r"batch_normalization: eps must be positive"):
+        F.batch_normalization(x, g, b, eps=eps)
+    with pytest.raises(ValueError, match=r"fixed_batch_normalization: eps must be positive"):
+        F.fixed_batch_normalization(x, g, b, numpy.zeros(3, numpy.float32),
+                                    numpy.ones(3, numpy.float32), eps=eps)

@@ -87,3 +87,9 @@ def test_used_in_forget_gives_same_gradients():
     link.cleargrads()
     F.sum(F.forget(lambda h: F.tanh(link(h)), x) ** 2).backward()
     numpy.testing.assert_allclose(link.W.grad, g, rtol=1e-6)
+
+
+@pytest.mark.parametrize("in_size", [-3, 2.5, "3", True])
+def test_bad_in_size_names_the_argument(in_size):
+    with pytest.raises(ValueError, match=r"Linear: in_size must be a non-negative int"):
+        Linear(in_size, 5)

@@ -173,3 +173,19 @@ def test_gpu_lazy_and_statistics():
     numpy.testing.assert_allclose(cupy.asnumpy(bn.avg_mean), 0.1 * x.mean(axis=(0, 2, 3)),
                                   rtol=1e-5)
     assert isinstance(y.array, cupy.ndarray)
+
+
+def test_batch_of_one_in_training_is_an_error_and_fine_in_test_mode():
+    bn = BatchNormalization(3)
+    x = numpy.random.rand(1, 3).astype(numpy.float32)
+    with pytest.raises(InvalidType, match="one value per channel"):
+        bn(x)
+    bn(numpy.random.rand(4, 3).astype(numpy.float32))
+    with rechain.using_config("train", False):
+        assert bn(x).shape == (1, 3)
+
+
+@pytest.mark.parametrize("eps", [0, -1.0])
+def test_non_positive_eps_is_an_error_at_construction(eps):
+    with pytest.raises(ValueError, match="BatchNormalization: eps must be positive"):
+        BatchNormalization(3, eps=eps)
