@@ -151,8 +151,8 @@ class FixedBatchNormalization(function_node.FunctionNode):
             else:
                 if gbeta is None:
                     gbeta = gy.sum(axis=pax).reshape(gamma.shape)
-                    x_hat = (x - mean.reshape(pshape)) * inv_std.reshape(pshape)
-                    ggamma = (gy * x_hat).sum(axis=pax).reshape(gamma.shape)
+                    ggamma = _sum_gy_x_hat(x, mean.reshape(pshape), inv_std.reshape(pshape),
+                                           gy, pax, as_vars).reshape(gamma.shape)
                 if i == 1:
                     g = ggamma
                 elif i == 2:
@@ -163,6 +163,17 @@ class FixedBatchNormalization(function_node.FunctionNode):
                     g = ggamma * scale * inv_std * -0.5
             ret.append(g if as_vars else Variable._constant(g))
         return tuple(ret)
+
+
+def _sum_gy_x_hat(x, mean, inv_std, gy, axes, as_vars):
+    """``(gy * (x - mean) * inv_std).sum(axes)``; on arrays with one temporary
+    of x's size, updated in place (the same operations, so the same bits)."""
+    if as_vars:
+        return (gy * ((x - mean) * inv_std)).sum(axis=axes)
+    t = x - mean
+    t *= inv_std
+    t *= gy
+    return t.sum(axis=axes)
 
 
 def fixed_batch_normalization(x, gamma, beta, mean, var, eps=2e-5, axis=None):
