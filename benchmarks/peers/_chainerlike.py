@@ -4,6 +4,8 @@ bench_rechain.py runs this with ``rechain``, bench_chainer.py with Chainer
 7.8.1: literally the same code, so the two differ only in the framework.
 """
 
+import inspect
+
 import numpy
 
 import spec
@@ -18,7 +20,20 @@ class Backend:
 
     def info(self):
         return {"framework": self.name, "version": self.ch.__version__,
-                "numpy": numpy.__version__}
+                "numpy": numpy.__version__, "blas": spec.blas_info(),
+                "unavailable_modes": [] if self.lean_block() else ["lean"]}
+
+    def lean_block(self):
+        """rechain's memory-lean resmlp block class (demo.ResBlock with ``lean``), or None."""
+        if self.name != "rechain":
+            return None
+        try:
+            from rechain.demo import ResBlock
+        except ImportError:
+            return None
+        if "lean" not in inspect.signature(ResBlock).parameters:
+            return None
+        return ResBlock
 
     def build(self, kind, cfg):
         if kind in ("tiny", "forget-call"):
@@ -73,20 +88,29 @@ class Tiny:
 
 
 class _Model:
+    lean = None  # the model built of lean blocks, where the benchmark has one
+
     def _loss(self, h):
         return self.be.F.sum(h * h) * (1.0 / h.shape[0])
 
+    def _net(self, mode):
+        if mode == "lean":
+            if self.lean is None:
+                raise ValueError(f"{self.be.name}: no memory-lean block (mode 'lean')")
+            return self.lean
+        return self.model
+
     def step(self, mode):
-        self.model.cleargrads()
+        self._net(mode).cleargrads()
         fwd, bwd, loss = spec.timed_step(lambda: self.forward(mode), self._backward)
-        return fwd, bwd, [loss] + self.grad_check()
+        return fwd, bwd, [loss] + self.grad_check(self._net(mode))
 
     def _backward(self, loss):
         loss.backward()
         return float(loss.array)
 
     def peak(self, mode):
-        self.model.cleargrads()
+        self._net(mode).cleargrads()
         return spec.tracemalloc_peak(lambda: self.forward(mode).backward()), "tracemalloc"
 
 
@@ -107,23 +131,37 @@ class ResMLP(_Model):
                 return h + self.l2(F.relu(self.bn(self.l1(h))))
 
         w = cfg["width"]
+        params = spec.resmlp_params(numpy, cfg["blocks"], w)
         self.model = ch.ChainList(*[Block(w) for _ in range(cfg["blocks"])])
-        for blk, p in zip(self.model, spec.resmlp_params(numpy, cfg["blocks"], w)):
+        self._load(self.model, params)
+        lean = be.lean_block()
+        if lean is not None:
+            # The same weights in rechain's lean blocks: same loss and gradients expected.
+            self.lean = ch.ChainList(*[lean(w, lean=True) for _ in range(cfg["blocks"])])
+            for blk in self.lean:
+                if blk.bn.eps != spec.BN_EPS:
+                    raise ValueError(f"lean block: BatchNormalization eps {blk.bn.eps}, "
+                                     f"the benchmark uses {spec.BN_EPS}")
+            self._load(self.lean, params)
+        self.x = spec.make_input(numpy, cfg["batch"], w)
+        self.segs = spec.segments(cfg["blocks"])
+
+    @staticmethod
+    def _load(model, params):
+        for blk, p in zip(model, params):
             blk.l1.W.array[...] = p["W1"]
             blk.l1.b.array[...] = p["b1"]
             blk.bn.gamma.array[...] = p["gamma"]
             blk.bn.beta.array[...] = p["beta"]
             blk.l2.W.array[...] = p["W2"]
             blk.l2.b.array[...] = p["b2"]
-        self.x = spec.make_input(numpy, cfg["batch"], w)
-        self.segs = spec.segments(cfg["blocks"])
 
     def forward(self, mode):
         F = self.be.F
         blocks = list(self.model)
         h = self.be.ch.Variable(self.x)
-        if mode == "plain":
-            for b in blocks:
+        if mode in ("plain", "lean"):
+            for b in self._net(mode):
                 h = b(h)
         elif mode == "forget":
             for b in blocks:
@@ -139,9 +177,10 @@ class ResMLP(_Model):
             raise ValueError(mode)
         return self._loss(h)
 
-    def grad_check(self):
-        return [float(abs(self.model[0].l1.W.grad).sum()),
-                float(abs(self.model[len(self.model) - 1].l2.W.grad).sum())]
+    @staticmethod
+    def grad_check(net):
+        return [float(abs(net[0].l1.W.grad).sum()),
+                float(abs(net[len(net) - 1].l2.W.grad).sum())]
 
 
 class MLP(_Model):
@@ -172,6 +211,7 @@ class MLP(_Model):
             h = F.forget(lay, h) if mode == "forget" else lay(h)
         return self._loss(h)
 
-    def grad_check(self):
-        return [float(abs(self.model[0].l.W.grad).sum()),
-                float(abs(self.model[len(self.model) - 1].l.W.grad).sum())]
+    @staticmethod
+    def grad_check(net):
+        return [float(abs(net[0].l.W.grad).sum()),
+                float(abs(net[len(net) - 1].l.W.grad).sum())]

@@ -41,11 +41,26 @@ def profiler_peak(fn):
     return peak
 
 
+def _torch_blas():
+    """torch's own BLAS (its matmuls run in its build's library, not NumPy's OpenBLAS):
+    the math-library and CPU-capability lines and BLAS_INFO of torch.__config__.show()."""
+    out = []
+    for ln in torch.__config__.show().splitlines():
+        ln = ln.strip().lstrip("- ")
+        if ln.startswith(("Intel(R) oneAPI Math Kernel", "OpenBLAS", "CPU capability")):
+            out.append(ln)
+        elif ln.startswith("Build settings:"):
+            out += [kv.strip() for kv in ln.split(":", 1)[1].split(",")
+                    if kv.strip().startswith(("BLAS_INFO=", "LAPACK_INFO="))]
+    return out
+
+
 class Backend:
     def info(self):
         return {"framework": "torch", "version": torch.__version__, "numpy": numpy.__version__,
                 "threads": torch.get_num_threads(),
-                "interop_threads": torch.get_num_interop_threads()}
+                "interop_threads": torch.get_num_interop_threads(), "blas": spec.blas_info(),
+                "torch_blas": _torch_blas()}
 
     def build(self, kind, cfg):
         if kind in ("tiny", "forget-call"):

@@ -38,7 +38,20 @@ THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 
 LABEL = {"rechain": "rechain", "chainer": "Chainer 7.8.1", "torch": "PyTorch 2.13 CPU",
          "numpy": "NumPy by hand"}
-MODE_LABEL = {"plain": "plain", "forget": "forget per block", "sqrt": "sqrt segments"}
+MODE_LABEL = {"plain": "plain", "lean": "plain, lean blocks", "forget": "forget per block",
+              "sqrt": "sqrt segments"}
+MODE_ORDER = ("plain", "lean", "forget", "sqrt")
+
+#: OpenBLAS variables that pick its kernel and blocking; --blas-env unset removes them
+#: from the workers' environment.
+BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+BLAS_ENV = "machine"  # set by main() from --blas-env
+
+#: Targets of issue 10, stated next to the numbers (rechain ÷ peer).
+TARGET_PEAK_TORCH = 1.00
+TARGET_LEAN_TORCH = 0.70
+TARGET_TIME_TORCH = 1.00
+TARGET_TIME_NUMPY = 1.05
 
 
 def log(msg):
@@ -83,11 +96,12 @@ def setup_chainer(logf):
     # Chainer 7.8.1 is an sdist whose setup.py needs an old setuptools and NumPy 1.
     _pip(py, ["numpy<2", "wheel", "setuptools<70"], logf)
     _pip(py, ["--no-build-isolation", "chainer==7.8.1"], logf)
+    _pip(py, [EXTRA], logf)
 
 
 def setup_torch(logf):
     py = _new_venv("torch")
-    req = ["torch==2.13.0", "numpy"]
+    req = ["torch==2.13.0", "numpy", EXTRA]
     # Guard: a plain PyPI torch pulls GBs of CUDA packages. Resolve first and
     # refuse unless it resolves to a CPU-only build (here, the local
     # torch-2.13.0+cpu wheel found through pip's find-links).
@@ -105,6 +119,11 @@ def setup_torch(logf):
     _pip(py, req, logf)
 
 
+#: Installed into every benchmark venv (and listed in requirements.txt beside this
+#: file for the repository's interpreter): it reports which BLAS kernel NumPy runs.
+#: Never a rechain dependency; the workers run without it and say so.
+EXTRA = "threadpoolctl"
+
 SETUPS = {"chainer": (CHAINER_OK, setup_chainer), "torch": (TORCH_OK, setup_torch)}
 
 
@@ -115,6 +134,9 @@ def ensure_env(fw):
     ok_code, setup = SETUPS[fw]
     py = _venv_python(fw)
     if _works(py, ok_code):
+        if not _works(py, "import " + EXTRA):  # a venv made before EXTRA was added
+            with open(os.path.join(VENVS, fw + "-setup.log"), "a") as logf:
+                _pip(py, [EXTRA], logf)
         return py
     log(f"[setup] creating {os.path.relpath(os.path.join(VENVS, fw), REPO)} "
         f"(log: {os.path.relpath(os.path.join(VENVS, fw + '-setup.log'), REPO)}) ...")
@@ -128,13 +150,24 @@ def ensure_env(fw):
 
 # --- workers ---------------------------------------------------------------
 
+def worker_env():
+    """The workers' environment: this one, single-threaded BLAS, no PYTHONPATH, and
+    without OpenBLAS's kernel variables under --blas-env unset."""
+    env = dict(os.environ, **THREAD_ENV)
+    env.pop("PYTHONPATH", None)
+    if BLAS_ENV == "unset":
+        for v in BLAS_VARS:
+            env.pop(v, None)
+    return env
+
+
 class Worker:
     def __init__(self, fw, python):
         self.fw = fw
+        self.unavailable = set()  # modes the worker said it cannot run (from info)
         os.makedirs(OUT, exist_ok=True)
         self.errlog = open(os.path.join(OUT, f"worker-{fw}.log"), "w")
-        env = dict(os.environ, **THREAD_ENV)
-        env.pop("PYTHONPATH", None)
+        env = worker_env()
         self.proc = subprocess.Popen(
             [python, os.path.join(HERE, f"bench_{fw}.py")], cwd=REPO, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errlog, text=True,
@@ -199,7 +232,8 @@ def others_cores(a, b):
 def run_bench(name, bdef, workers, repeat_override=None):
     kind, cfg = bdef["kind"], bdef["cfg"]
     repeat = repeat_override or bdef["repeat"]
-    modes = spec.MODES[kind]
+    modes = {fw: tuple(m for m in ms if m not in workers[fw].unavailable)
+             for fw, ms in spec.MODES[kind].items() if fw in workers}
     fws = [fw for fw in workers if fw in modes]
     res = {"kind": kind, "cfg": cfg, "repeat": repeat, "samples": {}, "peaks": {},
            "errors": {}, "loads": [os.getloadavg()[0]]}
@@ -339,7 +373,7 @@ def table_model(res):
     med = {k: medians(v) for k, v in res["samples"].items()}
     peaks = {k: (v["peak"], v["method"]) for k, v in res["peaks"].items()}
     footnote = False
-    for m in ("plain", "forget", "sqrt"):
+    for m in MODE_ORDER:
         keys = [k for k in med if k.endswith("/" + m)]
         if not keys:
             continue
@@ -382,6 +416,96 @@ def table_model(res):
     return lines
 
 
+def _vs(x, target, nd=2):
+    """A ratio with its verdict against target: '0.93 ✓' or '1.20 ✗'; '—' if missing."""
+    if x is None:
+        return "—"
+    return f"{x:.{nd}f} {'✓' if x <= target else '✗'}"
+
+
+def table_side_by_side(results):
+    """One row per model benchmark and rechain mode: peaks and step times of rechain,
+    PyTorch and the NumPy floor in that mode (for lean blocks: the peers' plain mode),
+    with the ratios next to issue 10's targets."""
+    lines = ["| benchmark | rechain mode | peak MiB: rechain | PyTorch† | NumPy floor | "
+             f"peak ÷ PyTorch (≤ {TARGET_PEAK_TORCH:.2f}; lean ≤ {TARGET_LEAN_TORCH:.2f}) | "
+             "s/step: rechain | PyTorch | NumPy floor | "
+             f"time ÷ PyTorch (≤ {TARGET_TIME_TORCH:.2f}) | "
+             f"time ÷ NumPy floor (≤ {TARGET_TIME_NUMPY:.2f}) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    n = 0
+    for name, res in results.items():
+        if res["kind"] not in ("resmlp", "mlp"):
+            continue
+        med = {k: medians(v) for k, v in res["samples"].items()}
+        peaks = {k: v["peak"] for k, v in res["peaks"].items()}
+        for m in MODE_ORDER:
+            if f"rechain/{m}" not in res["samples"]:
+                continue
+            peer_m = "plain" if m == "lean" else m
+            rp, tp, npk = (peaks.get(f"{fw}/{k}") for fw, k in
+                           (("rechain", m), ("torch", peer_m), ("numpy", peer_m)))
+            rt, tt, nt = (med.get(f"{fw}/{k}") for fw, k in
+                          (("rechain", m), ("torch", peer_m), ("numpy", peer_m)))
+            rt, tt, nt = (None if x is None else x["tot"] for x in (rt, tt, nt))
+            label = MODE_LABEL[m]
+            if m == "sqrt":
+                label = f"sqrt segments ({len(spec.segments(res['cfg']['blocks']))})"
+            target = TARGET_LEAN_TORCH if m == "lean" else TARGET_PEAK_TORCH
+            bench = (f"resmlp N={res['cfg']['blocks']}" if res["kind"] == "resmlp"
+                     else f"mlp{res['cfg']['blocks']}")
+            lines.append(
+                f"| {bench} | {label} | **{fmt(_mib(rp), 1)}** | {fmt(_mib(tp), 1)} | "
+                f"{fmt(_mib(npk), 1)} | {_vs(ratio(rp, tp), target, 3)} | **{fmt(rt, 3)}** | "
+                f"{fmt(tt, 3)} | {fmt(nt, 3)} | {_vs(ratio(rt, tt), TARGET_TIME_TORCH)} | "
+                f"{_vs(ratio(rt, nt), TARGET_TIME_NUMPY)} |")
+            n += 1
+    if not n:
+        return []
+    return lines + ["", "Peers in the same mode as rechain's; for lean blocks, their plain "
+                    "mode. NumPy floor: hand-written NumPy (`bench_numpy.py`), whose forget "
+                    "modes keep block (segment) inputs and re-run the whole block (segment) "
+                    "right before its backward, as the frameworks' forget/checkpoint do. "
+                    "Peaks in MiB over the baseline just before the step (tracemalloc; "
+                    "† PyTorch: its CPU allocator's events), step times medians of the "
+                    "rounds below; ✓ meets the target, ✗ misses it."]
+
+
+def blas_lines(infos):
+    """Which BLAS each worker's process loaded (threadpoolctl), and the OpenBLAS
+    variables the workers were given."""
+    env = worker_env()
+    given = [f"`{v}={env[v]}`" for v in sorted(env) if v.startswith("OPENBLAS_")
+             and v != "OPENBLAS_NUM_THREADS"]
+    parts = []
+    for fw, inf in infos.items():
+        libs = inf.get("blas")
+        if not libs:
+            continue
+        desc = []
+        for d in libs:
+            if "error" in d:
+                desc.append(d["error"])
+                continue
+            desc.append(f"{d.get('internal_api')} {d.get('version')} "
+                        f"(architecture/core type {d.get('architecture') or '—'}, "
+                        f"{d.get('num_threads')} thread{'s' if d.get('num_threads') != 1 else ''}, "
+                        f"{d.get('prefix')})")
+        extra = ""
+        if inf.get("torch_blas"):
+            extra = "; torch's own build: " + ", ".join(f"`{x}`" for x in inf["torch_blas"])
+        parts.append(f"{LABEL[fw]}: " + "; ".join(desc or ["none loaded"]) + extra)
+    head = (f"BLAS (threadpoolctl `threadpool_info()` in each worker, `--blas-env {BLAS_ENV}`): "
+            + ("; ".join(parts) if parts else "not reported") + ". ")
+    if BLAS_ENV == "unset":
+        head += f"{' and '.join(BLAS_VARS)} removed from the workers' environment"
+    else:
+        head += "The workers got the machine's environment"
+    head += (": OpenBLAS variables besides the thread count: " + (", ".join(given) or "none set")
+             + ".")
+    return [head]
+
+
 def check_line(res):
     worst, where = cross_check(res)
     if worst is None:
@@ -391,8 +515,8 @@ def check_line(res):
             f"(largest relative difference {worst:.1e}{', at ' + where if worst else ''}).")
 
 
-def build_report(results, infos, meta):
-    L = [SECTION, ""]
+def build_report(results, infos, meta, section=SECTION):
+    L = [section, ""]
     vers = []
     for fw, inf in infos.items():
         if "error" in inf:
@@ -415,6 +539,8 @@ def build_report(results, infos, meta):
              "Ratios are rechain ÷ peer: below 1, rechain is faster or smaller. Peaks are "
              "`tracemalloc` bytes over a baseline taken just before the step.")
     L.append("")
+    L += blas_lines(infos)
+    L.append("")
     others = [f"{n} {r['others_cores']:.2f}" for n, r in results.items()
               if r.get("others_cores") is not None]
     L.append(f"Machine load: 1-minute load average {meta['load_min']:.2f}–{meta['load_max']:.2f} "
@@ -423,6 +549,9 @@ def build_report(results, infos, meta):
                                  "benchmark (from /proc/stat less this harness's own CPU "
                                  "time): " + ", ".join(others) if others else "") + ".")
     L.append("")
+    side = table_side_by_side(results)
+    if side:
+        L += ["### Side by side: peak memory and step time against the targets", ""] + side + [""]
     for name, res in results.items():
         cfg = res["cfg"]
         R = f"{res['repeat']} ({res['wall_s']:.0f} s)"
@@ -456,18 +585,20 @@ def build_report(results, infos, meta):
     return "\n".join(L).rstrip() + "\n"
 
 
-def write_results_section(text):
+def write_results_section(text, section=SECTION):
     with open(RESULTS) as f:
         old = f.read()
-    start = old.find("\n" + SECTION + "\n")
+    start = old.find("\n" + section + "\n")
     if start < 0:
         new = old.rstrip("\n") + "\n\n" + text
     else:
         nxt = old.find("\n## ", start + 1)
         rest = "" if nxt < 0 else old[nxt:]
         new = old[:start + 1] + text + rest
-    with open(RESULTS, "w") as f:
+    tmp = RESULTS + ".tmp"
+    with open(tmp, "w") as f:
         f.write(new)
+    os.replace(tmp, RESULTS)
 
 
 # --- main ------------------------------------------------------------------
@@ -485,7 +616,17 @@ def main():
     p.add_argument("--write", action="store_true",
                    help="write RESULTS.md's peers section even for a partial or quick run")
     p.add_argument("--no-write", action="store_true", help="never touch RESULTS.md")
+    p.add_argument("--blas-env", choices=("machine", "unset"), default="machine",
+                   help="machine: the workers get this environment's OpenBLAS variables; "
+                        "unset: without " + " and ".join(BLAS_VARS))
+    p.add_argument("--section", default=SECTION,
+                   help="the RESULTS.md heading the report goes under (replaced if present, "
+                        "else appended)")
     a = p.parse_args()
+    global BLAS_ENV
+    BLAS_ENV = a.blas_env
+    if not a.section.startswith("## ") or "\n" in a.section:
+        p.error(f"--section must be one Markdown '## ' heading line, got {a.section!r}")
 
     only = []
     for n in a.only.split(","):
@@ -515,6 +656,7 @@ def main():
         w = Worker(fw, py)
         try:
             infos[fw] = w.request(op="info")
+            w.unavailable = set(infos[fw].get("unavailable_modes", ()))
             workers[fw] = w
             log(f"[worker] {fw}: {infos[fw]}")
         except Exception as e:
@@ -539,7 +681,7 @@ def main():
     meta = {"command": cmd, "date": datetime.date.today().isoformat(),
             "wall": f"{int(wall // 60)} min {int(wall % 60)} s",
             "load_min": min(loads), "load_max": max(loads)}
-    report = build_report(results, infos, meta)
+    report = build_report(results, infos, meta, a.section)
     print(report)
 
     os.makedirs(OUT, exist_ok=True)
@@ -551,7 +693,7 @@ def main():
     full = (not a.quick and only == list(spec.BENCHMARKS) and fws == list(spec.FRAMEWORKS)
             and a.repeat is None)
     if not a.no_write and (full or a.write):
-        write_results_section(report)
+        write_results_section(report, a.section)
         log(f"[done] wrote the peers section of {os.path.relpath(RESULTS, REPO)}")
     log(f"[done] {meta['wall']}; raw samples in {os.path.relpath(OUT, REPO)}/peers-{stamp}.json")
 

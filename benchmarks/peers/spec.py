@@ -24,10 +24,13 @@ MODES = {
              "numpy": ("plain",)},
     "forget-call": {"rechain": ("plain", "forget"), "chainer": ("plain", "forget"),
                     "torch": ("plain", "forget")},
-    "resmlp": {"rechain": ("plain", "forget", "sqrt"), "chainer": ("plain", "forget", "sqrt"),
-               "torch": ("plain", "forget", "sqrt"), "numpy": ("plain",)},
+    # lean: rechain's memory-lean BN->ReLU blocks (rechain.demo.ResBlock(lean=True)), plain
+    # otherwise; a worker whose rechain has no such block reports it unavailable.
+    "resmlp": {"rechain": ("plain", "lean", "forget", "sqrt"),
+               "chainer": ("plain", "forget", "sqrt"),
+               "torch": ("plain", "forget", "sqrt"), "numpy": ("plain", "forget", "sqrt")},
     "mlp": {"rechain": ("plain", "forget"), "chainer": ("plain", "forget"),
-            "torch": ("plain", "forget"), "numpy": ("plain",)},
+            "torch": ("plain", "forget"), "numpy": ("plain", "forget")},
 }
 
 
@@ -113,6 +116,22 @@ def make_input(np, batch, width, seed=1):
 BN_EPS = 2e-5  # Chainer's default; PyTorch's BatchNorm1d is given the same.
 
 # --- measurement helpers used by the workers -------------------------------
+
+
+def blas_info():
+    """What threadpoolctl sees loaded in this process: per library its internal API
+    (openblas, mkl, ...), version, architecture (OpenBLAS's core type) and threads.
+
+    threadpoolctl is a benchmark-environment package, never a rechain dependency:
+    without it the answer says so instead of failing.
+    """
+    try:
+        import threadpoolctl
+    except ImportError:
+        return [{"error": "threadpoolctl not installed (pip install threadpoolctl)"}]
+    keep = ("user_api", "internal_api", "version", "architecture", "num_threads",
+            "threading_layer", "prefix")
+    return [{k: d.get(k) for k in keep} for d in threadpoolctl.threadpool_info()]
 
 
 def timed_step(forward, backward):
