@@ -79,21 +79,32 @@ def affine_normalization_grad(x, gamma_b, mean, inv_std, gy, gmean, ginv, stat_a
     return gx, ggamma, gbeta
 
 
-def _batch_norm_grad_arrays(x, gamma_b, mean, inv_std, gy, axes):
+def _batch_norm_grad_arrays(x, gamma_b, mean, inv_std, gy, axes, gy_owned=False):
     """:func:`affine_normalization_grad` for the common plain case, on arrays.
 
-    Same formulas, computed with in-place operations on two temporaries
-    instead of a fresh array per step (this is on every training step).
+    Same formulas, computed with in-place operations instead of a fresh array
+    per step (this is on every training step): one temporary of x's size
+    beyond ``gx``. With ``gy_owned`` (a gradient the caller allocated and
+    gives away) ``gx`` is written into ``gy`` and x_hat is computed twice, so
+    only one array of x's size is allocated. The operations and their order
+    are the same either way (products are commuted only), so the bits are.
     """
     m = x.size // mean.size
+    numpy_like = backend.get_array_module(x)
     x_hat = x - mean
     x_hat *= inv_std
     gbeta = gy.sum(axis=axes, keepdims=True)
-    tmp = gy * x_hat
-    ggamma = tmp.sum(axis=axes, keepdims=True)
-    # gx = gamma * inv_std * (gy - gbeta / m - x_hat * ggamma / m)
+    if gy_owned:
+        x_hat *= gy
+        ggamma = x_hat.sum(axis=axes, keepdims=True)
+        numpy_like.subtract(x, mean, out=x_hat)
+        x_hat *= inv_std
+        tmp = gy
+    else:
+        tmp = gy * x_hat
+        ggamma = tmp.sum(axis=axes, keepdims=True)
+    # gx = gamma * inv_std * (gy - x_hat * ggamma / m - gbeta / m)
     x_hat *= ggamma * (1.0 / m)
-    numpy_like = backend.get_array_module(x)
     numpy_like.subtract(gy, x_hat, out=tmp)
     tmp -= gbeta * (1.0 / m)
     tmp *= gamma_b * inv_std
@@ -161,17 +172,22 @@ class AffineNormalization(function_node.FunctionNode):
 
     def backward(self, indexes, grad_outputs):
         gy, gmean, ginv = grad_outputs
-        x, gamma = self.get_retained_inputs()
+        inputs = self.get_retained_inputs()
         mean, inv_std = self.get_retained_outputs()
         as_vars = configuration.config.enable_backprop
         if not as_vars:   # plain backward: compute on arrays, wrap the results
-            x, gamma, mean, inv_std = x.array, gamma.array, mean.array, inv_std.array
+            inputs = tuple(v.array for v in inputs)
+            mean, inv_std = mean.array, inv_std.array
             gy, gmean, ginv = [None if g is None else g.array for g in (gy, gmean, ginv)]
+        x, gamma = inputs[0], inputs[1]
         pshape = _bshape(x.shape, self.param_axes)
+        gy_owned = False
+        if gy is not None:
+            gy, gy_owned = self._normalized_grad(inputs, mean, inv_std, gy, as_vars)
         if (not as_vars and gy is not None and gmean is None and ginv is None
                 and self.stat_axes == self.param_axes):
             gx, ggamma, gbeta = _batch_norm_grad_arrays(
-                x, gamma.reshape(pshape), mean, inv_std, gy, self.stat_axes)
+                x, gamma.reshape(pshape), mean, inv_std, gy, self.stat_axes, gy_owned)
         else:
             gx, ggamma, gbeta = affine_normalization_grad(
                 x, gamma.reshape(pshape), mean, inv_std, gy, gmean, ginv, self.stat_axes,
@@ -186,3 +202,10 @@ class AffineNormalization(function_node.FunctionNode):
                     g = Variable._constant(g)
             ret.append(g)
         return tuple(ret)
+
+    def _normalized_grad(self, inputs, mean, inv_std, gy, as_vars):
+        """The gradient of the normalized ``y`` given that of the node's output
+        ``gy``, and whether it is a fresh array backward may overwrite. Here
+        the output is ``y`` itself; an op fused after the normalization
+        (batch_normalization_relu) applies its own backward here."""
+        return gy, False
