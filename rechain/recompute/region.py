@@ -21,6 +21,25 @@ counterpart. The replay stops right after the last op that retains anything. Bac
 backward ran, and the rest at the end of the pass, so a later backward
 recomputes again.
 
+Note [grad inside forget]. ``func`` may differentiate what it computes
+(``rechain.grad(...)`` for a gradient penalty). Such a call needs a graph of
+``func``'s operations, and a plain replay builds none. A region therefore
+watches for backward passes that start while it records (``_on_backward``, a
+``_backprop`` observer); if one does, the region and its enclosing regions
+replay *with a graph*: a :class:`_GraphReplay` handler is active instead of the
+region, nodes enter a throwaway graph as in a forward pass, and each node is
+matched against the record and fills its counterpart's placeholders as in a
+plain replay. The replay's inputs are Variables on the region inputs' own
+nodes, so that the inner backward pass goes on past them into the graph before
+the region exactly as it did in the forward pass (its ops were recorded then).
+The inner ``grad`` then runs on that graph, and the nodes its
+backward pass builds (with ``enable_double_backprop``) are matched in turn,
+since the forward pass recorded them too. A nested ``F.forget`` met during such
+a replay is a fresh region of the throwaway graph. The throwaway graph is
+dropped when the replay ends; only the filled placeholders stay. ``func`` may
+not call ``.backward()`` as well (a graph replay would accumulate into the
+parameters again): that raises :class:`RecomputeError`.
+
 Nested regions: a region created while another records stores its own inputs
 through the outer region (as placeholders of a pseudo-op "forget" in the outer
 record). When the outer region replays, the nested ``F.forget`` call fills those
@@ -28,6 +47,7 @@ placeholders and then runs its function without a graph.
 """
 
 import operator
+import sys
 
 from rechain import _backprop
 from rechain import configuration
@@ -84,7 +104,7 @@ class Region:
     __slots__ = ("func", "args", "kwargs", "var_positions", "parent", "replaying",
                  "recomputes", "records", "slots", "last_slot", "config", "rng_state",
                  "inputs", "in_nodes", "states", "nested_outputs", "_parent_index", "_cursor",
-                 "_stop_at", "_state_cursor", "__weakref__")
+                 "_stop_at", "_state_cursor", "nested_grad", "__weakref__")
 
     def __init__(self, func, args, kwargs, var_positions, parent):
         self.func = func
@@ -109,6 +129,8 @@ class Region:
         self._cursor = 0
         self._stop_at = -1
         self._state_cursor = 0
+        self.nested_grad = False      # a backward pass ran inside func (Note [grad
+                                      # inside forget]): replay with a graph
 
     # -- forward: record ----------------------------------------------------------
     def store_inputs(self, in_vars):
@@ -208,11 +230,15 @@ class Region:
             return
         arrays = self._input_arrays()
         args = list(self.args)
-        for pos, a, (_, rg) in zip(self.var_positions, arrays, self.inputs):
-            args[pos] = Variable._constant(a, rg)
+        if self.nested_grad:  # on the inputs' own nodes: an inner grad goes on past them
+            for pos, a, node in zip(self.var_positions, arrays, self.in_nodes):
+                args[pos] = Variable._on_node(a, node)
+        else:
+            for pos, a, (_, rg) in zip(self.var_positions, arrays, self.inputs):
+                args[pos] = Variable._constant(a, rg)
         saved_rng = _random.get_state()
         _random.set_state(self.rng_state)
-        prev = function_node.push_handler(self)
+        prev = function_node.push_handler(_GraphReplay(self) if self.nested_grad else self)
         local = vars(configuration.config)
         saved_config = dict(local)
         g, captured = self.config
@@ -334,6 +360,62 @@ class Region:
                     ph.array = None
 
 
+class _GraphReplay:
+    """Handler while a region replays with a graph (Note [grad inside forget]):
+    nodes enter a throwaway graph, and each is matched against the record and
+    fills the placeholders of its counterpart."""
+
+    replaying = False
+    parent = None
+
+    def __init__(self, region):
+        self.region = region
+
+    def record(self, f, in_vars, in_data, out_data):
+        r = self.region
+        k = r._match((type(f), tuple(map(_shape_dtype, in_data))))
+        r._fill_slots(k, (in_data, out_data))
+
+    def record_nested(self, func, in_vars):
+        """A nested ``F.forget``: match its pseudo-op; it records as a fresh region."""
+        r = self.region
+        in_data = [v._data for v in in_vars]
+        k = r._match(_signature(f"forget[{_func_name(func)}]", in_data))
+        r._fill_slots(k, (in_data,))
+        return in_data
+
+    def next_state(self):
+        return self.region.next_state()
+
+
+def _on_backward(event):
+    """``_backprop`` observer: a backward pass that starts while regions record
+    makes them replay with a graph (Note [grad inside forget])."""
+    if event != "backward_begin":
+        return
+    h = function_node.current_handler()
+    if h is None or h.replaying:
+        return
+    caller = sys._getframe(1)
+    is_backward = caller.f_code.co_name == "_run" and caller.f_locals.get("inputs", 0) is None
+    if type(h) is _GraphReplay:
+        if is_backward:
+            raise RecomputeError(
+                f"F.forget: {_func_name(h.region.func)} calls both rechain.grad() and "
+                f".backward(); replaying it would accumulate into the parameters again. "
+                f"Call .backward() outside the forgotten function")
+        return
+    if is_backward:
+        return  # a plain replay does not redo it: its effect on grads happens once
+    while h is not None:
+        if isinstance(h, Region):
+            h.nested_grad = True
+        h = getattr(h, "parent", None)
+
+
+_backprop.observers.append(_on_backward)
+
+
 class _Suspended:
     """Handler while a nested function runs inside a replay: no graph, no
     recording; link state keeps coming from the replaying region."""
@@ -387,11 +469,16 @@ def replayed_state(state):
         return state
     if h.replaying:
         return h.next_state()
-    frozen = None
+    regions = []
     while h is not None:
+        if type(h) is _GraphReplay:  # the state of the forward pass, for fresh regions too
+            state = h.next_state()
+            break
         if isinstance(h, Region):
-            if frozen is None:
-                frozen = _freeze(state)
-            h.states.append(frozen)
+            regions.append(h)
         h = getattr(h, "parent", None)
+    if regions:
+        frozen = _freeze(state)
+        for r in regions:
+            r.states.append(frozen)
     return state
