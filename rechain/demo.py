@@ -27,16 +27,24 @@ class ResBlock(rechain.Chain):
     Args:
         width (int): Features in and out.
         l2_initializer: Initializer of ``l2.W`` (None: Linear's default).
+        lean (bool): Use ``L.BatchNormalizationReLU`` and ``F.lean_apply``: the
+            same outputs and gradients bit for bit, one array of ``h``'s size
+            less kept per block (Note [lean blocks] in
+            ``rechain.functions.normalization.batch_normalization_relu``). The
+            parameters and npz keys are the same either way.
     """
 
-    def __init__(self, width, l2_initializer=None):
+    def __init__(self, width, l2_initializer=None, lean=False):
         super().__init__()
+        self.lean = lean
         with self.init_scope():
             self.l1 = L.Linear(width, width)
-            self.bn = L.BatchNormalization(width)
+            self.bn = L.BatchNormalizationReLU(width) if lean else L.BatchNormalization(width)
             self.l2 = L.Linear(width, width, initialW=l2_initializer)
 
     def forward(self, h):
+        if self.lean:
+            return h + F.lean_apply(self.l2, self.bn(self.l1(h)))
         return h + self.l2(F.relu(self.bn(self.l1(h))))
 
 

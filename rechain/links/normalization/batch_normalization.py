@@ -148,8 +148,6 @@ class BatchNormalization(_link.Link):
             raise type_check.InvalidType(
                 f"{label}: input of shape {tuple(x.shape)} has normalised dims {expected}, "
                 f"but the layer was built for size {tuple(self.avg_mean.shape)}")
-        from rechain.functions.normalization.batch_normalization import (
-            batch_normalization, fixed_batch_normalization)
         xp = self.xp
         gamma = self.gamma if self.use_gamma else xp.ones_like(self.avg_mean)
         beta = self.beta if self.use_beta else xp.zeros_like(self.avg_mean)
@@ -158,18 +156,29 @@ class BatchNormalization(_link.Link):
             axis = (0,) + tuple(range(1 + self.avg_mean.ndim, x.ndim))
         config = configuration.config
         if not config.train:
-            return fixed_batch_normalization(x, gamma, beta, self.avg_mean, self.avg_var,
-                                             eps=self.eps, axis=axis)
+            return self._normalize_fixed(x, gamma, beta, self.avg_mean, self.avg_var,
+                                         eps=self.eps, axis=axis)
         if config.in_recomputing:
             # See Note [statistics under recompute].
-            return batch_normalization(x, gamma, beta, eps=self.eps, axis=axis)
+            return self._normalize(x, gamma, beta, eps=self.eps, axis=axis)
         if finetune:
             self.N += 1
             decay = 1.0 - 1.0 / self.N
         else:
             decay = self.decay
-        return batch_normalization(x, gamma, beta, eps=self.eps, running_mean=self.avg_mean,
-                                   running_var=self.avg_var, decay=decay, axis=axis)
+        return self._normalize(x, gamma, beta, eps=self.eps, running_mean=self.avg_mean,
+                               running_var=self.avg_var, decay=decay, axis=axis)
+
+    def _normalize(self, x, gamma, beta, **kwargs):
+        """The function of training mode (a subclass may fuse an op after it)."""
+        from rechain.functions.normalization.batch_normalization import batch_normalization
+        return batch_normalization(x, gamma, beta, **kwargs)
+
+    def _normalize_fixed(self, x, gamma, beta, mean, var, **kwargs):
+        """The function of test mode."""
+        from rechain.functions.normalization.batch_normalization import (
+            fixed_batch_normalization)
+        return fixed_batch_normalization(x, gamma, beta, mean, var, **kwargs)
 
     def start_finetuning(self):
         """Reset ``N`` before fine-tuning with ``finetune=True``."""
