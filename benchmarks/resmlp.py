@@ -4,6 +4,11 @@ Width 512, batch 2048 by default; loss sum(h*h)/B. Used by forget.py (plain vs
 forget per block) and runnable alone:
 
     python benchmarks/resmlp.py --blocks 16 --repeat 5
+    python benchmarks/resmlp.py --blocks 16 --lean   # plain vs lean blocks
+
+``--lean`` compares plain blocks with lean ones (demo.ResBlock(lean=True):
+L.BatchNormalizationReLU and F.lean_apply, bitwise the same gradients, one
+array of the block's width less kept per block), both without forget.
 """
 
 import argparse
@@ -20,9 +25,9 @@ from rechain import demo
 from rechain import memory
 
 
-def build(n_blocks, width=512, seed=0):
+def build(n_blocks, width=512, seed=0, lean=False):
     rechain.random.seed(seed)
-    return rechain.ChainList(*[demo.ResBlock(width) for _ in range(n_blocks)])
+    return rechain.ChainList(*[demo.ResBlock(width, lean=lean) for _ in range(n_blocks)])
 
 
 def make_input(batch=2048, width=512, seed=0):
@@ -78,14 +83,35 @@ def report_forget(n_blocks, repeat, width=512, batch=2048):
                 plain_peak=p_peak, forget_peak=f_peak)
 
 
+def report_lean(n_blocks, repeat, width=512, batch=2048):
+    x = make_input(batch, width)
+    out = {}
+    print(f"resmlp N={n_blocks} width={width} batch={batch}, plain (median of {repeat}):")
+    for lean in (False, True):
+        model = build(n_blocks, width, lean=lean)
+        f, b, step, peak = measure(model, x, "plain", repeat)
+        name = "lean " if lean else "plain"
+        print(f"  {name}: {step:.3f} s/step (F {f:.3f} s, B {b:.3f} s), "
+              f"peak {_common.mib(peak):.0f} MiB")
+        out[name.strip()] = dict(step=step, F=f, B=b, peak=peak)
+    print(f"  peak lean/plain {out['lean']['peak'] / out['plain']['peak']:.3f}, "
+          f"time lean/plain {out['lean']['step'] / out['plain']['step']:.3f}")
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--blocks", type=int, default=16)
     p.add_argument("--width", type=int, default=512)
     p.add_argument("--batch", type=int, default=2048)
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--lean", action="store_true",
+                   help="compare plain blocks with lean blocks (BatchNormalizationReLU)")
     a = p.parse_args()
-    report_forget(a.blocks, a.repeat, a.width, a.batch)
+    if a.lean:
+        report_lean(a.blocks, a.repeat, a.width, a.batch)
+    else:
+        report_forget(a.blocks, a.repeat, a.width, a.batch)
 
 
 if __name__ == "__main__":
