@@ -1,7 +1,25 @@
-"""The ``rechain`` command."""
+"""The ``rechain`` command.
+
+Every error it reports is one line on stderr, ``rechain COMMAND: error: ...``,
+with exit status 2, and comes before any long work when the arguments alone
+show it (a planner name, a budget no plan can meet).
+"""
 
 import argparse
 import sys
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _fail(command, message):
+    """A one-line error of ``rechain COMMAND``: exit status 2, as argparse's."""
+    print(f"rechain {command}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _positive(kind):
@@ -35,10 +53,12 @@ def _budget(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    from rechain import __version__
+    parser = _Parser(
         prog="rechain",
         description="rechain: memory-efficient deep learning with Chainer's API.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"rechain {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     demo = sub.add_parser(
@@ -85,25 +105,40 @@ def build_parser():
     plan.add_argument("--budget", type=_budget, default=0.6,
                       help="peak memory budget: bytes, '300MiB', or a percentage of the "
                            "store-all peak such as '60%%' (default: 60%%)")
-    plan.add_argument("--planner", default="optimal",
-                      help="optimal (default), sqrt, store_all, revolve or segments:K")
+    plan.add_argument("--planner", default="optimal", type=_planner_name,
+                      help="optimal (default), sqrt, store_all, revolve or segments:K "
+                           "(K >= 1 blocks per segment)")
     plan.add_argument("--no-run", action="store_true",
                       help="only plan: skip the measured training step")
     return parser
 
 
+_PLANNERS = ("optimal", "sqrt", "store_all", "revolve")
+
+
+def _planner_name(name):
+    """Check a --planner value (argparse type): a planner name or segments:K."""
+    if name.startswith("segments:"):
+        text = name.split(":", 1)[1]
+        try:
+            k = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"segments:K needs an int K, got {text!r}") from None
+        if k < 1:
+            raise argparse.ArgumentTypeError(f"segments:K needs K >= 1, got {k}")
+        return name
+    if name not in _PLANNERS:
+        raise argparse.ArgumentTypeError(
+            f"unknown planner {name!r} (optimal, sqrt, store_all, revolve, segments:K)")
+    return name
+
+
 def _planner(name):
     from rechain import recompute
     if name.startswith("segments:"):
-        try:
-            k = int(name.split(":", 1)[1])
-        except ValueError:
-            raise SystemExit(f"rechain plan: --planner segments:K needs an int K, got {name!r}")
-        return recompute.segments(k)
-    if name not in ("optimal", "sqrt", "store_all", "revolve"):
-        raise SystemExit(f"rechain plan: unknown planner {name!r} (optimal, sqrt, store_all, "
-                         f"revolve, segments:K)")
-    return getattr(recompute, name)
+        return recompute.segments(int(name.split(":", 1)[1]))
+    return getattr(recompute, _planner_name(name))
 
 
 def run_plan(args, out=None):
@@ -127,9 +162,12 @@ def run_plan(args, out=None):
     budget = apply.resolve_budget(args.budget, costs)
     try:
         plan = planner(costs, budget)
-    except recompute.InfeasibleBudget as e:
-        print(f"rechain plan: {e}", file=sys.stderr)
-        return 1
+    except ValueError as e:  # InfeasibleBudget, revolve on unequal blocks
+        hint = ""
+        if args.planner == "revolve" and not isinstance(e, recompute.InfeasibleBudget):
+            hint = (" (the chain's last block is its loss, unlike the others, so revolve "
+                    "does not apply to it; use --planner optimal)")
+        _fail("plan", f"{e}{hint}")
     print(plan, file=out)
     full = recompute.store_all(costs)
     print(f"store_all: predicted peak {full.predicted_peak / 2**20:.1f} MiB, "
@@ -153,17 +191,43 @@ def run_plan(args, out=None):
     return 0
 
 
+def _join_dash_values(argv, options=("--budget",)):
+    """``--budget -5%`` -> ``--budget=-5%``: argparse would take ``-5%`` for an
+    option and say "expected one argument"; the budget's own check then says
+    what is wrong with it."""
+    out = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in options and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and argv[i + 1] not in ("-h", "--help") and not argv[i + 1].startswith("--"):
+            out.append(f"{a}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_join_dash_values(argv))
     if args.command == "plan":
         return run_plan(args)
     runs = args.runs
     if runs is None:
         runs = ("plain", "forget") + (("planned",) if args.budget is not None else ())
     if "planned" in runs and args.budget is None:
-        parser.error("demo: the 'planned' run needs --budget")
+        _fail("demo", "the 'planned' run needs --budget")
     from rechain import demo
+    if "planned" in runs:  # an infeasible budget fails now, not after the other runs
+        from rechain import recompute
+        try:
+            demo.check_budget(args.budget, n_blocks=args.blocks, width=args.width,
+                              batch_size=args.batch_size, seed=args.seed)
+        except recompute.InfeasibleBudget as e:
+            _fail("demo", f"--budget: {e}")
     demo.run_demo(runs=runs, progress=not args.no_progress, n_blocks=args.blocks,
                   width=args.width, batch_size=args.batch_size, epochs=args.epochs,
                   seed=args.seed, budget=args.budget)

@@ -5,6 +5,7 @@ their losses must agree exactly: forget changes what is kept in memory, not
 what is computed.
 """
 
+import contextlib
 import gc
 import sys
 import time
@@ -104,9 +105,43 @@ class _TextBar(_NoBar):
 
 MODES = ("plain", "forget", "planned")
 
+_NO_THREADPOOLCTL = ("note: threadpoolctl is not installed, so BLAS runs with its default "
+                     "number of threads, which is slow for the demo's small matrices on a "
+                     "busy machine; pip install threadpoolctl (or rechain[demo]), or set "
+                     "OMP_NUM_THREADS=1")
+
+
+@contextlib.contextmanager
+def blas_threads(n, warn=True):
+    """Limit BLAS to ``n`` threads (threadpoolctl) while the block runs.
+
+    The demo's matrices are small (96 wide): on a loaded machine BLAS's own
+    threads slow it down several times and make results depend on the
+    thread count. Without threadpoolctl nothing is limited, and a note says
+    so on stderr (``warn``). ``n=None`` leaves BLAS alone.
+    """
+    if n is None:
+        yield
+        return
+    try:
+        import threadpoolctl
+    except ImportError:
+        if warn:
+            print(_NO_THREADPOOLCTL, file=sys.stderr)
+        yield
+        return
+    with threadpoolctl.threadpool_limits(limits=n, user_api="blas"):
+        yield
+
+
+def iterations(n_examples, batch_size, epochs):
+    """Training iterations of ``epochs`` epochs: batches run across epoch
+    boundaries (SerialIterator), so this is ceil(epochs * n / batch_size)."""
+    return -(-epochs * n_examples // batch_size)
+
 
 def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progress=True,
-          budget=None):
+          budget=None, blas=1):
     """Train one model; return a dict of measurements.
 
     Args:
@@ -119,6 +154,8 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
         batch_size, epochs: Training schedule.
         seed (int): Seeds parameters, shuffling and the framework RNG.
         progress (bool): Show a progress bar.
+        blas (int or None): BLAS threads while training (see :func:`blas_threads`;
+            None: as the environment says).
 
     Returns:
         dict with ``losses`` (per iteration), ``seconds_per_epoch``,
@@ -136,11 +173,24 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
     opt = optimizers.Adam(alpha=1e-3)
     opt.setup(model)
     it = iterators.SerialIterator(train_set, batch_size, shuffle=True, seed=seed)
-    n_iter = epochs * -(-len(train_set) // batch_size)
+    n_iter = iterations(len(train_set), batch_size, epochs)
     bar = _progress(n_iter, f"{mode:>6}", progress)
     losses = []
+    with blas_threads(blas, warn=False):
+        start = time.perf_counter()
+        peak = _loop(model, opt, it, epochs, mode, bar, losses)
+        elapsed = time.perf_counter() - start
+        accuracy = evaluate(model, test_set)
+    result = {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,
+              "peak_bytes": peak, "accuracy": accuracy}
+    if mode == "planned":
+        result["plan"] = model.planned.plan
+    return result
+
+
+def _loop(model, opt, it, epochs, mode, bar, losses):
+    """The training loop of :func:`train`; returns the peak bytes of its second step."""
     peak = 0
-    start = time.perf_counter()
     try:
         while it.epoch < epochs:
             x, t = concat_examples(next(it))
@@ -162,12 +212,7 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
                 bar.set_postfix_str(f"loss {losses[-1]:.4f}")
     finally:
         bar.close()
-    elapsed = time.perf_counter() - start
-    result = {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,
-              "peak_bytes": peak, "accuracy": evaluate(model, test_set)}
-    if mode == "planned":
-        result["plan"] = model.planned.plan
-    return result
+    return peak
 
 
 def evaluate(model, dataset, batch_size=512):
@@ -201,15 +246,43 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def run_demo(runs=("plain", "forget"), progress=True, out=None, budget=None, **kwargs):
-    """Train once per mode in ``runs`` and print the comparison table."""
+def run_demo(runs=("plain", "forget"), progress=True, out=None, budget=None, blas=1,
+             **kwargs):
+    """Train once per mode in ``runs`` and print the comparison table.
+
+    BLAS is limited to ``blas`` threads (see :func:`blas_threads`); without
+    threadpoolctl a note says so on stderr.
+    """
     out = sys.stdout if out is None else out
+    if blas is not None:
+        try:
+            import threadpoolctl  # noqa: F401
+        except ImportError:
+            print(_NO_THREADPOOLCTL, file=sys.stderr)
     results = []
     for mode in runs:
-        results.append(train(mode, progress=progress,
+        results.append(train(mode, progress=progress, blas=blas,
                              budget=budget if mode == "planned" else None, **kwargs))
     print(format_table(results), file=out)
     return results
+
+
+def check_budget(budget, n_blocks=32, width=96, batch_size=256, seed=0):
+    """Plan the 'planned' run's blocks for ``budget`` without training.
+
+    Measures the blocks once on a batch of the training shape and plans them
+    as :func:`train` will, so that an infeasible budget fails in seconds, before
+    any run trains. Raises ``rechain.recompute.InfeasibleBudget`` (or
+    ValueError for a malformed budget); returns the plan.
+    """
+    from rechain import recompute
+    from rechain.recompute import apply
+    rechain.random.seed(seed)
+    blocks = list(ResNet(n_blocks, width).blocks)
+    x = numpy.zeros((batch_size, width), numpy.float32)
+    parsed = budget if isinstance(budget, (int, float)) else apply.parse_budget(budget)
+    costs = recompute.measure(blocks, x, repeat=1)
+    return recompute.optimal(costs, apply.resolve_budget(parsed, costs))
 
 
 # -- models of the ``rechain plan`` command --------------------------------------------

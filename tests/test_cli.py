@@ -90,9 +90,12 @@ def test_cli_plan_prints_plan_and_measured_peak(capsys):
 
 
 def test_cli_plan_infeasible_budget_says_smallest(capsys):
-    assert cli.main(["plan", "--blocks", "3", "--width", "32", "--batch", "64",
-                     "--budget", "1000", "--no-run"]) == 1
-    assert "smallest feasible budget" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        cli.main(["plan", "--blocks", "3", "--width", "32", "--batch", "64",
+                  "--budget", "1000", "--no-run"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "smallest feasible budget" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("args, message", [
@@ -114,3 +117,110 @@ def test_demo_planned_run_matches_plain():
     numpy.testing.assert_array_equal(results[0]["losses"], results[1]["losses"])
     assert results[1]["peak_bytes"] < results[0]["peak_bytes"]
     assert "plan of the 'planned' run" in out.getvalue()
+
+
+# -- hardening (issue 12): one-line errors, exit status 2, before long work ----------------
+
+def _rechain(*args, timeout=120):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "rechain.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout, cwd="/")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plan", "--planner", "segments:0"], "argument --planner: segments:K needs K >= 1, got 0"),
+    (["plan", "--planner", "segments:x"], "segments:K needs an int K"),
+    (["plan", "--planner", "fastest"], "unknown planner 'fastest'"),
+    (["demo", "--budget", "-5%"], "a percentage must be in (0, 100]"),
+    (["demo", "--budget", "-5"], "--budget"),
+    (["demo", "--budget", "lots"], "cannot read 'lots' as a byte size"),
+    (["demo", "--epochs", "0"], "must be positive"),
+    (["demo", "--runs", "planned"], "the 'planned' run needs --budget"),
+    ([], "required"),
+])
+def test_cli_errors_are_one_line_with_status_2(args, message):
+    res = _rechain(*args)
+    assert res.returncode == 2
+    assert res.stdout == ""
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert res.stderr.startswith("rechain")
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_cli_revolve_on_the_measured_chain_is_a_one_line_error():
+    res = _rechain("plan", "--planner", "revolve", "--blocks", "2", "--width", "8",
+                   "--batch", "4", "--no-run")
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert "rechain plan: error: revolve" in res.stderr and "--planner optimal" in res.stderr
+
+
+def test_cli_demo_infeasible_budget_fails_before_training(monkeypatch, capsys):
+    trained = []
+    monkeypatch.setattr(demo, "train", lambda *a, **k: trained.append(a))
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--budget", "1B", "--no-progress"])
+    assert info.value.code == 2
+    assert trained == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "rechain demo: error: --budget: optimal: no plan fits a budget of 1 bytes" in err
+    assert "smallest feasible budget" in err
+
+
+def test_cli_version():
+    import rechain
+    res = _rechain("--version")
+    assert res.returncode == 0
+    assert res.stdout.strip() == f"rechain {rechain.__version__}"
+
+
+def test_demo_progress_bars_reach_their_totals(monkeypatch):
+    bars = []
+
+    class Bar(demo._NoBar):
+        def __init__(self, total, desc):
+            self.total, self.n = total, 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+    monkeypatch.setattr(demo, "_progress", lambda total, desc, enabled: Bar(total, desc))
+    for epochs, batch in [(2, 128), (5, 270), (3, 256)]:
+        r = demo.train("plain", n_blocks=1, width=8, batch_size=batch, epochs=epochs)
+        assert bars[-1].n == bars[-1].total == len(r["losses"])
+    assert [b.total for b in bars] == [23, 27, 17]
+
+
+def test_demo_limits_blas_threads(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = []
+    real = demo._loop
+
+    def spy(*a, **k):
+        seen.extend(p["num_threads"] for p in threadpoolctl.threadpool_info()
+                    if p["user_api"] == "blas")
+        return real(*a, **k)
+
+    monkeypatch.setattr(demo, "_loop", spy)
+    demo.train("plain", n_blocks=1, width=8, batch_size=256, epochs=1, progress=False)
+    assert seen and set(seen) == {1}
+
+
+def test_demo_without_threadpoolctl_works_and_says_so(monkeypatch, capsys):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_threadpoolctl(name, *a, **k):
+        if name == "threadpoolctl":
+            raise ImportError("No module named 'threadpoolctl'")
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_threadpoolctl)
+    results = demo.run_demo(runs=("plain",), progress=False, out=io.StringIO(), n_blocks=1,
+                            width=8, batch_size=256, epochs=1)
+    assert len(results[0]["losses"]) == 6
+    err = capsys.readouterr().err
+    assert err.count("threadpoolctl is not installed") == 1
