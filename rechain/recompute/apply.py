@@ -43,6 +43,10 @@ def run(blocks, x, plan):
     Returns:
         Variable: The output of the last block.
     """
+    if not isinstance(plan, (plan_lib.Plan, list, tuple)):
+        raise TypeError(f"run: plan must be a Plan (from a planner such as "
+                        f"rechain.recompute.optimal) or a schedule (a list of block indices "
+                        f"and Segments), not {type(plan).__name__}")
     blocks = _measure.blocks_of(blocks)
     schedule = plan.schedule if isinstance(plan, plan_lib.Plan) else tuple(plan)
     plan_lib.check_schedule(schedule, len(blocks))

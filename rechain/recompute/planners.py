@@ -277,6 +277,14 @@ def evaluate(costs, schedule):
 def _parse_budget(name, budget):
     if budget is None:
         return None
+    if isinstance(budget, str) and budget.strip().endswith("%"):
+        raise ValueError(
+            f"{name}: budget_bytes {budget!r} is a percentage; planners take bytes (an int "
+            f"or a string such as '300MiB'). Percentages of the store-all peak are accepted "
+            f"by Sequential.forget(budget=...) / ChainList.forget(budget=...), by the "
+            f"--budget of 'rechain plan' and 'rechain demo', and by "
+            f"rechain.recompute.apply.resolve_budget(apply.parse_budget({budget!r}), costs), "
+            f"which gives the bytes")
     try:
         return plan_lib.parse_bytes(budget)
     except (TypeError, ValueError) as error:
