@@ -681,6 +681,7 @@ def main_examples(args, log):
     dep_err = ensure_deps(log)
     if dep_err:
         log("[deps] " + dep_err + " (examples needing gym/nltk/progressbar will fail)")
+    head = _git_head()  # the state the runs start from
     scratch = tempfile.mkdtemp(prefix="rechain-examples-")
     try:
         data_dir = os.path.join(scratch, "synthetic")
@@ -700,7 +701,7 @@ def main_examples(args, log):
             shutil.rmtree(scratch, ignore_errors=True)
     meta = ("rechain %s; data: synthetic files in the upstream formats served through "
             "urllib%s; run %s UTC, timeout %d s per run." % (
-                _git_head(), "" if args.data == "urllib" else
+                head, "" if args.data == "urllib" else
                 " (--data functions: rechain.datasets loaders replaced)",
                 datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), args.timeout))
     table = make_table(results, meta, baseline)
@@ -714,7 +715,7 @@ def main_examples(args, log):
     # One line per run of the harness: what failed and why, over time.
     with open(os.path.join(LOG_DIR, "history.jsonl"), "a") as f:
         f.write(json.dumps({
-            "time": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "rechain": _git_head(),
+            "time": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "rechain": head,
             "ran": sum(r["status"] == "ran to the end" for r in results), "runs": len(results),
             "failures": {r["name"]: [r["error"], r["missing"], r["where"]]
                          for r in results if r["status"] != "ran to the end"}}) + "\n")
