@@ -617,7 +617,7 @@ def make_table(results, meta, baseline=None):
     base = {r["name"]: r for r in (baseline or [])}
     out = ["## Chainer 7.8.1 examples on rechain (tools/chainer_examples.py)", "",
            "%d of %d runs ran to the end. %s" % (ok, len(results), meta), "",
-           "| run | script and flags | result | first error line | missing name | where (rechain file:line) | s |"
+           "| run | script and flags | result | first error line | missing name | where (rechain file:line, else the example's) | s |"
            + (" Chainer 7.8.1, same flags and data |" if base else ""),
            "|---|---|---|---|---|---|---|" + ("---|" if base else "")]
     for r in results:
