@@ -54,7 +54,9 @@ def set_dataset_root(path):
     """
     global _root_override
     if path is not None and not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"set_dataset_root: path must be a str or a path, not {type(path).__name__}")
+        raise TypeError(
+            f"set_dataset_root: path must be a str or a path, not {type(path).__name__}"
+        )
     _root_override = None if path is None else os.fspath(path)
 
 

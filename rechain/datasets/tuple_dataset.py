@@ -1,6 +1,6 @@
 """A dataset that zips several equally long datasets into tuples."""
 
-import numpy
+import numpy  # NOQA  (the examples in the docstrings use it)
 
 from rechain import backend
 from rechain.dataset.dataset_mixin import _as_index_array  # NOQA

@@ -163,8 +163,8 @@ class _PrefetchingIterator(_statemachine._StatefulIterator):
         _, not_done = concurrent.futures.wait(futures, timeout=self.dataset_timeout)
         if not_done:
             warnings.warn(
-                f"{where}: the batch is not ready after {self.dataset_timeout} s (dataset_timeout); "
-                f"a dataset example may be stalled (still waiting)",
+                f"{where}: the batch is not ready after {self.dataset_timeout} s "
+                f"(dataset_timeout); a dataset example may be stalled (still waiting)",
                 TimeoutWarning, stacklevel=2)
             concurrent.futures.wait(not_done)
         batch = []

@@ -366,7 +366,8 @@ def test_maxtasksperchild_replaces_workers():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="MultiprocessIterator: n_processes must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError,
+                       match="MultiprocessIterator: n_processes must be an integer >= 1, got 0"):
         MultiprocessIterator([1], 1, n_processes=0)
     with pytest.raises(ValueError, match="n_prefetch must be"):
         MultiprocessIterator([1], 1, n_prefetch=0)
