@@ -229,10 +229,11 @@ def others_cores(a, b):
 
 # --- the interleaved schedule ----------------------------------------------
 
-def run_bench(name, bdef, workers, repeat_override=None):
+def run_bench(name, bdef, workers, repeat_override=None, only_modes=None):
     kind, cfg = bdef["kind"], bdef["cfg"]
     repeat = repeat_override or bdef["repeat"]
-    modes = {fw: tuple(m for m in ms if m not in workers[fw].unavailable)
+    modes = {fw: tuple(m for m in ms if m not in workers[fw].unavailable
+                       and (only_modes is None or m in only_modes))
              for fw, ms in spec.MODES[kind].items() if fw in workers}
     fws = [fw for fw in workers if fw in modes]
     res = {"kind": kind, "cfg": cfg, "repeat": repeat, "samples": {}, "peaks": {},
@@ -612,6 +613,8 @@ def main():
     p.add_argument("--frameworks", default=",".join(spec.FRAMEWORKS),
                    help="comma list of " + ", ".join(spec.FRAMEWORKS))
     p.add_argument("--repeat", type=int, help="override every benchmark's repeat count")
+    p.add_argument("--modes", help="comma list: run only these modes of the model benchmarks "
+                                   "(" + ", ".join(MODE_ORDER) + ")")
     p.add_argument("--setup-only", action="store_true", help="create the venvs and stop")
     p.add_argument("--write", action="store_true",
                    help="write RESULTS.md's peers section even for a partial or quick run")
@@ -637,6 +640,13 @@ def main():
     bad += [f for f in fws if f not in spec.FRAMEWORKS]
     if bad:
         p.error(f"unknown: {', '.join(bad)}")
+    only_modes = None
+    if a.modes:
+        only_modes = {m.strip() for m in a.modes.split(",") if m.strip()}
+        bad_modes = sorted(only_modes - set(MODE_ORDER))
+        if bad_modes:
+            p.error(f"--modes: unknown {', '.join(bad_modes)} (known: {', '.join(MODE_ORDER)})")
+        only_modes.add("plain")  # the ratios are against plain; it always runs
     only = [n for n in spec.BENCHMARKS if n in only]
     fws = [f for f in spec.FRAMEWORKS if f in fws]
 
@@ -670,7 +680,8 @@ def main():
     results = {}
     try:
         for n in only:
-            results[n] = run_bench(n, bdefs[n], workers, a.repeat)
+            results[n] = run_bench(n, bdefs[n], workers, a.repeat,
+                                   only_modes if bdefs[n]["kind"] in ("resmlp", "mlp") else None)
             loads += results[n]["loads"]
     finally:
         for w in workers.values():
@@ -691,7 +702,7 @@ def main():
     with open(os.path.join(OUT, f"peers-{stamp}.md"), "w") as f:
         f.write(report)
     full = (not a.quick and only == list(spec.BENCHMARKS) and fws == list(spec.FRAMEWORKS)
-            and a.repeat is None)
+            and a.repeat is None and a.modes is None)
     if not a.no_write and (full or a.write):
         write_results_section(report, a.section)
         log(f"[done] wrote the peers section of {os.path.relpath(RESULTS, REPO)}")
