@@ -40,6 +40,23 @@ dropped when the replay ends; only the filled placeholders stay. ``func`` may
 not call ``.backward()`` as well (a graph replay would accumulate into the
 parameters again): that raises :class:`RecomputeError`.
 
+Note [value check]. A replay reproduces the forward pass only if ``func``
+depends on nothing but its inputs, the configuration and the random stream. A
+value read from a closure or a global that changed in between gives other
+arrays with the same shapes, which the signature check cannot see. Under
+``config.debug`` (captured when the region is created) the region records a
+fingerprint of every recorded op's outputs: the float64 sum of each output
+and a strided sample of at most 16 of its elements. A replay then runs to the
+last recorded op and compares each op's fingerprint, raising
+:class:`RecomputeError` naming the first op (type and position in the region)
+whose values differ. A replay is deterministic, so the comparison is exact.
+Cost (measured on a loaded 2-core machine, NumPy, one BLAS thread, CPU time,
+medians of interleaved runs): 24 µs per forget call wrapping two tiny ops
+(forward plus backward: 56 µs per call without the check, 80 µs with it),
+and 3 % of a forward+backward step of resmlp N=16 (width 512, batch 2048)
+with every block under forget (1.84 s against 1.89 s); nothing when
+``config.debug`` is off.
+
 Nested regions: a region created while another records stores its own inputs
 through the outer region (as placeholders of a pseudo-op "forget" in the outer
 record). When the outer region replays, the nested ``F.forget`` call fills those
@@ -49,7 +66,10 @@ placeholders and then runs its function without a graph.
 import operator
 import sys
 
+import numpy
+
 from rechain import _backprop
+from rechain import backend
 from rechain import configuration
 from rechain import function_node
 from rechain import random as _random
@@ -104,7 +124,7 @@ class Region:
     __slots__ = ("func", "args", "kwargs", "var_positions", "parent", "replaying",
                  "recomputes", "records", "slots", "last_slot", "config", "rng_state",
                  "inputs", "in_nodes", "states", "nested_outputs", "_parent_index", "_cursor",
-                 "_stop_at", "_state_cursor", "nested_grad", "__weakref__")
+                 "_stop_at", "_state_cursor", "nested_grad", "prints", "__weakref__")
 
     def __init__(self, func, args, kwargs, var_positions, parent):
         self.func = func
@@ -131,6 +151,8 @@ class Region:
         self._state_cursor = 0
         self.nested_grad = False      # a backward pass ran inside func (Note [grad
                                       # inside forget]): replay with a graph
+        # per record: fingerprint of its outputs, under config.debug (Note [value check])
+        self.prints = [] if configuration.config.debug else None
 
     # -- forward: record ----------------------------------------------------------
     def store_inputs(self, in_vars):
@@ -146,6 +168,8 @@ class Region:
 
     def record(self, f, in_vars, in_data, out_data):
         self.records.append((type(f), tuple(map(_shape_dtype, in_data))))
+        if self.prints is not None:
+            self.prints.append(_fingerprint(out_data))
         new = None
         idx = f._in_retain
         if idx is not None:
@@ -174,6 +198,8 @@ class Region:
         """Store the inputs of a nested region as placeholders of a pseudo-op."""
         in_data = [v._data for v in in_vars]
         self.records.append(_signature(f"forget[{_func_name(func)}]", in_data))
+        if self.prints is not None:
+            self.prints.append(None)
         stored = []
         new = []
         for i, v in enumerate(in_vars):
@@ -249,7 +275,7 @@ class Region:
         self.replaying = True
         self._cursor = 0
         self._state_cursor = 0
-        self._stop_at = last
+        self._stop_at = last if self.prints is None else len(self.records) - 1
         try:
             self.func(*args, **self.kwargs)
         except _StopReplay:
@@ -293,6 +319,23 @@ class Region:
                 f"state is not)")
         return k
 
+    def _check_values(self, k, out_data):
+        """Note [value check]: the replayed outputs of op #k must be the forward's."""
+        expected = self.prints[k]
+        if expected is None:
+            return
+        got = _fingerprint(out_data)
+        for i, (e, g) in enumerate(zip(expected, got)):
+            if not (_same(e[0], g[0]) and e[1] == g[1]):
+                raise RecomputeError(
+                    f"F.forget: the recompute of {_func_name(self.func)} gave other values "
+                    f"than the forward pass at op #{k} of the region, "
+                    f"{_describe(self.records[k])}: output {i} sums to {g[0]!r}, in the "
+                    f"forward pass to {e[0]!r}. The function must compute from its inputs, "
+                    f"the configuration and the random stream only; a value read from a "
+                    f"closure or a global that changed since the forward pass gives wrong "
+                    f"gradients (checked because config.debug is on)")
+
     def _fill_slots(self, k, arrays_by_kind):
         slots = self.slots[k]
         if slots is not None:
@@ -305,6 +348,8 @@ class Region:
 
     def replay(self, f, in_data, out_data):
         k = self._match((type(f), tuple(map(_shape_dtype, in_data))))
+        if self.prints is not None:
+            self._check_values(k, out_data)
         self._fill_slots(k, (in_data, out_data))
 
     def note_outputs(self, outs):
@@ -360,6 +405,28 @@ class Region:
                     ph.array = None
 
 
+_SAMPLES = 16
+
+
+def _fingerprint(out_data):
+    """Per output: its float64 (complex128) sum and the bytes of a strided
+    sample of at most ``_SAMPLES`` elements (Note [value check])."""
+    ret = []
+    for y in out_data:
+        flat = y.reshape(-1)
+        sample = flat[::max(1, flat.size // _SAMPLES)][:_SAMPLES]
+        if type(y) is not numpy.ndarray:
+            sample = backend.to_cpu(sample)
+        total = flat.sum(dtype=numpy.complex128 if y.dtype.kind == "c" else numpy.float64)
+        ret.append((complex(total) if y.dtype.kind == "c" else float(total),
+                    sample.tobytes()))
+    return ret
+
+
+def _same(a, b):
+    return a == b or (a != a and b != b)  # NaN sums agree with each other
+
+
 class _GraphReplay:
     """Handler while a region replays with a graph (Note [grad inside forget]):
     nodes enter a throwaway graph, and each is matched against the record and
@@ -374,6 +441,8 @@ class _GraphReplay:
     def record(self, f, in_vars, in_data, out_data):
         r = self.region
         k = r._match((type(f), tuple(map(_shape_dtype, in_data))))
+        if r.prints is not None:
+            r._check_values(k, out_data)
         r._fill_slots(k, (in_data, out_data))
 
     def record_nested(self, func, in_vars):

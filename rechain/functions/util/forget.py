@@ -45,7 +45,17 @@ def forget(func, *xs, **kwargs):
 
     Links with state read ``rechain.config.in_recomputing``, which is True only
     during the recompute; ``L.BatchNormalization`` thus updates its statistics
-    once per iteration.
+    once per iteration. ``func`` may call ``rechain.grad`` on what it computes
+    (a gradient penalty); the recompute then rebuilds that inner gradient too
+    (rechain/recompute/region.py, Note [grad inside forget]).
+
+    ``func`` must compute from its arguments, the configuration and the random
+    stream only: a value read from a closure or a global that changes before
+    backward would be recomputed with its new value. Under
+    ``rechain.config.debug`` every recorded op's outputs are fingerprinted and
+    the recompute raises ``RecomputeError`` at the first op whose values
+    differ (Note [value check]; about 24 µs per call of two tiny ops, 3 % of a
+    resmlp N=16 step with a forget per block; nothing when debug is off).
 
     Args:
         func (callable): Returns a Variable or a tuple of Variables. It must run
@@ -59,7 +69,8 @@ def forget(func, *xs, **kwargs):
 
     Raises:
         TypeError: ``func`` is not callable or returns something else.
-        RecomputeError: The recompute ran different operations, shapes or dtypes.
+        RecomputeError: The recompute ran different operations, shapes or dtypes
+            (or, under ``config.debug``, gave different values).
 
     Example:
         >>> f = lambda a, b: (a + b) * a
