@@ -492,16 +492,53 @@ def free_saved(f, remat):
     stored = f._retained_in
     if idx is not None and stored is not None:
         nodes = f.inputs
-        keep = [d is None or nodes[i].creator is None or not can_rerun(nodes[i].creator, cache)
-                for i, d in zip(idx, stored)]
-        if not all(keep):
-            f._retained_in = tuple([d if k else None for k, d in zip(keep, stored)])
+        new = None
+        for k, i in enumerate(idx):
+            if stored[k] is None:
+                continue
+            c = nodes[i].creator
+            if c is not None and (cache.get(c) or can_rerun(c, cache)):
+                if new is None:
+                    new = list(stored)
+                new[k] = None
+        if new is not None:
+            f._retained_in = tuple(new)
             freed = True
     if freed:
         f._freed = True
         if h is None:
             f._handler = remat
     return freed
+
+
+def _kept_inputs(g):
+    """Positions of the inputs whose arrays ``g`` holds itself."""
+    stored = g._retained_in
+    if stored is None:
+        return ()
+    return [i for i, d in zip(g._in_retain, stored)
+            if d is not None and type(d) is not Placeholder]
+
+
+_EVERY_INPUT = {1: (0,), 2: (0, 1), 3: (0, 1, 2)}
+
+
+def _holds_all_inputs(g):
+    """Whether ``g`` holds every input array itself, in input order and with
+    no handler in between (Mul, Linear...): then it can re-run. False is not
+    an answer, only a "look closer"."""
+    nodes = g.inputs
+    if nodes is None or g._handler is not None:
+        return False
+    if g._in_retain != _EVERY_INPUT.get(len(nodes)):
+        return False
+    stored = g._retained_in
+    if stored is None:
+        return False
+    for d in stored:
+        if d is None:
+            return False
+    return True
 
 
 def can_rerun(c, cache):
@@ -522,9 +559,7 @@ def can_rerun(c, cache):
             cache[g] = False
             stack.pop()
             continue
-        kept = () if g._retained_in is None else [
-            i for i, d in zip(g._in_retain, g._retained_in)
-            if d is not None and type(d) is not Placeholder]
+        kept = _kept_inputs(g)
         ok = True
         pending = False
         for j, node in enumerate(nodes):
@@ -538,6 +573,11 @@ def can_rerun(c, cache):
                 break
             r = cache.get(cr)
             if r is None:
+                # one level ahead, without the stack: a creator that holds every
+                # input array itself (Mul, Linear) can re-run
+                if _holds_all_inputs(cr):
+                    cache[cr] = True
+                    continue
                 stack.append(cr)
                 pending = True
             elif not r:
