@@ -24,6 +24,7 @@ import datetime
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,9 @@ def main():
                    help="comma list of " + ", ".join(FRAMEWORKS))
     p.add_argument("--iters", type=int, default=2000,
                    help="N: iterations of the smaller run (2 ops each); the other runs 2N")
+    p.add_argument("--runs", type=int, default=1,
+                   help="measure each framework's pair of runs this many times (the table "
+                        "gives the median and the spread)")
     a = p.parse_args()
     fws = [f.strip() for f in a.frameworks.split(",") if f.strip()]
     bad = [f for f in fws if f not in FRAMEWORKS]
@@ -97,33 +101,50 @@ def main():
         p.error(f"unknown: {', '.join(bad)}")
     if a.iters < 1:
         p.error(f"--iters must be at least 1, got {a.iters}")
+    if a.runs < 1:
+        p.error(f"--runs must be at least 1, got {a.runs}")
     n = a.iters
     rows, raw = [], {}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=run.REPO,
                             capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "rechain"], cwd=run.REPO,
+                           capture_output=True, text=True).stdout.split("\n")
+    dirty = [ln[3:] for ln in dirty if ln.strip()]
+    if dirty:  # rechain runs from the working tree: say what differs from the commit
+        commit += f" + uncommitted changes to {', '.join(sorted(dirty))}"
+    argv = " ".join(sys.argv[1:])
     os.makedirs(run.OUT, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=run.OUT) as logdir:
         for fw in fws:
             python = run.ensure_env(fw)
             t0 = time.perf_counter()
-            i1 = count(python, fw, n, logdir)
-            i2 = count(python, fw, 2 * n, logdir)
-            per_op = (i2 - i1) / (2 * n)
-            raw[fw] = {"iters": [n, 2 * n], "instructions": [i1, i2], "per_op": per_op,
-                       "wall_s": time.perf_counter() - t0}
-            run.log(f"[callgrind] {fw}: {i1:,} / {i2:,} instructions -> {per_op:,.0f} per op "
-                    f"({raw[fw]['wall_s']:.0f} s)")
+            pairs = []
+            for _ in range(a.runs):
+                i1 = count(python, fw, n, logdir)
+                i2 = count(python, fw, 2 * n, logdir)
+                pairs.append((i1, i2))
+                run.log(f"[callgrind] {fw}: {i1:,} / {i2:,} instructions -> "
+                        f"{(i2 - i1) / (2 * n):,.0f} per op")
+            per = sorted((i2 - i1) / (2 * n) for i1, i2 in pairs)
+            raw[fw] = {"iters": [n, 2 * n], "pairs": pairs, "per_op_each": per,
+                       "per_op": statistics.median(per), "wall_s": time.perf_counter() - t0}
     base = raw.get("rechain", {}).get("per_op")
     L = [f"Instructions per op (forward+backward), `valgrind --tool=callgrind`, "
          f"(I(2N) − I(N)) / 2N with N = {n:,} iterations ({2 * n:,} ops) "
-         f"(`python benchmarks/peers/callgrind_ops.py --iters {n}`, "
+         f"(`python benchmarks/peers/callgrind_ops.py{' ' + argv if argv else ''}`, "
          f"{datetime.date.today().isoformat()}, commit {commit}):", "",
-         "| framework | instructions, N iterations | instructions, 2N iterations | "
-         "instructions per op | rechain ÷ this |", "|---|---|---|---|---|"]
+         "| framework | runs | instructions, N iterations | instructions, 2N iterations | "
+         "instructions per op (median) | spread over the runs | rechain ÷ this |",
+         "|---|---|---|---|---|---|---|"]
     for fw, r in raw.items():
         ratio = "—" if not base else f"{base / r['per_op']:.2f}"
-        L.append(f"| {run.LABEL[fw]} | {r['instructions'][0]:,} | {r['instructions'][1]:,} | "
-                 f"**{r['per_op']:,.0f}** | {ratio} |")
+        i1s = " / ".join(f"{x:,}" for x, _ in r["pairs"])
+        i2s = " / ".join(f"{y:,}" for _, y in r["pairs"])
+        lo, hi = r["per_op_each"][0], r["per_op_each"][-1]
+        spread = ("—" if len(r["pairs"]) == 1
+                  else f"{lo:,.0f}–{hi:,.0f} ({(hi - lo) / r['per_op']:.2%})")
+        L.append(f"| {run.LABEL[fw]} | {len(r['pairs'])} | {i1s} | {i2s} | "
+                 f"**{r['per_op']:,.0f}** | {spread} | {ratio} |")
     text = "\n".join(L) + "\n"
     print(text)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
