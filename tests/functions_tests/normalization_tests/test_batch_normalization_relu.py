@@ -234,10 +234,6 @@ def _grads(model):
         a.copy() for b in model for a in (b.avg_mean, b.avg_var)]
 
 
-def _param_values(model):
-    return [p.array.copy() for p in model.params()]
-
-
 @pytest.mark.parametrize("wrap", [None, "forget"])
 def test_lean_model_gradients_bitwise_equal_to_plain(wrap):
     x = numpy.random.default_rng(11).standard_normal((32, 16)).astype(numpy.float32)
