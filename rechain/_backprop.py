@@ -27,9 +27,9 @@ _is_array = _variable.backend.is_array
 Parameter = _variable.Parameter
 _config = configuration.config
 _remat = _function_node._remat
+_handlers = _function_node._handlers
 _Rematerializer = _function_node.Rematerializer
 _free_saved = _function_node.free_saved
-_FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
 
 
 class _PassState(threading.local):
@@ -176,6 +176,8 @@ def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, retain_
     if retain_graph is None:
         retain_graph = _config.retain_graph
     free = not (retain_graph or double)
+    if _handlers.top is not None and _function_node.backward_hook is not None:
+        _function_node.backward_hook(inputs is None)
     if observers:
         for o in observers:
             o("backward_begin")
@@ -242,37 +244,19 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 in_nodes = f.inputs
                 if in_nodes is None:
                     continue  # unchained
-                n = len(in_nodes)
-                if n == 2:  # the most common arities, without the generic map
-                    if in_nodes[0].requires_grad:
-                        targets = _BOTH if in_nodes[1].requires_grad else _FIRST
-                    elif in_nodes[1].requires_grad:
-                        targets = _SECOND
-                    else:
-                        continue
-                elif n == 1:
-                    if not in_nodes[0].requires_grad:
-                        continue
-                    targets = _FIRST
-                else:
-                    targets = tuple(_compress(range(n), map(_get_requires_grad, in_nodes)))
-                    if not targets:
-                        continue
+                targets = tuple(_compress(range(len(in_nodes)),
+                                          map(_get_requires_grad, in_nodes)))
+                if not targets:
+                    continue
                 gxs = f.backward(targets, gys)
                 if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
                     gxs = _check_grads(f, targets, in_nodes, gxs)
-                if f._handler is not None:
-                    if free:
-                        if remat is None:
-                            remat = _Rematerializer()
-                        _free_saved(f, remat)
-                    else:
-                        f._release_recomputed()
-                elif free and (f._in_retain is not None or f._out_retain is not None):
-                    # a node that retains nothing has nothing to free
+                if free:
                     if remat is None:
                         remat = _Rematerializer()
                     _free_saved(f, remat)
+                elif f._handler is not None:
+                    f._release_recomputed()
                 if memo:
                     memo.pop(f, None)
                 for k, i in enumerate(targets):

@@ -81,6 +81,11 @@ class _HandlerState(threading.local):
 _handlers = _HandlerState()
 
 
+#: Called as ``backward_hook(is_backward)`` when a backward pass or a grad()
+#: call starts while a handler is active (set by rechain.recompute.region).
+backward_hook = None
+
+
 def push_handler(handler):
     """Make ``handler`` the active saved-array handler of the calling thread.
 

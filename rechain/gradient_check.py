@@ -240,6 +240,9 @@ def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
         xv = args[:n_in]
         gv = args[n_in:]
         ys = _as_tuple(func(*xv))
+        # the numerical side runs in float64; an output of a fixed dtype (a
+        # cast) takes its gradient in its own dtype, as grad() requires
+        gv = tuple(g if g.dtype == y.dtype else _cast(g, y.dtype) for g, y in zip(gv, ys))
         targets = [xv[i] for i in diff_idx] + list(params)
         grads = _backprop.grad(ys, targets, gv if gv else None,
                                enable_double_backprop=True)
@@ -251,3 +254,8 @@ def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
     check_backward(first_order, xs + gys, ggxs + pggs, params=params, eps=eps, atol=atol,
                    rtol=rtol, no_grads=list(no_grads) + [False] * len(gys), dtype=dtype,
                    seed=seed)
+
+
+def _cast(x, dtype):
+    from rechain.functions.array.cast import cast
+    return cast(x, dtype)

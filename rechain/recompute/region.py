@@ -64,7 +64,6 @@ placeholders and then runs its function without a graph.
 """
 
 import operator
-import sys
 
 import numpy
 
@@ -457,16 +456,14 @@ class _GraphReplay:
         return self.region.next_state()
 
 
-def _on_backward(event):
-    """``_backprop`` observer: a backward pass that starts while regions record
-    makes them replay with a graph (Note [grad inside forget])."""
-    if event != "backward_begin":
-        return
+def _on_backward(is_backward):
+    """Called by ``_backprop`` when a backward pass (``is_backward``) or a
+    ``grad()`` call starts while a saved-array handler is active: a ``grad``
+    while regions record makes them replay with a graph (Note [grad inside
+    forget])."""
     h = function_node.current_handler()
     if h is None or h.replaying:
         return
-    caller = sys._getframe(1)
-    is_backward = caller.f_code.co_name == "_run" and caller.f_locals.get("inputs", 0) is None
     if type(h) is _GraphReplay:
         if is_backward:
             raise RecomputeError(
@@ -482,7 +479,7 @@ def _on_backward(event):
         h = getattr(h, "parent", None)
 
 
-_backprop.observers.append(_on_backward)
+function_node.backward_hook = _on_backward
 
 
 class _Suspended:
