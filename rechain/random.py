@@ -48,6 +48,16 @@ import numpy
 from rechain import backend
 
 _lock = threading.Lock()          # guards draws from NumPy's generator and the thread count
+
+
+def _reset_lock_in_child():
+    # a fork while another thread held the lock must not leave the child's locked
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_in_child)
 _np_global = numpy.random.mtrand._rand   # NumPy's global RandomState (numpy.random.seed's)
 _MASK64 = (1 << 64) - 1
 

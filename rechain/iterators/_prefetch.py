@@ -156,35 +156,40 @@ class _PrefetchingIterator(_statemachine._StatefulIterator):
         where = type(self).__name__
         if self._finalized:
             raise RuntimeError(f"{where}: the iterator was finalized; make a new one")
-        self._fill()
-        state, futures = self._pending[0]
-        if futures is None:
-            raise StopIteration
-        _, not_done = concurrent.futures.wait(futures, timeout=self.dataset_timeout)
-        if not_done:
-            warnings.warn(
-                f"{where}: the batch is not ready after {self.dataset_timeout} s "
-                f"(dataset_timeout); a dataset example may be stalled (still waiting)",
-                TimeoutWarning, stacklevel=2)
-            concurrent.futures.wait(not_done)
-        batch = []
         try:
-            for f in futures:
-                part = f.result()
-                if isinstance(part, _Failure):
-                    _raise_failure(part, where, self._worker_kind)
-                batch.extend(part)
+            self._fill()
+            state, futures = self._pending[0]
+            batch = None if futures is None else self._collect(futures, where)
         except BaseException as e:
             # Nothing was handed out: drop the planned batches, keep the state.
             self._state_changed()
             if isinstance(e, concurrent.futures.BrokenExecutor):
                 self._on_broken(e)
             raise
+        if batch is None:
+            raise StopIteration
         self._pending.popleft()
         self._commit(state)
         return batch
 
     next = __next__
+
+    def _collect(self, futures, where):
+        """Wait for the chunks of one batch and join them, raising a worker's error."""
+        _, not_done = concurrent.futures.wait(futures, timeout=self.dataset_timeout)
+        if not_done:
+            warnings.warn(
+                f"{where}: the batch is not ready after {self.dataset_timeout} s "
+                f"(dataset_timeout); a dataset example may be stalled (still waiting)",
+                TimeoutWarning, stacklevel=3)
+            concurrent.futures.wait(not_done)
+        batch = []
+        for f in futures:
+            part = f.result()
+            if isinstance(part, _Failure):
+                _raise_failure(part, where, self._worker_kind)
+            batch.extend(part)
+        return batch
 
     def finalize(self):
         """Stop the workers and drop prefetched batches; safe to call twice."""

@@ -3,7 +3,6 @@
 import concurrent.futures
 import multiprocessing
 import os
-import sys
 
 from rechain.iterators import _prefetch
 from rechain.iterators.multithread_iterator import _check_count
@@ -43,9 +42,7 @@ class MultiprocessIterator(_prefetch._PrefetchingIterator):
     Processes start with :mod:`multiprocessing`'s default start method (see
     :func:`multiprocessing.set_start_method`). Under ``spawn`` or
     ``forkserver`` the dataset must be picklable and the main script
-    guarded by ``if __name__ == '__main__':``. ``maxtasksperchild`` needs
-    Python 3.11 and a start method other than ``fork``; with ``fork`` as the
-    default, ``spawn`` is used for that pool.
+    guarded by ``if __name__ == '__main__':``.
 
     An exception raised by the dataset in a worker is raised by ``next()``
     with its type, its message and the index of the example (attribute
@@ -70,8 +67,12 @@ class MultiprocessIterator(_prefetch._PrefetchingIterator):
         dataset_timeout (float, optional): After this many seconds waiting
             for one batch, :class:`MultiprocessIterator.TimeoutWarning` is
             issued (and the wait goes on); None disables the warning.
-        maxtasksperchild (int, optional): Replace a worker after it has
-            loaded this many chunks (one chunk per worker per batch).
+        maxtasksperchild (int, optional): Replace the workers to free what
+            they hold: once the pool has loaded ``maxtasksperchild`` chunks
+            per worker (a batch is split into one chunk per worker), later
+            chunks go to a fresh pool and the old one exits when its work is
+            done. (``concurrent.futures``' own ``max_tasks_per_child`` is not
+            used: it can deadlock, CPython issue gh-115634.)
         seed (int or numpy.random.Generator, optional): Source of the
             built-in shuffling (a rechain extension, as in ``SerialIterator``).
 
@@ -98,29 +99,36 @@ class MultiprocessIterator(_prefetch._PrefetchingIterator):
         self.shared_mem = shared_mem
         if maxtasksperchild is not None:
             _check_count(maxtasksperchild, "maxtasksperchild", where)
-            if sys.version_info < (3, 11):
-                raise ValueError(
-                    f"{where}: maxtasksperchild needs Python 3.11 or newer "
-                    f"(concurrent.futures' max_tasks_per_child)"
-                )
         self._maxtasksperchild = maxtasksperchild
+        self._chunks_in_pool = 0
+        self._retired = []
         super().__init__(dataset, batch_size, repeat, shuffle, order_sampler, seed,
                          n_workers=self.n_processes, n_prefetch=self.n_prefetch,
                          dataset_timeout=dataset_timeout)
 
     def _make_executor(self):
-        context = multiprocessing.get_context()
-        kwargs = {}
-        if self._maxtasksperchild is not None:
-            if context.get_start_method() == "fork":
-                context = multiprocessing.get_context("spawn")
-            kwargs["max_tasks_per_child"] = self._maxtasksperchild
+        self._chunks_in_pool = 0
         return concurrent.futures.ProcessPoolExecutor(
-            self.n_processes, mp_context=context, initializer=_init_worker,
-            initargs=(self.dataset,), **kwargs)
+            self.n_processes, mp_context=multiprocessing.get_context(),
+            initializer=_init_worker, initargs=(self.dataset,))
 
     def _submit(self, executor, chunk):
+        limit = self._maxtasksperchild
+        if limit is not None:
+            if self._chunks_in_pool >= limit * self.n_processes:
+                # Retire the pool: it finishes what it was given, then exits.
+                self._retired.append(_handles(executor))
+                executor.shutdown(wait=False)
+                executor = self._executor = self._make_executor()
+            self._chunks_in_pool += 1
         return executor.submit(_fetch, chunk)
+
+    def finalize(self):
+        """Stop the workers (of retired pools too) and drop prefetched batches."""
+        super().finalize()
+        retired, self._retired = getattr(self, "_retired", []), []
+        for handles in retired:
+            _stop(*handles)
 
     def _on_broken(self, error):
         executor, self._executor = self._executor, None
@@ -133,13 +141,23 @@ class MultiprocessIterator(_prefetch._PrefetchingIterator):
         ) from error
 
     def _shutdown(self, executor):
-        # Processes are looked up before shutdown, which forgets them; a worker
-        # stuck in the dataset is terminated after a grace period.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
+        handles = _handles(executor)
         executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(_JOIN_TIMEOUT)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-        executor.shutdown(wait=True)
+        _stop(*handles)
+
+
+def _handles(executor):
+    """The worker processes and manager thread of a pool (shutdown forgets them)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    return processes, getattr(executor, "_executor_manager_thread", None)
+
+
+def _stop(processes, manager_thread):
+    """Wait for a shut-down pool's workers to exit; terminate one stuck in the dataset."""
+    for process in processes:
+        process.join(_JOIN_TIMEOUT)
+        if process.is_alive():
+            process.terminate()
+            process.join()
+    if manager_thread is not None:
+        manager_thread.join(_JOIN_TIMEOUT)

@@ -271,6 +271,14 @@ def test_dead_worker_raises_instead_of_hanging():
             with pytest.raises(RuntimeError, match="worker process died"):
                 next(it)
             assert it.current_position == 4
+            # the next call starts new workers (which die again at the same example)
+            with pytest.raises(RuntimeError, match="worker process died"):
+                next(it)
+            assert it.current_position == 4
+        with MultiprocessIterator(DiesAt(8, 1), 4, shuffle=False, n_processes=2) as it:
+            with pytest.raises(RuntimeError, match="worker process died"):
+                next(it)
+            assert it.current_position == 0 and it.previous_epoch_detail is None
 
     _bounded(run)
 
