@@ -233,8 +233,24 @@ class _StatefulIterator(iterator.Iterator):
                 previous = -1.0
         if previous is not None:
             self._previous_epoch_detail = float(previous)
+        sampler_serialize = getattr(self.order_sampler, "serialize", None)
+        if sampler_serialize is not None:
+            sampler_serialize(_Scoped(serializer, "order_sampler/"))
         self._state_changed()
 
     def __repr__(self):
         return (f"{type(self).__name__}(batch_size={self.batch_size}, repeat={self._repeat}, "
                 f"epoch={self._epoch}, current_position={self._current_position})")
+
+
+class _Scoped:
+    """``serializer(name, value)`` under a name prefix (plain callables and
+    rechain's serializers alike)."""
+
+    def __init__(self, serializer, prefix):
+        self.serializer = serializer
+        self.prefix = prefix
+
+    def __call__(self, name, value):
+        return self.serializer(self.prefix + name, value)
+

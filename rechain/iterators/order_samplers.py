@@ -1,5 +1,7 @@
 """Order samplers: callables that choose the visiting order of each epoch."""
 
+import json
+
 import numpy
 
 from rechain import random as _random
@@ -81,3 +83,44 @@ class ShuffleOrderSampler(OrderSampler):
 
     def __call__(self, current_order, current_position):
         return self._random.permutation(len(current_order))
+
+    def serialize(self, serializer):
+        """Save or load the generator's state, so that a resumed iterator draws
+        the orders the uninterrupted one would (``random_state`` given as a seed
+        or a generator; the framework stream is process-wide and not saved).
+
+        The state is JSON in a fixed-size uint8 array (``generator_state``);
+        a snapshot without it (Chainer's, or an older one) leaves the
+        generator as it is.
+        """
+        rng = self._random
+        if isinstance(rng, numpy.random.Generator):
+            state = rng.bit_generator.state
+        elif isinstance(rng, numpy.random.RandomState):
+            name, keys, pos, has_gauss, cached = rng.get_state()
+            state = {"mt19937": [name, keys.tolist(), pos, has_gauss, cached]}
+        else:
+            return
+        text = json.dumps(state, default=int).encode()
+        if len(text) > _STATE_BYTES:
+            raise ValueError(f"ShuffleOrderSampler.serialize: the generator state takes "
+                             f"{len(text)} bytes, more than {_STATE_BYTES}")
+        buf = numpy.zeros(_STATE_BYTES, numpy.uint8)
+        buf[:len(text)] = numpy.frombuffer(text, numpy.uint8)
+        try:
+            loaded = serializer("generator_state", buf)
+        except KeyError:
+            return
+        if loaded is None:
+            return
+        loaded = numpy.asarray(loaded, numpy.uint8)
+        state = json.loads(bytes(loaded[loaded != 0]).decode())
+        if isinstance(rng, numpy.random.Generator):
+            rng.bit_generator.state = state
+        else:
+            name, keys, pos, has_gauss, cached = state["mt19937"]
+            rng.set_state((name, numpy.asarray(keys, numpy.uint32), pos, has_gauss, cached))
+
+
+#: Bytes reserved for a generator state in a snapshot (MT19937's JSON is ~7 KB).
+_STATE_BYTES = 8192

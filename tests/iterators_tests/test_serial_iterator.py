@@ -267,7 +267,7 @@ def test_serialize_keys_with_and_without_order():
     saver = _Saver()
     SerialIterator(list(range(5)), 2, seed=0).serialize(saver)
     assert saver.keys == ["current_position", "epoch", "is_new_epoch", "order",
-                          "previous_epoch_detail"]
+                          "previous_epoch_detail", "order_sampler/generator_state"]
     saver = _Saver()
     SerialIterator(list(range(5)), 2, shuffle=False).serialize(saver)
     assert saver.keys == ["current_position", "epoch", "is_new_epoch", "previous_epoch_detail"]
