@@ -386,7 +386,6 @@ class Rematerializer:
     """
 
     __slots__ = ("params", "__weakref__")
-    replaying = False
 
     def __init__(self):
         self.params = None
