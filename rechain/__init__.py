@@ -44,6 +44,7 @@ from rechain.backend import get_device, using_device  # noqa: E402,F401
 from rechain.configuration import get_dtype, is_debug, mixed16, set_debug  # noqa: E402,F401
 from rechain._runtime_info import print_runtime_info  # noqa: E402,F401
 from rechain import training  # noqa: E402,F401  (as Chainer: chainer.training after import)
+from rechain import link  # noqa: E402,F401  (Chainer's module path of Link/Chain/ChainList)
 from rechain import distributions  # noqa: E402,F401
 from rechain.distributions import (Distribution, cross_entropy, kl_divergence,  # noqa: E402,F401
                                    register_kl)
@@ -51,4 +52,13 @@ from rechain.distributions import (Distribution, cross_entropy, kl_divergence,  
 __version__ = "0.1.0"
 
 get_array_module = backend.get_array_module
+#: Set True to silence the FutureWarning of ``utils.experimental``.
+disable_experimental_feature_warning = False
+
+
+def get_array_types():
+    """The array types rechain accepts as data (NumPy's, and CuPy's when present)."""
+    return backend.array_types
+
+
 del configuration
