@@ -1,6 +1,12 @@
 """Loss functions."""
 
 from rechain.functions.loss.black_out import black_out
+from rechain.functions.loss.contrastive import contrastive
+from rechain.functions.loss.cross_covariance import cross_covariance
+from rechain.functions.loss.decov import decov
+from rechain.functions.loss.hinge import hinge
+from rechain.functions.loss.triplet import triplet
+from rechain.functions.loss.vae import bernoulli_nll, gaussian_kl_divergence, gaussian_nll
 from rechain.functions.loss.huber_loss import huber_loss
 from rechain.functions.loss.mean_absolute_error import mean_absolute_error
 from rechain.functions.loss.mean_squared_error import mean_squared_error
@@ -8,5 +14,7 @@ from rechain.functions.loss.negative_sampling import negative_sampling
 from rechain.functions.loss.sigmoid_cross_entropy import sigmoid_cross_entropy
 from rechain.functions.loss.softmax_cross_entropy import softmax_cross_entropy
 
-__all__ = ["black_out", "huber_loss", "mean_absolute_error", "mean_squared_error",
-           "negative_sampling", "sigmoid_cross_entropy", "softmax_cross_entropy"]
+__all__ = ["bernoulli_nll", "black_out", "contrastive", "cross_covariance", "decov",
+           "gaussian_kl_divergence", "gaussian_nll", "hinge", "huber_loss",
+           "mean_absolute_error", "mean_squared_error", "negative_sampling",
+           "sigmoid_cross_entropy", "softmax_cross_entropy", "triplet"]
