@@ -94,3 +94,25 @@ def test_hook_timing_post():
     a0 = link.a.array.copy()
     opt.update()
     numpy.testing.assert_allclose(link.a.array, a0 - ga, rtol=1e-6)   # decay came after
+
+
+def test_gradient_lars_scales_by_the_trust_ratio():
+    hook = optimizer_hooks.GradientLARS(threshold=1.5, weight_decay=0.1, eps=1e-3)
+    link, opt, ga, gb = _setup(hook, lr=0.5)
+    opt.update()
+    a0 = numpy.array([1.0, -2.0])
+    b0 = numpy.array([[3.0], [0.5]])
+    for w0, g, got in ((a0, ga, link.a.array), (b0, gb, link.b.array)):
+        pn, gn = numpy.linalg.norm(w0), numpy.linalg.norm(g)
+        rate = pn / (1e-3 + gn + 0.1 * pn) if pn > 1.5 else 1.0
+        numpy.testing.assert_allclose(got, w0 - 0.5 * rate * (g + 0.1 * w0), rtol=1e-6)
+    assert link.c.array[0] == 7.0
+
+
+def test_gradient_lars_leaves_small_parameters_unscaled_and_gradients_unshared():
+    hook = optimizer_hooks.GradientLARS(threshold=100.0, weight_decay=0.0)
+    link, opt, ga, gb = _setup(hook)
+    shared = link.a.grad
+    opt.update()
+    numpy.testing.assert_allclose(link.a.array, [1.0 - 0.5, -2.0 - 1.0])
+    numpy.testing.assert_array_equal(shared, ga)   # replaced, not scaled in place
