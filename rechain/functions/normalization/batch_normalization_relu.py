@@ -124,8 +124,8 @@ def batch_normalization_relu(x, gamma, beta, eps=2e-5, running_mean=None, runnin
         running_mean, running_var (ndarray or None): Running statistics,
             updated in place.
         decay (float): Decay of the running statistics.
-        axis (int, tuple or None): Axes to normalize over; by default all but
-            axis 1.
+        axis (int, tuple or None): Axes to normalize over; by default the
+            batch axis 0 and those after gamma's.
 
     Returns:
         Variable: Same shape as ``x``, non-negative.
@@ -138,12 +138,12 @@ def batch_normalization_relu(x, gamma, beta, eps=2e-5, running_mean=None, runnin
                [0.99999  , 0.9999975]], dtype=float32)
     """
     name = "batch_normalization_relu"
-    axes = _reduce_axes(name, x, axis)
+    axes = _reduce_axes(name, x, axis, gamma)
     if type_check.enabled():
         params = (("gamma", gamma), ("beta", beta))
         if running_mean is not None or running_var is not None:
             params += (("running_mean", running_mean), ("running_var", running_var))
-        _check(name, x, axes, params)
+        _check(name, x, axes, params, mixed=False)
         m = 1
         for a in axes:
             m *= x.shape[a]

@@ -44,7 +44,9 @@ class BatchNormalization(_link.Link):
         decay (float): Decay of the running averages.
         eps (float): Added to the variance.
         dtype: dtype of parameters and statistics; default ``config.dtype``
-            (the input's dtype when the size is inferred).
+            (the input's dtype when the size is inferred); ``mixed16`` means
+            float32. The input may have another float dtype (e.g. float16
+            with float32 parameters); the output has the input's.
         use_gamma (bool): Learn a scale ``gamma`` (else 1).
         use_beta (bool): Learn a shift ``beta`` (else 0).
         initial_gamma, initial_beta: Initializers (default 1 and 0).
@@ -72,7 +74,10 @@ class BatchNormalization(_link.Link):
         self.decay = decay
         self.eps = eps
         self.axis = _norm_axis(axis)
-        self._dtype = None if dtype is None else numpy.dtype(dtype)
+        # mixed16 stands for float32 here: the parameters and statistics of a
+        # float16 network are kept in the higher precision (Chainer's rule).
+        self._dtype = (None if dtype is None
+                       else configuration.get_dtype(dtype, map_mixed16=numpy.float32))
         self._initial_avg_mean = initial_avg_mean
         self._initial_avg_var = initial_avg_var
         self.avg_mean = None
@@ -88,7 +93,8 @@ class BatchNormalization(_link.Link):
                 self.beta = _variable.Parameter(
                     initializers._get_initializer(0 if initial_beta is None else initial_beta))
         if size is not None:
-            self._initialize_params(size, self._dtype or configuration.config.dtype)
+            self._initialize_params(
+                size, self._dtype or configuration.get_dtype(map_mixed16=numpy.float32))
 
     @property
     def use_gamma(self):
