@@ -1,4 +1,4 @@
-"""cross_covariance: the cross-covariance penalty between two sets of units (Cheung et al., 2015)."""
+"""cross_covariance: the cross-covariance penalty between two sets of units."""
 
 from rechain.functions.loss._reduce import check_reduce
 from rechain.functions.math.matmul import matmul

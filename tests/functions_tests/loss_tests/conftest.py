@@ -40,10 +40,15 @@ def _check_grads(func, xs, seed=0, double=True, eps=1e-3, tol=None):
 
 
 def _forget_matches_plain(func, xs, seed=0):
-    """``func`` under F.forget gives the plain run's outputs and input gradients, bitwise."""
+    """``func`` under F.forget gives the plain run's outputs and input gradients, bitwise.
+
+    Both runs start from ``rechain.random.seed(seed)``, so random functions
+    draw the same noise in each (and the forget run replays it in backward).
+    """
     xs = _as_tuple(xs)
     out = []
     for use in (False, True):
+        rechain.random.seed(seed)
         vs = [rechain.Variable(x.copy()) if x.dtype.kind == "f" else x for x in xs]
         f = lambda *a: F.tanh(_as_tuple(func(*a))[0])  # noqa: E731
         y = F.forget(f, *vs) if use else f(*vs)

@@ -1,0 +1,73 @@
+import numpy
+import pytest
+
+import rechain
+import rechain.functions as F
+
+
+def _ref(x, W, b, mask, ratio, batchwise):
+    x = x.reshape(len(x), -1)
+    Wm = W * mask / (1 - ratio)
+    y = numpy.einsum("ijk,ik->ij", Wm, x) if batchwise else x @ Wm.T
+    return y if b is None else y + b
+
+
+@pytest.mark.parametrize("batchwise", [True, False])
+@pytest.mark.parametrize("with_b", [True, False])
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_forward(batchwise, with_b, dtype):
+    rng = numpy.random.default_rng(0)
+    x = rng.normal(size=(4, 2, 3)).astype(dtype)
+    W = rng.normal(size=(5, 6)).astype(dtype)
+    b = rng.normal(size=5).astype(dtype) if with_b else None
+    mshape = (4, 5, 6) if batchwise else (5, 6)
+    mask = rng.uniform(size=mshape) >= 0.4
+    y = F.simplified_dropconnect(x, W, b, ratio=0.4, mask=mask, use_batchwise_mask=batchwise)
+    assert y.dtype == dtype and y.shape == (4, 5)
+    numpy.testing.assert_allclose(y.array, _ref(x, W, b, mask, 0.4, batchwise), rtol=1e-5,
+                                  atol=1e-6)
+
+
+def test_drawn_mask_drops_about_ratio_and_test_mode_is_linear():
+    x = numpy.ones((200, 50))
+    W = numpy.ones((30, 50))
+    y = F.simplified_dropconnect(x, W, ratio=0.25).array
+    # each output is (kept count) / 0.75; its mean over many draws is 50
+    assert abs(y.mean() - 50) < 0.5 and y.std() > 1
+    y = F.simplified_dropconnect(x, W, ratio=0.25, train=False).array
+    numpy.testing.assert_array_equal(y, numpy.full((200, 30), 50.0))
+
+
+@pytest.mark.parametrize("batchwise", [True, False])
+def test_gradients(check_grads, batchwise):
+    rng = numpy.random.default_rng(1)
+    x, W, b = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2)
+    mask = rng.uniform(size=(3, 2, 4) if batchwise else (2, 4)) >= 0.5
+    check_grads(lambda x, W, b: F.simplified_dropconnect(
+        x, W, b, ratio=0.5, mask=mask, use_batchwise_mask=batchwise), (x, W, b))
+
+
+def test_forget_gives_plain_outputs_and_gradients(forget_matches_plain):
+    rng = numpy.random.default_rng(2)
+    x, W, b = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2)
+    rechain.random.seed(3)
+    forget_matches_plain(lambda x, W, b: F.simplified_dropconnect(x, W, b, ratio=0.3),
+                         (x, W, b))
+
+
+def test_bad_input():
+    x, W = numpy.zeros((2, 3), numpy.float32), numpy.zeros((4, 5), numpy.float32)
+    f = F.simplified_dropconnect
+    with pytest.raises(rechain.InvalidType, match=r"simplified_dropconnect: x's size per example "
+                                                   r"\(3, from shape \(2, 3\)\) must equal "
+                                                   r"W.shape\[1\], got W \(4, 5\)"):
+        f(x, W)
+    with pytest.raises(rechain.InvalidType, match=r"simplified_dropconnect: mask must have shape "
+                                                   r"\(2, 4, 3\), got \(4, 3\)"):
+        f(x, W[:, :3], mask=numpy.ones((4, 3)))
+    with pytest.raises(rechain.InvalidType, match=r"simplified_dropconnect: b must have shape "
+                                                   r"\(4,\), got \(3,\)"):
+        f(x, W[:, :3], numpy.zeros(3, numpy.float32))
+    with pytest.raises(ValueError, match=r"simplified_dropconnect: ratio must be a float in "
+                                         r"\[0, 1\), got 1"):
+        f(x, W[:, :3], ratio=1)
