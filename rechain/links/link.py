@@ -438,8 +438,35 @@ class Link:
                 value = backend.to_gpu(value, self._device)
             d[name] = value
 
+    # -- link hooks ------------------------------------------------------------------
+    #: True once a hook was added to any link, or while a ``with hook:`` is
+    #: active in any thread (``rechain.link_hooks.link_hook``): without hooks a
+    #: call costs this one attribute check.
+    _link_hooks_on = False
+
+    @property
+    def local_link_hooks(self):
+        """The ordered dict of hooks added to this link by :meth:`add_hook`."""
+        hooks = self.__dict__.get("_local_link_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_local_link_hooks"] = {}
+        return hooks
+
+    def add_hook(self, hook, name=None):
+        """Register a :class:`~rechain.link_hooks.LinkHook` on this link only; returns self."""
+        from rechain.link_hooks import link_hook
+        return link_hook._add_local(self, hook, name)
+
+    def delete_hook(self, name):
+        """Unregister the hook called ``name`` from this link."""
+        from rechain.link_hooks import link_hook
+        link_hook._delete_local(self, name)
+
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if self._link_hooks_on:
+            from rechain.link_hooks import link_hook
+            return link_hook._call_hooked(self, args, kwargs)
         forward = getattr(self, "forward", None)
         if forward is None:
             raise NotImplementedError(f"{type(self).__name__} defines no forward method")
