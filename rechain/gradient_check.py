@@ -24,7 +24,32 @@ def _as_tuple(x):
     return (x,)
 
 
-def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=False):
+class NondifferentiableError(Exception):
+    """The function looks non-differentiable where a numerical gradient was asked for.
+
+    Raised by :func:`numerical_grad` (and the checks) only with
+    ``detect_nondifferentiable=True``; a test then draws other inputs.
+    """
+
+
+def _kink(f_m2, f_m1, f_0, f_p1, f_p2, eps, atol, rtol):
+    """Whether five samples at -2..2 eps show a kink within (-eps, eps).
+
+    For a smooth function neighbouring one-sided slopes differ by about
+    ``f'' * eps`` everywhere; a kink near 0 makes the slopes on the two sides
+    of 0 differ by more than those on either side of it.
+    """
+    l2, l1 = (f_m1 - f_m2) / eps, (f_0 - f_m1) / eps
+    r1, r2 = (f_p1 - f_0) / eps, (f_p2 - f_p1) / eps
+    slopes = (l2, l1, r1, r2)
+    if not all(numpy.isfinite(slopes)):
+        return True
+    excess = abs(r1 - l1) - max(abs(r2 - r1), abs(l1 - l2))
+    return excess > atol + rtol * max(abs(v) for v in slopes)
+
+
+def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=False,
+                   diff_atol=0, diff_rtol=1e-2):
     """Central-difference gradient of ``sum(grad_outputs * f())`` w.r.t. each input.
 
     ``f`` takes no argument and reads the arrays in ``inputs``, which are
@@ -36,6 +61,9 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=F
         inputs (tuple of ndarray): Arrays to perturb.
         grad_outputs (tuple of ndarray or None): Weights of the outputs.
         eps (float): Step.
+        detect_nondifferentiable (bool): Also sample at +-2 eps and raise
+            :class:`NondifferentiableError` where the one-sided slopes show a
+            kink within +-eps (beyond ``diff_atol + diff_rtol * |slope|``).
 
     Returns:
         tuple of ndarray: One gradient per input.
@@ -68,6 +96,17 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=F
             yp = weighted()
             x[idx] = orig - eps
             ym = weighted()
+            if detect_nondifferentiable:
+                x[idx] = orig + 2 * eps
+                yp2 = weighted()
+                x[idx] = orig - 2 * eps
+                ym2 = weighted()
+                x[idx] = orig
+                y0 = weighted()
+                if _kink(ym2, ym, y0, yp, yp2, eps, diff_atol, diff_rtol):
+                    raise NondifferentiableError(
+                        f"numerical_grad: the function is not differentiable within "
+                        f"+-{eps} of element {idx} of an input of shape {x.shape}")
             x[idx] = orig
             g[idx] = (yp - ym) / (2 * eps)
         grads.append(g)
@@ -82,7 +121,8 @@ def _report(title, rows):
 
 
 def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rtol=1e-4,
-                   no_grads=None, dtype=numpy.float64, seed=None):
+                   no_grads=None, dtype=numpy.float64, seed=None,
+                   detect_nondifferentiable=False):
     """Check the backward of ``func`` against a numerical derivative.
 
     Along one random direction ``d`` (over the inputs and ``params``), the
@@ -101,6 +141,8 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
         no_grads (sequence of bool): True for inputs not to differentiate.
         dtype: dtype of the numerical evaluation (None keeps the input dtypes).
         seed (int): Seed of the random direction.
+        detect_nondifferentiable (bool): Raise :class:`NondifferentiableError`
+            if ``func`` has a kink within ``eps`` along the direction.
 
     Raises:
         AssertionError: with the two derivatives and the inputs' shapes.
@@ -189,7 +231,13 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
         weights = tuple(backend.to_cpu(g) if g is not None else
                         None if y.size == 1 else numpy.zeros(y.shape)
                         for g, y in zip(y_grad, ys))
-        numeric, = numerical_grad(f, (t_arr,), weights, eps=eps)
+        try:
+            numeric, = numerical_grad(f, (t_arr,), weights, eps=eps,
+                                      detect_nondifferentiable=detect_nondifferentiable)
+        except NondifferentiableError:
+            raise NondifferentiableError(
+                f"check_backward: func is not differentiable within +-{eps} along the "
+                f"random direction (input shapes {[x.shape for x in xs]})") from None
     finally:
         for p, a in zip(params, saved):
             p.array = a
@@ -206,7 +254,8 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
 
 def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
                           params_grad_grad=None, eps=1e-3, atol=1e-4, rtol=1e-3,
-                          no_grads=None, dtype=numpy.float64, seed=None):
+                          no_grads=None, dtype=numpy.float64, seed=None,
+                          detect_nondifferentiable=False):
     """Check the gradient of the gradient of ``func``.
 
     The first-order gradient ``g(x, gy) = d<gy, func(x)>/dx`` built with
@@ -253,7 +302,7 @@ def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
 
     check_backward(first_order, xs + gys, ggxs + pggs, params=params, eps=eps, atol=atol,
                    rtol=rtol, no_grads=list(no_grads) + [False] * len(gys), dtype=dtype,
-                   seed=seed)
+                   seed=seed, detect_nondifferentiable=detect_nondifferentiable)
 
 
 def _cast(x, dtype):
