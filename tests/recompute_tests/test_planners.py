@@ -21,6 +21,7 @@ import pytest
 from rechain.recompute import costs as costs_lib
 from rechain.recompute import plan as plan_lib
 from rechain.recompute import planners
+from rechain.recompute.planners import binomial, evaluation, rotor
 
 BlockCost = costs_lib.BlockCost
 ChainCosts = costs_lib.ChainCosts
@@ -313,7 +314,7 @@ def test_rerun_backward_transient_applies_to_every_stored_block():
         planners.optimal(high, 49)
     # and coarsening keeps it: merged, block 0's re-run backward comes after
     # block 1's has freed S1 5, h1 2, g2 4 and made g1 2: 15 + 0 - 5 - 4 = 6
-    merged = planners._coarsen(low, 1)[0].blocks[0]
+    merged = rotor._coarsen(low, 1)[0].blocks[0]
     assert merged.rerun_bwd_bytes == max(plain.blocks[1].rerun_backward(2), 15 + 0 - 5 - 4)
 
 
@@ -408,7 +409,7 @@ def test_composed_costs_match_simulate_on_every_schedule():
 def check_optimal(costs, peaks, times, budgets):
     for budget in budgets:
         # one byte per slot: the program's discretisation is exact here
-        assert planners._slot_grid(budget - costs.const_bytes - costs.input_bytes, 500)[0] == 1
+        assert rotor._slot_grid(budget - costs.const_bytes - costs.input_bytes, 500)[0] == 1
         expected = best_time(peaks, times, budget)
         plan = planners.optimal(costs, budget)
         assert plan.predicted_peak <= budget
@@ -449,7 +450,7 @@ def test_dp_tables_equal_exhaustive_search_at_every_slot_budget():
             peaks, times = exhaustive.all()
             peaks = peaks - exhaustive.base                       # above h0 + const
             cap = int(peaks.min()) + 40
-            dp = planners._SlotDP(planners._Chain(costs), 1, cap)
+            dp = rotor._SlotDP(evaluation._Chain(costs), 1, cap)
             dp.solve()
             # re-run table of the whole chain: what backward holds at h_n counts
             rerun_peaks, rerun_times = exhaustive.rerun(0, n)
@@ -462,7 +463,7 @@ def test_dp_tables_equal_exhaustive_search_at_every_slot_budget():
                 expected = best_time(peaks, times, M)
                 assert dp.Top[0, M] == pytest.approx(expected, rel=1e-12)
                 if expected < math.inf:
-                    schedule = planners._freeze(dp.top_items(M))
+                    schedule = evaluation._freeze(dp.top_items(M))
                     peak, time = simulate(costs, schedule)
                     assert peak <= M + exhaustive.base
                     assert time == pytest.approx(expected, rel=1e-9)
@@ -482,7 +483,7 @@ def test_optimal_with_coarse_slots_is_bounded_by_the_rounded_problem():
             continue
         budget = rng.randint(int(peaks.min()), top - 1)
         room = budget - costs.const_bytes - costs.input_bytes
-        unit, cap = planners._slot_grid(room, 50)
+        unit, cap = rotor._slot_grid(room, 50)
         assert unit > 1
         nearest = lambda x: math.floor(x / unit + 0.5)  # noqa: E731
         rounded = ChainCosts(
@@ -524,10 +525,10 @@ def test_coarsening_bounds_the_fine_chain():
     for _ in range(300):
         n = rng.randint(2, 24)
         costs = random_chain(rng, n, max_bytes=50)
-        coarse, groups = planners._coarsen(costs, rng.randint(1, n))
+        coarse, groups = rotor._coarsen(costs, rng.randint(1, n))
         schedule = random_items(rng, 0, coarse.n)
         coarse_peak, coarse_time = simulate(coarse, schedule)
-        fine = planners._freeze(planners._expand(schedule, groups))
+        fine = evaluation._freeze(rotor._expand(schedule, groups))
         fine_peak, fine_time = simulate(costs, fine)
         assert fine_peak <= coarse_peak
         assert fine_time == pytest.approx(coarse_time, rel=1e-12)
@@ -607,7 +608,7 @@ def test_least_peak_program_is_exact():
     for _ in range(150):
         costs = random_chain(rng, rng.randint(1, 6))
         peaks, _ = _Exhaustive(costs).all()
-        schedule = planners._freeze(planners._min_peak_schedule(planners._Chain(costs)))
+        schedule = evaluation._freeze(rotor._min_peak_schedule(evaluation._Chain(costs)))
         assert simulate(costs, schedule)[0] == peaks.min()
 
 
@@ -733,9 +734,9 @@ def test_revolve_closed_form_matches_brute_force():
             assert planners.revolve_forward_steps(n, snapshots) == \
                 brute_force_forward_steps(n, snapshots), (n, snapshots)
     # the repetition number: least r with binom(s + 1 + r, s + 1) >= n
-    assert planners._repetitions(10, 1) == 9
-    assert planners._repetitions(math.comb(3 + 4, 3), 3) == 4
-    assert planners._repetitions(math.comb(3 + 4, 3) + 1, 3) == 5
+    assert binomial._repetitions(10, 1) == 9
+    assert binomial._repetitions(math.comb(3 + 4, 3), 3) == 4
+    assert binomial._repetitions(math.comb(3 + 4, 3) + 1, 3) == 5
     assert planners.revolve_forward_steps(10, 0) == 55            # 10 + 9 + ... + 1
     assert planners.revolve_forward_steps(10, 9) == 19            # advance once, then taped
     with pytest.raises(ValueError, match="n must be an int >= 1"):
@@ -745,7 +746,7 @@ def test_revolve_closed_form_matches_brute_force():
 def test_revolve_schedule_reaches_the_closed_form():
     for n in range(1, 80):
         for snapshots in range(0, 6):
-            items = planners._freeze(planners._revolve_items(0, n, snapshots))
+            items = evaluation._freeze(binomial._revolve_items(0, n, snapshots))
             plan = plan_lib.Plan("x", items, 0, 0.0)
             assert sum(plan.forward_runs()) == planners.revolve_forward_steps(n, snapshots)
 
