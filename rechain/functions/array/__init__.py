@@ -24,9 +24,16 @@ from rechain.functions.array.transpose_sequence import transpose_sequence
 from rechain.functions.array.vstack import vstack
 from rechain.functions.array.where import where
 from rechain.functions.array.copy import copy
+from rechain.functions.array.depth2space import depth2space, space2depth
+from rechain.functions.array.dstack import dstack
+from rechain.functions.array.fliplr_flipud import fliplr, flipud
+from rechain.functions.array.pad_sequence import pad_sequence
+from rechain.functions.array.permutate import permutate
+from rechain.functions.array.scatter_add import scatter_add
 from rechain.functions.array.select_item import select_item
 
-__all__ = ["broadcast", "broadcast_to", "cast", "concat", "copy", "expand_dims", "flatten",
-           "flip", "get_item", "hstack", "moveaxis", "pad", "repeat", "reshape", "rollaxis",
-           "select_item", "separate", "split_axis", "squeeze", "stack", "sum_to", "swapaxes",
-           "tile", "transpose", "transpose_sequence", "vstack", "where"]
+__all__ = ["broadcast", "broadcast_to", "cast", "concat", "copy", "depth2space", "dstack",
+           "expand_dims", "flatten", "flip", "fliplr", "flipud", "get_item", "hstack", "moveaxis",
+           "pad", "pad_sequence", "permutate", "repeat", "reshape", "rollaxis", "scatter_add",
+           "select_item", "separate", "space2depth", "split_axis", "squeeze", "stack", "sum_to",
+           "swapaxes", "tile", "transpose", "transpose_sequence", "vstack", "where"]
