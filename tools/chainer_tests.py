@@ -1,0 +1,294 @@
+"""Run Chainer v7.8.1's own unit tests against rechain and tabulate the results.
+
+Usage:
+    python tools/chainer_tests.py /path/to/chainer-checkout [--files SUBSTR,...]
+        [--timeout 900] [--markdown-out table.md] [--baseline-python PY]
+
+The checkout is the developer's (nothing is fetched). Each test file of
+``tests/chainer_tests/{functions,links,optimizers,serializers,training}_tests``
+and each core ``tests/chainer_tests/test_*.py`` runs in its own pytest process
+with the plugin ``tools/_chainer_shim/rechain_as_chainer.py`` loaded first:
+``import chainer`` and ``chainer.X`` resolve to ``rechain`` and ``rechain.X``
+(``chainer.testing`` is :mod:`rechain.testing`), ``chainerx`` is a stand-in
+that is unavailable, ``mock`` is :mod:`unittest.mock`. Only CPU/NumPy cases
+run: ``-m 'not gpu and not cudnn and not ideep and not chainerx and not slow'``
+(``inject_backend_tests`` marks CuPy configurations ``gpu`` and ChainerX ones
+``chainerx``). A file that runs past ``--timeout`` seconds is stopped and its
+row says so; the others go on.
+
+The table (markdown, to stdout or ``--markdown-out``) gives per file the
+collected CPU cases and how many passed, failed, errored and were skipped,
+and the pass rate of the collected cases; a file that does not import is one
+error. Below it, the most frequent failure messages over all files (the
+exception line, numbers blanked), by test count.
+
+``--baseline-python`` names the interpreter of an environment with Chainer
+7.8.1 (and NumPy < 2) installed; the same files then also run on real Chainer
+and the table adds Chainer's passes and how many of those pass on rechain.
+"""
+
+import argparse
+import collections
+import fnmatch
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHIM_DIR = os.path.join(ROOT, "tools", "_chainer_shim")
+SUITES = ("functions_tests", "links_tests", "optimizers_tests", "serializers_tests",
+          "training_tests")
+MARKS = "not gpu and not cudnn and not ideep and not chainerx and not slow"
+
+INI = """[pytest]
+python_files = test_*.py
+python_classes = Test
+python_functions = test
+markers =
+    chainerx: ChainerX
+    cudnn: cuDNN
+    gpu: GPU
+    ideep: iDeep
+    theano: Theano
+    multi_gpu: GPUs
+    slow: slow
+    parametrize_device: ChainerX devices
+    parametrize_device_name: ChainerX device names
+"""
+
+
+def find_test_files(chainer_src, patterns=None):
+    """Chainer's test files of the measured suites, relative to ``tests/``, sorted.
+
+    ``patterns``: substrings or glob patterns; a file is kept if any matches
+    its relative path.
+    """
+    tests = os.path.join(chainer_src, "tests")
+    base = os.path.join(tests, "chainer_tests")
+    if not os.path.isdir(base):
+        raise FileNotFoundError(f"chainer_tests: no tests/chainer_tests under {chainer_src}")
+    found = []
+    for name in sorted(os.listdir(base)):
+        if name.startswith("test_") and name.endswith(".py"):
+            found.append(os.path.join("chainer_tests", name))
+    for suite in SUITES:
+        top = os.path.join(base, suite)
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.startswith("test_") and name.endswith(".py"):
+                    found.append(os.path.relpath(os.path.join(dirpath, name), tests))
+    if patterns:
+        found = [f for f in found
+                 if any(p in f or fnmatch.fnmatch(f, p) for p in patterns)]
+    return sorted(found)
+
+
+_NUM = re.compile(r"(?<![\w.])[-+]?\d+(\.\d+)?(e[-+]?\d+)?(?![\w.])")
+_TUPLE = re.compile(r"\((N, )*N?,?\)")
+
+
+_EXC_LINE = re.compile(r"^(?:E\s+)?(?:[A-Za-z_][\w]*\.)*(\w*"
+                       r"(?:Error|Exception|InvalidType|Warning|Skipped|Failed)): ?(.*)$")
+
+
+def _cause(message):
+    """One line naming a failure: the innermost exception line, numbers blanked.
+
+    Wrappers (a parameterized test's "Parameterized test failed", a repeated
+    test's "Fail: N, Success: M") are looked through: the last exception line
+    with a message is taken, module paths dropped.
+    """
+    lines = [ln.strip() for ln in (message or "").splitlines() if ln.strip()]
+    if not lines:
+        return "(no message)"
+    best = None
+    for ln in lines:
+        m = _EXC_LINE.match(ln)
+        if not m:
+            continue
+        name, text = m.group(1), m.group(2).strip()
+        if text.startswith("Parameterized test failed") or re.match(r"^Fail: \d+", text):
+            continue
+        if text or best is None:
+            best = f"{name}: {text}" if text else name
+    line = best or re.sub(r"^E\s+", "", lines[0])
+    line = re.sub(r"0x[0-9a-f]+", "0x?", line)
+    line = _TUPLE.sub("(shape)", _NUM.sub("N", line))
+    return line[:160]
+
+
+def parse_junit(path):
+    """Counts and per-case outcomes from a junit XML file.
+
+    Returns:
+        (counts dict, {case id: outcome}, [failure causes])
+    """
+    counts = collections.Counter(passed=0, failed=0, errors=0, skipped=0)
+    outcomes = {}
+    causes = []
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        cid = f"{case.get('classname', '')}::{case.get('name', '')}"
+        outcome = "passed"
+        for child in case:
+            if child.tag == "failure":
+                outcome = "failed"
+            elif child.tag == "error":
+                outcome = "errors"
+            elif child.tag == "skipped":
+                outcome = "skipped"
+            if child.tag in ("failure", "error"):
+                text = (child.get("message") or "") + "\n" + (child.text or "")
+                causes.append(_cause(text))
+        # a teardown error on a passed case is reported as a second entry
+        if cid in outcomes and outcomes[cid] != "passed":
+            continue
+        outcomes[cid] = outcome
+    for outcome in outcomes.values():
+        counts[outcome] += 1
+    return dict(counts), outcomes, causes
+
+
+def run_file(python, tests_dir, rel, timeout, shim, workdir):
+    """Run one test file; returns a result dict (counts, outcomes, causes, note)."""
+    xml = os.path.join(workdir, "junit.xml")
+    if os.path.exists(xml):
+        os.remove(xml)
+    ini = os.path.join(workdir, "pytest.ini")
+    with open(ini, "w") as f:
+        f.write(INI)
+    cmd = [python, "-m", "pytest", os.path.join(tests_dir, rel), "-c", ini,
+           "--rootdir", tests_dir, "-q", "-p", "no:cacheprovider", "-m", MARKS,
+           "--junitxml", xml, "-o", "junit_family=xunit1", "-W", "ignore::DeprecationWarning"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", CHAINER_TEST_GPU_LIMIT="0")
+    paths = [tests_dir]
+    if shim:
+        cmd[3:3] = ["-p", "rechain_as_chainer"]
+        paths = [SHIM_DIR, ROOT] + paths
+    env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in
+                                                 [os.environ.get("PYTHONPATH")] if p])
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    note = ""
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        note = f"timeout after {timeout} s"
+    seconds = time.monotonic() - start
+    out = out.decode("utf-8", "replace")
+    if os.path.exists(xml):
+        try:
+            counts, outcomes, causes = parse_junit(xml)
+        except ET.ParseError:
+            counts, outcomes, causes = None, {}, []
+    else:
+        counts, outcomes, causes = None, {}, []
+    if counts is None:
+        # no report: a timeout, or pytest died; count the file as one error
+        counts = dict(passed=0, failed=0, errors=1, skipped=0)
+        tail = [ln for ln in out.splitlines() if ln.strip()][-1:] or ["(no output)"]
+        note = note or f"no report: {tail[0][:120]}"
+        causes = [note if note.startswith("timeout") else _cause(out)]
+    elif not outcomes:
+        counts = dict(passed=0, failed=0, errors=0, skipped=0)
+    if proc.returncode not in (0, 1, 5, None) and not note:
+        if "ERROR collecting" in out or "error" in out.lower():
+            note = "collection error"
+    return {"file": rel, "counts": counts, "outcomes": outcomes, "causes": causes,
+            "note": note, "seconds": seconds}
+
+
+def _pct(a, b):
+    return "-" if b == 0 else f"{100.0 * a / b:.0f}%"
+
+
+def markdown(results, baseline=None, top=25):
+    """The per-file table, a total row and the top failure causes."""
+    head = ["file", "cases", "passed", "failed", "errors", "skipped", "pass %"]
+    if baseline is not None:
+        head += ["Chainer passed", "of those pass here", "%"]
+    head.append("note")
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    tot = collections.Counter()
+    for r in results:
+        c = r["counts"]
+        n = sum(c.values())
+        cells = [r["file"].replace("chainer_tests/", ""), str(n), str(c["passed"]),
+                 str(c["failed"]), str(c["errors"]), str(c["skipped"]),
+                 _pct(c["passed"], n)]
+        tot.update(c)
+        tot["cases"] += n
+        if baseline is not None:
+            b = baseline.get(r["file"])
+            if b is None:
+                cells += ["-", "-", "-"]
+            else:
+                ok = [k for k, v in b["outcomes"].items() if v == "passed"]
+                here = sum(1 for k in ok if r["outcomes"].get(k) == "passed")
+                tot["base"] += len(ok)
+                tot["both"] += here
+                cells += [str(len(ok)), str(here), _pct(here, len(ok))]
+        cells.append(r["note"])
+        rows.append("| " + " | ".join(cells) + " |")
+    total = ["**total**", str(tot["cases"]), str(tot["passed"]), str(tot["failed"]),
+             str(tot["errors"]), str(tot["skipped"]), _pct(tot["passed"], tot["cases"])]
+    if baseline is not None:
+        total += [str(tot["base"]), str(tot["both"]), _pct(tot["both"], tot["base"])]
+    total.append("")
+    rows.append("| " + " | ".join(total) + " |")
+    causes = collections.Counter(c for r in results for c in r["causes"])
+    lines = rows + ["", f"Most frequent failure causes (test count, top {top}):", ""]
+    lines += [f"- {n}: `{c.replace('`', chr(39))}`" for c, n in causes.most_common(top)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("chainer_src", help="a local checkout of Chainer v7.8.1")
+    p.add_argument("--files", default="", help="comma-separated substrings/globs of "
+                   "test paths to run (default: all)")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per file")
+    p.add_argument("--markdown-out", help="write the table here (default: stdout)")
+    p.add_argument("--baseline-python", help="python of an env with Chainer 7.8.1")
+    p.add_argument("--top", type=int, default=25, help="failure causes listed")
+    p.add_argument("--quiet", action="store_true", help="no per-file progress on stderr")
+    args = p.parse_args(argv)
+    tests_dir = os.path.join(os.path.abspath(args.chainer_src), "tests")
+    patterns = [s.strip() for s in args.files.split(",") if s.strip()]
+    files = find_test_files(os.path.abspath(args.chainer_src), patterns)
+    if not files:
+        p.error(f"no test file matches {args.files!r}")
+    results, baseline = [], ({} if args.baseline_python else None)
+    with tempfile.TemporaryDirectory(prefix="chainer_tests_") as work:
+        for i, rel in enumerate(files, 1):
+            r = run_file(sys.executable, tests_dir, rel, args.timeout, True, work)
+            results.append(r)
+            if args.baseline_python:
+                baseline[rel] = run_file(args.baseline_python, tests_dir, rel,
+                                         args.timeout, False, work)
+            if not args.quiet:
+                c = r["counts"]
+                print(f"[{i}/{len(files)}] {rel}: {c['passed']} passed, {c['failed']} "
+                      f"failed, {c['errors']} errors, {c['skipped']} skipped "
+                      f"({r['seconds']:.0f} s) {r['note']}", file=sys.stderr, flush=True)
+    table = markdown(results, baseline, args.top)
+    if args.markdown_out:
+        with open(args.markdown_out, "w") as f:
+            f.write(table)
+    else:
+        sys.stdout.write(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
