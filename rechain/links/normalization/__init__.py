@@ -1,7 +1,9 @@
-"""Normalization links: BatchNormalization, LayerNormalization."""
+"""Normalization links: BatchNormalization, GroupNormalization, LayerNormalization."""
 
 from rechain.links.normalization.batch_normalization import BatchNormalization
 from rechain.links.normalization.batch_normalization_relu import BatchNormalizationReLU
+from rechain.links.normalization.group_normalization import GroupNormalization
 from rechain.links.normalization.layer_normalization import LayerNormalization
 
-__all__ = ["BatchNormalization", "BatchNormalizationReLU", "LayerNormalization"]
+__all__ = ["BatchNormalization", "BatchNormalizationReLU", "GroupNormalization",
+           "LayerNormalization"]
