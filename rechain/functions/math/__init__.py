@@ -3,9 +3,12 @@
 from rechain.functions.math.basic_math import absolute
 from rechain.functions.math.clip import clip
 from rechain.functions.math.cumsum import cumsum
+from rechain.functions.math.erf import erf, erfc, erfcinv, erfcx, erfinv
 from rechain.functions.math.exponential import exp, expm1, log, log1p, log2, log10
 from rechain.functions.math.fmod import fmod
+from rechain.functions.math.gamma import digamma, lgamma, polygamma, zeta
 from rechain.functions.math.matmul import batch_matmul, matmul
+from rechain.functions.math.ndtr import log_ndtr, ndtr, ndtri
 from rechain.functions.math.minmax import argmax, argmin, max, maximum, min, minimum
 from rechain.functions.math.sqrt import rsqrt, sqrt
 from rechain.functions.math.square import square
@@ -18,3 +21,7 @@ __all__ = ["absolute", "argmax", "argmin", "batch_matmul", "bias", "clip", "cos"
            "exp", "expm1", "fmod", "log", "log10", "log1p", "log2", "matmul", "max",
            "maximum", "mean", "min", "minimum", "rsqrt", "scale", "sin", "sqrt", "square",
            "sum", "tan"]
+
+# Special functions (erf.py, ndtr.py, gamma.py).
+__all__ += ["digamma", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "lgamma", "log_ndtr",
+            "ndtr", "ndtri", "polygamma", "zeta"]
