@@ -6,9 +6,11 @@ from rechain.functions.connection.convolution_nd import (convolution_1d, convolu
 from rechain.functions.connection.deconvolution_2d import deconvolution_2d
 from rechain.functions.connection.deconvolution_nd import (deconvolution_1d, deconvolution_3d,
                                                            deconvolution_nd)
+from rechain.functions.connection.depthwise_convolution_2d import depthwise_convolution_2d
+from rechain.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from rechain.functions.connection.embed_id import embed_id
 from rechain.functions.connection.linear import linear
 
 __all__ = ["convolution_1d", "convolution_2d", "convolution_3d", "convolution_nd",
            "deconvolution_1d", "deconvolution_2d", "deconvolution_3d", "deconvolution_nd",
-           "embed_id", "linear"]
+           "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear"]

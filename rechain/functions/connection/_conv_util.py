@@ -182,3 +182,18 @@ def col2im_nd(col, size, stride, pad, dilate):
         return img
     return img[(slice(None), slice(None))
                + tuple(slice(p, p + n) for p, n in zip(pad, size))].copy()
+
+
+def call_as(fname, inner, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, with a bad-input error that names ``inner`` (the
+    function a thin wrapper calls) renamed to ``fname``, so the message names
+    the function the user called."""
+    from rechain.utils import type_check
+    try:
+        return fn(*args, **kwargs)
+    except (type_check.InvalidType, ValueError, TypeError) as e:
+        msg = str(e)
+        prefix = inner + ":"
+        if not msg.startswith(prefix):
+            raise
+        raise type(e)(fname + ":" + msg[len(prefix):]) from None

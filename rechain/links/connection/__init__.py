@@ -6,6 +6,8 @@ from rechain.links.connection.convolution_nd import Convolution1D, Convolution3D
 from rechain.links.connection.deconvolution_2d import Deconvolution2D
 from rechain.links.connection.deconvolution_nd import (Deconvolution1D, Deconvolution3D,
                                                        DeconvolutionND)
+from rechain.links.connection.depthwise_convolution_2d import DepthwiseConvolution2D
+from rechain.links.connection.dilated_convolution_2d import DilatedConvolution2D
 from rechain.links.connection.embed_id import EmbedID
 from rechain.links.connection.inception import Inception
 from rechain.links.connection.inceptionbn import InceptionBN
@@ -15,4 +17,4 @@ from rechain.links.connection.scale import Scale
 
 __all__ = ["Bias", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
            "Deconvolution1D", "Deconvolution2D", "Deconvolution3D", "DeconvolutionND",
-           "EmbedID", "Inception", "InceptionBN", "Linear", "MLPConvolution2D", "Scale"]
+           "DepthwiseConvolution2D", "DilatedConvolution2D", "EmbedID", "Inception", "InceptionBN", "Linear", "MLPConvolution2D", "Scale"]
