@@ -81,7 +81,8 @@ def test_bad_input():
     with pytest.raises(rechain.InvalidType, match=r"permutate: axis=2 is out of range"):
         F.permutate(x, numpy.arange(3), axis=2)
     with pytest.raises(rechain.InvalidType, match=r"scatter_add: b must have the shape of "
-                                                   r"a\[slices\], \(4,\), got \(1,\) \(a \(3, 4\)\)"):
+                                                   r"a\[slices\], \(4,\), got \(1,\) "
+                                                   r"\(a \(3, 4\)\)"):
         F.scatter_add(x, 0, numpy.zeros(1))
     with pytest.raises(IndexError, match=r"scatter_add: slices \(5,\) do not index a of shape "
                                          r"\(3, 4\)"):
