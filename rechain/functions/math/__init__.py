@@ -1,5 +1,6 @@
 """Mathematical functions."""
 
+from rechain.functions.math.average import average
 from rechain.functions.math.basic_math import absolute
 from rechain.functions.math.clip import clip
 from rechain.functions.math.cumsum import cumsum
@@ -8,8 +9,10 @@ from rechain.functions.math.exponential import exp, expm1, log, log1p, log2, log
 from rechain.functions.math.fmod import fmod
 from rechain.functions.math.gamma import digamma, lgamma, polygamma, zeta
 from rechain.functions.math.matmul import batch_matmul, matmul
+from rechain.functions.math.logsumexp import logsumexp
 from rechain.functions.math.ndtr import log_ndtr, ndtr, ndtri
 from rechain.functions.math.minmax import argmax, argmin, max, maximum, min, minimum
+from rechain.functions.math.prod import cumprod, prod
 from rechain.functions.math.sqrt import rsqrt, sqrt
 from rechain.functions.math.square import square
 from rechain.functions.math.sum import mean, sum
@@ -25,3 +28,6 @@ __all__ = ["absolute", "argmax", "argmin", "batch_matmul", "bias", "clip", "cos"
 # Special functions (erf.py, ndtr.py, gamma.py).
 __all__ += ["digamma", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "lgamma", "log_ndtr",
             "ndtr", "ndtri", "polygamma", "zeta"]
+
+# Reductions (average.py, logsumexp.py, prod.py).
+__all__ += ["average", "cumprod", "logsumexp", "prod"]
