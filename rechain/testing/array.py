@@ -35,7 +35,7 @@ def assert_allclose(x, y, atol=1e-5, rtol=1e-4, verbose=True):
                 err = numpy.abs(xx - yy)
                 tol = atol + rtol * numpy.abs(yy)
                 excess = numpy.where(numpy.isnan(err), numpy.inf, err - tol)
-            i = numpy.unravel_index(int(numpy.argmax(excess)), err.shape)
+            i = tuple(int(k) for k in numpy.unravel_index(int(numpy.argmax(excess)), err.shape))
             rel = "inf" if yy[i] == 0 else err[i] / abs(yy[i])
             lines += [f"  i: {i}", f"  x[i]: {xx[i]}", f"  y[i]: {yy[i]}",
                       f"  absolute error[i]: {err[i]}", f"  relative error[i]: {rel}",

@@ -10,13 +10,18 @@ is below ``n``.
 
 import os
 import unittest
+import warnings
 
 import pytest
 
 
 def _mark(name):
     def mark(*args, **kwargs):
-        return getattr(pytest.mark, name)(*args, **kwargs)
+        # a project need not register Chainer's marks to use them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+            decorator = getattr(pytest.mark, name)
+        return decorator(*args, **kwargs)
     mark.__name__ = name
     mark.__doc__ = f"The pytest mark ``{name}``."
     return mark

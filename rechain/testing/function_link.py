@@ -25,6 +25,7 @@ unless ``contiguous = 'C'``. Use with
 
 import contextlib
 import io
+import numbers
 import unittest
 
 import numpy
@@ -71,7 +72,8 @@ class LinkTestError(_TestError):
 
 
 def _check_initializer_like(init):
-    if isinstance(init, backend.array_types) or numpy.isscalar(init) or callable(init):
+    if isinstance(init, backend.array_types) or callable(init) or (
+            isinstance(init, (numbers.Number, numpy.generic)) and not isinstance(init, bool)):
         return
     raise TypeError(f"an initializer-like must be a scalar, an array or a callable, "
                     f"got {type(init).__name__}")

@@ -91,29 +91,41 @@ def unary_math_function_unittest(func, func_expected=None, label_expected=None,
             gradient_check.check_double_backward(func, x_data, gy, ggx,
                                                  **self.double_backward_options)
 
+        def test_forward_cpu(self):
+            self.check_forward(self.x)
+
+        @attr.gpu
+        def test_forward_gpu(self):
+            self.check_forward(backend.to_gpu(self.x))
+
+        def test_backward_cpu(self):
+            self.check_backward(self.x, self.gy)
+
+        @attr.gpu
+        def test_backward_gpu(self):
+            self.check_backward(backend.to_gpu(self.x), backend.to_gpu(self.gy))
+
+        def test_double_backward_cpu(self):
+            self.check_double_backward(self.x, self.gy, self.ggx)
+
+        @attr.gpu
+        def test_double_backward_gpu(self):
+            self.check_double_backward(backend.to_gpu(self.x), backend.to_gpu(self.gy),
+                                       backend.to_gpu(self.ggx))
+
         members = {
-            "setUp": setUp,
-            "check_forward": check_forward,
-            "check_backward": check_backward,
-            "check_double_backward": check_double_backward,
-            "test_forward_cpu": lambda self: self.check_forward(self.x),
-            "test_forward_gpu": attr.gpu(
-                lambda self: self.check_forward(backend.to_gpu(self.x))),
-            "test_backward_cpu": lambda self: self.check_backward(self.x, self.gy),
-            "test_backward_gpu": attr.gpu(lambda self: self.check_backward(
-                backend.to_gpu(self.x), backend.to_gpu(self.gy))),
-            "test_double_backward_cpu": lambda self: self.check_double_backward(
-                self.x, self.gy, self.ggx),
-            "test_double_backward_gpu": attr.gpu(lambda self: self.check_double_backward(
-                backend.to_gpu(self.x), backend.to_gpu(self.gy), backend.to_gpu(self.ggx))),
+            "setUp": setUp, "check_forward": check_forward,
+            "check_backward": check_backward, "check_double_backward": check_double_backward,
+            "test_forward_cpu": test_forward_cpu, "test_forward_gpu": test_forward_gpu,
+            "test_backward_cpu": test_backward_cpu, "test_backward_gpu": test_backward_gpu,
+            "test_double_backward_cpu": test_double_backward_cpu,
+            "test_double_backward_gpu": test_double_backward_gpu,
         }
         if func_class is not None:
             def test_label(self):
                 self.assertEqual(func_class().label, label_expected)
             members["test_label"] = test_label
         for k, v in members.items():
-            if k.startswith("test_"):
-                v.__name__ = k
             setattr(klass, k, v)
         return parameterized.parameterize(*parameterized.product({
             "shape": [(3, 2), ()],
