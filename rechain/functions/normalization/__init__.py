@@ -4,12 +4,15 @@ from rechain.functions.normalization.batch_normalization import (
     batch_normalization, fixed_batch_normalization)
 from rechain.functions.normalization.batch_normalization_relu import (
     batch_normalization_relu, lean_apply)
+from rechain.functions.normalization.batch_renormalization import (
+    batch_renormalization, fixed_batch_renormalization)
 from rechain.functions.normalization.group_normalization import group_normalization
 from rechain.functions.normalization.layer_normalization import layer_normalization
 from rechain.functions.normalization.local_response_normalization import \
     local_response_normalization
 
-__all__ = ["batch_normalization", "batch_normalization_relu", "fixed_batch_normalization",
+__all__ = ["batch_normalization", "batch_normalization_relu", "batch_renormalization",
+           "fixed_batch_normalization", "fixed_batch_renormalization",
            "group_normalization",
            "lean_apply", "layer_normalization",
            "local_response_normalization"]

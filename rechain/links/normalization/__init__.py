@@ -1,9 +1,12 @@
-"""Normalization links: BatchNormalization, GroupNormalization, LayerNormalization."""
+"""Normalization links: BatchNormalization, BatchRenormalization, GroupNormalization,
+LayerNormalization."""
 
 from rechain.links.normalization.batch_normalization import BatchNormalization
 from rechain.links.normalization.batch_normalization_relu import BatchNormalizationReLU
+from rechain.links.normalization.batch_renormalization import BatchRenormalization
 from rechain.links.normalization.group_normalization import GroupNormalization
 from rechain.links.normalization.layer_normalization import LayerNormalization
 
-__all__ = ["BatchNormalization", "BatchNormalizationReLU", "GroupNormalization",
+__all__ = ["BatchNormalization", "BatchNormalizationReLU", "BatchRenormalization",
+           "GroupNormalization",
            "LayerNormalization"]
