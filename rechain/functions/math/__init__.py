@@ -31,3 +31,12 @@ __all__ += ["digamma", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "lgamma", "l
 
 # Reductions (average.py, logsumexp.py, prod.py).
 __all__ += ["average", "cumprod", "logsumexp", "prod"]
+
+# Inverse trigonometric and hyperbolic functions, rounding.
+from rechain.functions.math.hyperbolic import arctanh, cosh, sinh  # noqa: E402
+from rechain.functions.math.inverse_trigonometric import (  # noqa: E402
+    arccos, arcsin, arctan, arctan2)
+from rechain.functions.math.rounding import ceil, fix, floor, sign  # noqa: E402
+
+__all__ += ["arccos", "arcsin", "arctan", "arctan2", "arctanh", "ceil", "cosh", "fix",
+            "floor", "sign", "sinh"]
