@@ -120,7 +120,7 @@ class ResNet(rechain.Chain):
 
 def _make_resnet(size, seed):
     cfg = {"small": dict(widths=(4, 8, 8), blocks=1, batch=4, hw=16),
-           "bench": dict(widths=(16, 32, 64), blocks=1, batch=16, hw=32)}[size]
+           "bench": dict(widths=(16, 32, 64), blocks=1, batch=32, hw=32)}[size]
     rechain.random.seed(seed)
     model = ResNet(cfg["widths"], cfg["blocks"], n_out=10)
     hw, batch = cfg["hw"], cfg["batch"]
@@ -193,7 +193,7 @@ def _blur3(x):
 
 
 def _make_unet(size, seed):
-    cfg = {"small": dict(c=4, batch=2, hw=16), "bench": dict(c=16, batch=8, hw=32)}[size]
+    cfg = {"small": dict(c=4, batch=2, hw=16), "bench": dict(c=16, batch=16, hw=32)}[size]
     rechain.random.seed(seed)
     n_classes = 3
     model = UNet(cfg["c"], n_in=3, n_classes=n_classes)
@@ -288,7 +288,7 @@ class TransformerEncoder(rechain.Chain):
 
 def _make_transformer(size, seed):
     cfg = {"small": dict(d=16, heads=2, d_ff=32, batch=4, T=9),
-           "bench": dict(d=64, heads=4, d_ff=128, batch=32, T=33)}[size]
+           "bench": dict(d=64, heads=4, d_ff=128, batch=64, T=33)}[size]
     rechain.random.seed(seed)
     vocab = 16
     model = TransformerEncoder(vocab, cfg["T"], cfg["d"], cfg["heads"], cfg["d_ff"],
@@ -344,7 +344,7 @@ class LSTMLM(rechain.Chain):
 
 def _make_lstm(size, seed):
     cfg = {"small": dict(d=16, hidden=16, batch=4, lo=3, hi=8),
-           "bench": dict(d=64, hidden=128, batch=32, lo=10, hi=40)}[size]
+           "bench": dict(d=128, hidden=256, batch=64, lo=10, hi=40)}[size]
     rechain.random.seed(seed)
     vocab = 32
     model = LSTMLM(vocab, cfg["d"], cfg["hidden"])
@@ -375,7 +375,7 @@ def _make_lstm(size, seed):
 
 def _make_chain(name, size, seed):
     cfg = {"small": dict(blocks=4, width=16, batch=8),
-           "bench": dict(blocks=16, width=256, batch=256)}[size]
+           "bench": dict(blocks=16, width=512, batch=256)}[size]
     *blocks, loss_of = demo.build_chain(name, cfg["blocks"], cfg["width"], seed=seed)
     model = rechain.ChainList(*blocks)
     width, batch = cfg["width"], cfg["batch"]

@@ -93,7 +93,7 @@ def test_non_chain_models_are_chains_with_their_own_forward():
 def test_resnet_downsamples_with_projection_shortcuts():
     model, batch_fn, _ = zoo.make("resnet", "bench")
     x, _ = batch_fn(0)
-    assert x.shape == (16, 3, 32, 32)
+    assert x.shape == (32, 3, 32, 32)
     strides = [(b.conv1.stride, b.project) for b in model.stages]
     assert strides == [(1, False), (2, True), (2, True)]
     h = F.relu(model.bn(model.stem(x)))
@@ -118,7 +118,7 @@ def test_lstm_batches_have_varying_lengths_sorted_longest_first():
     maxima = set()
     for step in range(6):
         tokens, lengths = batch_fn(step)
-        assert tokens.shape == (32, lengths[0])
+        assert tokens.shape == (64, lengths[0])
         assert numpy.all(numpy.diff(lengths) <= 0) and lengths.min() >= 2
         assert len(set(lengths.tolist())) > 1
         maxima.add(int(lengths[0]))
