@@ -2,7 +2,9 @@
 
 from rechain.functions.loss.black_out import black_out
 from rechain.functions.loss.contrastive import contrastive
+from rechain.functions.loss.crf1d import argmax_crf1d, crf1d
 from rechain.functions.loss.cross_covariance import cross_covariance
+from rechain.functions.loss.ctc import connectionist_temporal_classification
 from rechain.functions.loss.decov import decov
 from rechain.functions.loss.hinge import hinge
 from rechain.functions.loss.triplet import triplet
@@ -14,7 +16,8 @@ from rechain.functions.loss.negative_sampling import negative_sampling
 from rechain.functions.loss.sigmoid_cross_entropy import sigmoid_cross_entropy
 from rechain.functions.loss.softmax_cross_entropy import softmax_cross_entropy
 
-__all__ = ["bernoulli_nll", "black_out", "contrastive", "cross_covariance", "decov",
+__all__ = ["argmax_crf1d", "bernoulli_nll", "black_out", "connectionist_temporal_classification",
+           "contrastive", "crf1d", "cross_covariance", "decov",
            "gaussian_kl_divergence", "gaussian_nll", "hinge", "huber_loss",
            "mean_absolute_error", "mean_squared_error", "negative_sampling",
            "sigmoid_cross_entropy", "softmax_cross_entropy", "triplet"]
