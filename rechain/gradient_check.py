@@ -32,20 +32,23 @@ class NondifferentiableError(Exception):
     """
 
 
-def _kink(f_m2, f_m1, f_0, f_p1, f_p2, eps, atol, rtol):
-    """Whether five samples at -2..2 eps show a kink within (-eps, eps).
+def _kink(f_m2, f_m1, f_0, f_p1, f_p2, eps, atol, rtol, resolution):
+    """Whether five samples at -2..2 eps show a kink or a jump near 0.
 
-    For a smooth function neighbouring one-sided slopes differ by about
-    ``f'' * eps`` everywhere; a kink near 0 makes the slopes on the two sides
-    of 0 differ by more than those on either side of it.
+    The third differences of a smooth function are about eps**3 times its
+    third derivative, negligible; a slope change ``J`` anywhere in
+    (-2 eps, 2 eps) makes one of them at least ``J eps / 3``, a jump ``H``
+    at least ``H``. So a third difference over ``eps`` beyond
+    ``atol + rtol * |slope|`` (plus the rounding noise of the values,
+    ``resolution`` relative) is a kink.
     """
-    l2, l1 = (f_m1 - f_m2) / eps, (f_0 - f_m1) / eps
-    r1, r2 = (f_p1 - f_0) / eps, (f_p2 - f_p1) / eps
-    slopes = (l2, l1, r1, r2)
-    if not all(numpy.isfinite(slopes)):
+    f = (f_m2, f_m1, f_0, f_p1, f_p2)
+    if not all(numpy.isfinite(f)):
         return True
-    excess = abs(r1 - l1) - max(abs(r2 - r1), abs(l1 - l2))
-    return excess > atol + rtol * max(abs(v) for v in slopes)
+    d3 = max(abs(f[3] - 3 * f[2] + 3 * f[1] - f[0]), abs(f[4] - 3 * f[3] + 3 * f[2] - f[1]))
+    slope = max(abs(f[i + 1] - f[i]) for i in range(4)) / eps
+    noise = 64 * resolution * max(abs(v) for v in f) / eps
+    return d3 / eps > atol + rtol * slope + noise
 
 
 def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=False,
@@ -63,7 +66,8 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=F
         eps (float): Step.
         detect_nondifferentiable (bool): Also sample at +-2 eps and raise
             :class:`NondifferentiableError` where the one-sided slopes show a
-            kink within +-eps (beyond ``diff_atol + diff_rtol * |slope|``).
+            kink or jump within +-2 eps (third differences beyond
+            ``diff_atol + diff_rtol * |slope|``).
 
     Returns:
         tuple of ndarray: One gradient per input.
@@ -103,7 +107,9 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=F
                 ym2 = weighted()
                 x[idx] = orig
                 y0 = weighted()
-                if _kink(ym2, ym, y0, yp, yp2, eps, diff_atol, diff_rtol):
+                resolution = float(numpy.finfo(x.dtype).eps) if x.dtype.kind == "f" \
+                    else float(numpy.finfo(numpy.float64).eps)
+                if _kink(ym2, ym, y0, yp, yp2, eps, diff_atol, diff_rtol, resolution):
                     raise NondifferentiableError(
                         f"numerical_grad: the function is not differentiable within "
                         f"+-{eps} of element {idx} of an input of shape {x.shape}")

@@ -52,11 +52,11 @@ def sum_to(x, shape):
     if lead < 0:
         raise ValueError(f"utils.sum_to: cannot sum shape {x.shape} to the larger "
                          f"rank shape {shape}")
+    if any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:])):
+        raise ValueError(f"utils.sum_to: shape {x.shape} does not broadcast from {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     y = x.sum(axis=axes, keepdims=True)
     if lead:
         y = y.reshape(shape)
-    if y.shape != shape:
-        raise ValueError(f"utils.sum_to: shape {x.shape} does not broadcast from {shape}")
     return y

@@ -1,0 +1,103 @@
+"""The chainer.utils names Chainer code and tests use."""
+
+import os
+import warnings
+
+import numpy
+import pytest
+
+import rechain
+from rechain import utils
+
+
+def test_force_array_turns_scalars_into_arrays():
+    a = utils.force_array(numpy.float32(2.5))
+    assert isinstance(a, numpy.ndarray) and a.shape == () and a.dtype == numpy.float32
+    assert utils.force_array(3.0, numpy.float16).dtype == numpy.float16
+    x = numpy.ones(3, numpy.float32)
+    assert utils.force_array(x) is x
+    assert utils.force_array(x, numpy.float32) is x  # no copy when the dtype is right
+    assert utils.force_array(x, numpy.float64).dtype == numpy.float64
+
+
+def test_force_type():
+    s = utils.force_type(numpy.dtype(numpy.float16), 1.5)
+    assert isinstance(s, numpy.float16) and s == 1.5
+    x = numpy.ones(2, numpy.float32)
+    assert utils.force_type(numpy.float32, x) is x
+    assert utils.force_type(numpy.float64, x).dtype == numpy.float64
+
+
+def test_size_of_shape():
+    assert utils.size_of_shape((2, 3, 4)) == 24
+    assert utils.size_of_shape(()) == 1
+    assert type(utils.size_of_shape((numpy.int64(2), 3))) is int
+
+
+def test_sum_to_undoes_broadcasting():
+    x = numpy.arange(24.0).reshape(2, 3, 4)
+    numpy.testing.assert_array_equal(utils.sum_to(x, (3, 1)), x.sum(axis=(0, 2))[:, None])
+    numpy.testing.assert_array_equal(utils.sum_to(x, (4,)), x.sum(axis=(0, 1)))
+    assert utils.sum_to(x, (2, 3, 4)) is x
+    with pytest.raises(TypeError, match="functions.sum_to"):
+        utils.sum_to(rechain.Variable(x), (4,))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        utils.sum_to(x, (2, 4))
+
+
+def test_conv_outsizes_agree_with_a_direct_count():
+    for size, k, s, p, d in [(7, 3, 1, 0, 1), (8, 3, 2, 1, 1), (9, 2, 3, 1, 2), (5, 5, 1, 2, 1)]:
+        extent = (k - 1) * d + 1
+        starts = range(-p, size + p - extent + 1, s)
+        assert utils.get_conv_outsize(size, k, s, p, d=d) == len(starts)
+        # the transposed convolution maps that output length back to an input length
+        out = utils.get_conv_outsize(size, k, s, p, d=d)
+        back = utils.get_deconv_outsize(out, k, s, p, d=d)
+        assert back <= size < back + s
+    # cover_all adds the last partial window
+    assert utils.get_conv_outsize(8, 3, 2, 0) == 3
+    assert utils.get_conv_outsize(8, 3, 2, 0, cover_all=True) == 4
+    assert utils.conv.get_conv_outsize is utils.get_conv_outsize
+
+
+def test_nondeterministic_warns_only_when_asked():
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        utils.nondeterministic("f")
+        assert not w
+        with rechain.using_config("warn_nondeterministic", True):
+            utils.nondeterministic("scatter_add")
+    assert len(w) == 1 and "scatter_add" in str(w[0].message)
+
+
+def test_experimental_warns_unless_disabled(monkeypatch):
+    with pytest.warns(FutureWarning, match="rechain.foo is experimental"):
+        utils.experimental("rechain.foo")
+    monkeypatch.setattr(rechain, "disable_experimental_feature_warning", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        utils.experimental("rechain.foo")
+
+
+def test_tempdir_is_removed():
+    with utils.tempdir(prefix="rechain_") as d:
+        assert os.path.isdir(d) and os.path.basename(d).startswith("rechain_")
+        open(os.path.join(d, "f"), "w").close()
+    assert not os.path.exists(d)
+
+
+def test_parse_kwargs():
+    kwargs = {"a": 1}
+    assert utils.argument.parse_kwargs(kwargs, ("a", 0), ("b", 2)) == (1, 2)
+    with pytest.raises(TypeError, match="unexpected keyword argument.*'c'"):
+        utils.argument.parse_kwargs({"c": 1}, ("a", 0))
+    with pytest.raises(ValueError, match="train is gone"):
+        utils.argument.parse_kwargs({"train": 1}, ("a", 0), train="train is gone")
+
+
+def test_link_module_and_array_types():
+    import rechain.link
+    assert rechain.link.Chain is rechain.Chain and rechain.link.Link is rechain.Link
+    assert rechain.link.ChainList is rechain.ChainList
+    assert numpy.ndarray in rechain.get_array_types()
+    assert utils.collections_abc.Sequence is not None
