@@ -102,7 +102,7 @@ def build_parser():
                       help="width (default: 512)")
     plan.add_argument("--batch", type=_positive(int), default=2048,
                       help="batch size (default: 2048)")
-    plan.add_argument("--budget", type=_budget, default=0.6,
+    plan.add_argument("--budget", type=_budget, default="60%",
                       help="peak memory budget: bytes, '300MiB', or a percentage of the "
                            "store-all peak such as '60%%' (default: 60%%)")
     plan.add_argument("--planner", default="optimal", type=_planner_name,

@@ -225,3 +225,33 @@ class ChainCosts:
         if input_bytes is None:
             input_bytes = block.out_bytes
         return cls(input_bytes, [block] * int(n), const_bytes)
+
+    def scaled(self, factor):
+        """These costs for a batch ``factor`` times as large (an estimate).
+
+        Activations scale with the batch: ``input_bytes``, ``out_bytes``,
+        ``saved_bytes``, ``temp_bytes``, ``rerun_bwd_bytes`` and the times are
+        multiplied by ``factor`` (bytes rounded to whole bytes); what does not
+        depend on the batch is kept: ``grad_bytes`` and ``const_bytes``. Used
+        by a planned chain when a training step's batch changes
+        (``rechain.recompute.apply``, Note [when a planned chain plans]);
+        measuring the new shape gives the real numbers.
+
+        Args:
+            factor: A positive number.
+
+        Returns:
+            A new ``ChainCosts``.
+        """
+        factor = _check_seconds("ChainCosts.scaled", "factor", factor)
+        if factor == 0:
+            raise ValueError("ChainCosts.scaled: factor must be > 0")
+
+        def size(nbytes):
+            return None if nbytes is None else int(round(nbytes * factor))
+
+        blocks = [BlockCost(b.fwd_time * factor, b.bwd_time * factor, size(b.out_bytes),
+                            size(b.saved_bytes), size(b.temp_bytes), b.grad_bytes,
+                            size(b.rerun_bwd_bytes))
+                  for b in self.blocks]
+        return ChainCosts(size(self.input_bytes), blocks, self.const_bytes)

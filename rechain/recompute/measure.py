@@ -1,8 +1,10 @@
 """Measure the costs of a chain of blocks for the planners (DESIGN §4).
 
-Each block is run once in isolation on its real input, under ``tracemalloc``,
-and the quantities of the memory model (plan.py, note "memory model") are read
-off directly:
+Memory and time are measured apart (Note [measuring]):
+
+Memory is deterministic and read under ``tracemalloc``, one traced pass per
+block on its real input (the previous block's output), giving the
+quantities of the memory model (plan.py, note "memory model"):
 
 - ``out_bytes``: the block's output;
 - ``saved_bytes``: what is still allocated after the forward pass, beyond the
@@ -12,29 +14,52 @@ off directly:
   not already counted by an earlier block);
 - ``temp_bytes``: the largest transient above what the model accounts for, in
   the forward pass or the backward pass;
-- ``rerun_bwd_bytes``: the transient of the block's backward inside a re-run
-  (``costs.BlockCost``; memory model rule 6), read off a second traced run
-  of the block wrapped alone in ``F.forget`` (``_forget_run``): the replay is
-  run first, then the peak of the backward is taken above what the model
-  has alive when it starts (``h_i``, ``g_{i+1}``, ``S_i``). Refilled arrays
-  beyond ``S_i`` count in it: a retained output (``F.relu`` keeps its output;
-  in a chain it is also the next block's input, which the model frees
-  earlier) stays until that operation's backward. The output gradient is
-  held to the end, as the model assumes; ``h_i`` is the caller's here, not
-  freed at the block's first operation as a replayed ``h_i`` would be: both
-  make the value an upper bound where they matter;
+- ``rerun_bwd_bytes``: the transient of the block's backward with its saved
+  arrays alive (``costs.BlockCost``; memory model rule 6): the peak of the
+  backward above the block's input, its saved arrays and the output
+  gradient. The backward frees each operation's saved arrays once that
+  operation's backward is done (function_node Note [freeing backward]), at
+  top level as in a re-run, so one traced backward gives it. A block whose
+  last operation keeps its output (``F.relu``) has that output counted in
+  it: inside a re-run the replay refills it as an array of its own, where
+  the chain's activation ``h_{i+1}`` is already freed;
 - ``const_bytes``: the graph's own objects (nodes, regions, placeholders),
-  what a block run in ``F.forget`` keeps besides its output. The graph is
-  the same whatever the plan (a replay builds none) and stays all step, so
-  it is constant; it is taken out of ``saved_bytes``. With activations of a
-  few tens of KiB it is a sizeable part of the peak.
-- ``fwd_time`` / ``bwd_time``: the fastest of ``repeat`` untraced runs.
+  what a block run in ``F.forget`` keeps besides its output: one traced
+  forward of the block under ``F.forget``. The graph is the same whatever
+  the plan (a replay builds none) and stays all step, so it is constant; it
+  is taken out of ``saved_bytes``.
+
+Time is read from untraced runs (tracing slows every allocation down):
+each block runs forward and backward, and ``fwd_time`` / ``bwd_time`` are
+the median of its samples. Blocks that look the same (Note [measuring])
+pool their samples, so a chain of identical blocks gets one median for all
+and a block timed once at 13x its neighbours (a preemption on a busy
+machine) changes nothing; a block alike to no other is timed ``repeat``
+times.
+
+Note [measuring]. Cost. The traced pass runs every block forward twice
+(plainly and under ``F.forget``) and backward once; the timed pass runs
+each block ``ceil(repeat / g)`` times, ``g`` the size of its group of alike
+blocks. For a chain of identical blocks that is about 2.4 training steps
+(traced runs of large arrays cost about what untraced ones do); for a chain
+of ``n`` different blocks, ``1.3 + repeat`` steps. Alike: the same class (or
+the same function), the same parameter shapes and dtypes, the same input
+and output shapes, the same measured bytes. Blocks alike by these but
+doing different work (a hyper-parameter that changes only time) would
+share a time; measure them with ``pool=False``.
 
 Measuring leaves the model as it was: link persistents (BatchNormalization
-statistics), the framework random stream and parameter gradients are restored.
+statistics), the framework random stream and parameter gradients are
+restored. A ``tracemalloc`` session the caller started keeps running (its
+peak is reset by the measurement; tracemalloc cannot put a peak back).
+Progress: after about 2 seconds a line per second on stderr, or every step
+to a ``progress`` callable.
 """
 
 import gc
+import math
+import statistics
+import sys
 import time
 import tracemalloc
 
@@ -45,38 +70,50 @@ from rechain.recompute import costs as costs_lib
 
 Variable = _variable.Variable
 
+#: The clock of the timed runs (tests replace it to inject timings).
+_clock = time.perf_counter
+#: Seconds after which ``measure`` starts reporting progress on stderr.
+PROGRESS_AFTER = 2.0
+
+
+def _is_link(obj):
+    """Duck test for a Link (this module imports no link: links import it)."""
+    return all(callable(getattr(obj, name, None)) for name in ("params", "links", "persistents"))
+
 
 def blocks_of(chain):
     """The list of callables of a ``Sequential``, ``ChainList`` or sequence."""
-    from rechain.links import link as _link
-    if isinstance(chain, _link.Sequential):
-        return list(chain._layers)
-    if isinstance(chain, _link.ChainList):
-        return list(chain)
     if isinstance(chain, (list, tuple)):
         for i, b in enumerate(chain):
             if not callable(b):
                 raise TypeError(f"blocks[{i}] is not callable but {type(b).__name__}")
         return list(chain)
+    if _is_link(chain) and hasattr(type(chain), "__iter__") and hasattr(type(chain), "__len__"):
+        return list(chain)       # ChainList: its children; Sequential: its layers
     raise TypeError(f"expected a Sequential, a ChainList or a list of callables, "
                     f"not {type(chain).__name__}")
 
 
+def _owner(block):
+    if _is_link(block):
+        return block
+    owner = getattr(block, "__self__", None)
+    return owner if _is_link(owner) else None
+
+
 def _links(blocks):
-    from rechain.links import link as _link
     seen = {}
     for b in blocks:
-        owner = b if isinstance(b, _link.Link) else getattr(b, "__self__", None)
-        if isinstance(owner, _link.Link):
+        owner = _owner(b)
+        if owner is not None:
             for sub in owner.links():
                 seen[id(sub)] = sub
     return list(seen.values())
 
 
 def _params(block):
-    from rechain.links import link as _link
-    owner = block if isinstance(block, _link.Link) else getattr(block, "__self__", None)
-    return list(owner.params()) if isinstance(owner, _link.Link) else []
+    owner = _owner(block)
+    return list(owner.params()) if owner is not None else []
 
 
 class _Snapshot:
@@ -103,123 +140,155 @@ class _Snapshot:
         _random.set_state(self.rng)
 
 
-def _time_block(block, x, params):
-    """Seconds of one forward and one backward of ``block``, without tracing."""
-    for p in params:
-        p._grad_var = None
-    gc.collect()
-    h = Variable(x)
-    t0 = time.perf_counter()
-    y = block(h)
-    fwd = time.perf_counter() - t0
-    g = Variable._constant(y.xp.ones_like(y.array))
-    t0 = time.perf_counter()
-    _backprop.backward([y], [g])
-    return fwd, time.perf_counter() - t0
+class _Tracing:
+    """tracemalloc on for a block, leaving a caller's session running."""
+
+    def __enter__(self):
+        self.started = not tracemalloc.is_tracing()
+        if self.started:
+            tracemalloc.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.started:
+            tracemalloc.stop()
+        return False
 
 
-def _one_block(block, x, params, counted):
-    """Measure one block on input array ``x``; return (BlockCost, output array).
+def _keeps_output(y):
+    """Whether the operation that made ``y`` keeps ``y`` itself for its backward."""
+    creator = getattr(y, "creator", None)
+    kept = getattr(creator, "_retained_out", None) or ()
+    return any(d is y.array for d in kept)
 
-    Memory is read under tracemalloc; the times of this pass are replaced by
-    untraced runs (tracing slows every allocation down).
+
+def _memory(block, x, params, counted):
+    """The byte fields of ``block`` on input array ``x``, traced; and its output.
+
+    Returns:
+        ``(fields, graph, output array)``: ``graph`` is what the block keeps
+        under ``F.forget`` besides its output (the graph's objects).
     """
+    from rechain.functions.util.forget import forget
     for p in params:
         p._grad_var = None
     gc.collect()
     h = Variable(x)
-    tracemalloc.start()
-    try:
+    with _Tracing():
         base = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
-        t0 = time.perf_counter()
         y = block(h)
-        fwd = time.perf_counter() - t0
         now, peak = tracemalloc.get_traced_memory()
-        kept = now - base
         out = int(y.array.nbytes)
-        saved = max(kept - out, 0)
+        saved = max(now - base - out, 0)
         temp_f = max(peak - now, 0)
+        keeps_output = _keeps_output(y)
         # As in a chain, the output gradient lives only in backprop's table,
         # so it is freed as soon as it is consumed.
         base_b = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
-        t0 = time.perf_counter()
         _backprop.backward([y], [Variable._constant(y.xp.ones_like(y.array))])
-        bwd = time.perf_counter() - t0
         peak_b = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    grad_bytes = 0
-    for p in params:
-        if p._grad_var is not None and id(p) not in counted:
-            counted.add(id(p))
-            grad_bytes += int(p._grad_var.array.nbytes)
-    # Model: backward runs with g_{i+1} (out bytes) alive and costs a transient
-    # A_i (the input gradient) + grad_bytes + temp_bytes.
-    temp_b = max(peak_b - base_b - out - int(x.nbytes) - grad_bytes, 0)
-    cost = dict(fwd_time=fwd, bwd_time=bwd, out_bytes=out, saved_bytes=saved,
-                temp_bytes=max(temp_f, temp_b),
-                grad_bytes=grad_bytes)
-    return cost, y.array
-
-
-def _forget_run(block, x, params):
-    """Run ``block`` alone in ``F.forget`` as a stored block of a re-run.
-
-    The block runs in ``F.forget`` on ``x``; the region is replayed (the saved
-    arrays refilled) with the output gradient ``g_{i+1}`` alive, then backward
-    runs. Backprop drops each operation's refilled arrays once its backward
-    is done, as it does for a stored block of a chain's re-run.
-
-    Returns:
-        ``(graph, backward)``: the bytes the forgotten block keeps besides its
-        output (the graph's nodes and the region: Python objects, no saved
-        array), and the peak of the backward above what was alive before the
-        replay (``h_i``, ``g_{i+1}``, the graph).
-    """
-    from rechain import function_node
-    from rechain.functions.util.forget import forget
-    from rechain.recompute import region as _region
+        grad_bytes = 0
+        for p in params:
+            if p._grad_var is not None and id(p) not in counted:
+                counted.add(id(p))
+                grad_bytes += int(p._grad_var.array.nbytes)
+            p._grad_var = None
+        y_array = y.array
+        del y
+        gc.collect()
+        h = Variable(x)
+        start = tracemalloc.get_traced_memory()[0]
+        y_forget = forget(block, h)
+        graph = max(tracemalloc.get_traced_memory()[0] - start - int(y_forget.array.nbytes), 0)
+        del y_forget
     for p in params:
         p._grad_var = None
-    gc.collect()
+    # Model: backward runs with g_{i+1} (out bytes) alive and costs a transient
+    # A_i (the input gradient) + grad_bytes + temp_bytes.
+    transient_b = max(peak_b - base_b - out, 0)        # above h_i, y, S_i and g_{i+1}
+    temp_b = max(transient_b - int(x.nbytes) - grad_bytes, 0)
+    graph = min(graph, saved)
+    fields = dict(out_bytes=out, saved_bytes=saved - graph,
+                  temp_bytes=max(temp_f, temp_b), grad_bytes=grad_bytes,
+                  rerun_bwd_bytes=transient_b + (out if keeps_output else 0))
+    return fields, graph, y_array
+
+
+def _timed(block, x, params):
+    """Seconds of one forward and one backward of ``block``, untraced."""
+    for p in params:
+        p._grad_var = None
     h = Variable(x)
-    regions = []
-
-    def run(v):
-        regions.append(function_node.current_handler())
-        return block(v)
-
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
-        y = forget(run, h)
-        graph = max(tracemalloc.get_traced_memory()[0] - start - int(y.array.nbytes), 0)
-        region = regions[0] if regions else None
-        while isinstance(region, _region.Region) and isinstance(region.parent, _region.Region):
-            region = region.parent
-        g = Variable._constant(y.xp.ones_like(y.array))
-        before = tracemalloc.get_traced_memory()[0]
-        if isinstance(region, _region.Region):
-            region.recompute()       # the re-run's forward: fills the saved arrays
-        tracemalloc.reset_peak()
-        _backprop.backward([y], [g])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return graph, max(peak - before, 0)
+    t0 = _clock()
+    y = block(h)
+    t1 = _clock()
+    g = Variable._constant(y.xp.ones_like(y.array))
+    t2 = _clock()
+    _backprop.backward([y], [g])
+    t3 = _clock()
+    return t1 - t0, t3 - t2
 
 
-def measure(chain, x, repeat=3):
-    """Measure each block of ``chain`` on input ``x`` (one forward+backward each).
+def _signature(block, x, fields, y_shape):
+    """What makes two blocks alike for pooling their times (Note [measuring])."""
+    owner = _owner(block)
+    if owner is not None:
+        kind = (type(owner), getattr(block, "__func__", None))
+        params = tuple(sorted((name, tuple(p.shape), str(p.dtype))
+                              for name, p in owner.namedparams()
+                              if getattr(p, "array", None) is not None))
+    else:
+        kind, params = (block,), ()
+    return (kind, params, tuple(x.shape), str(x.dtype), tuple(y_shape),
+            tuple(sorted(fields.items())))
+
+
+class _Progress:
+    """Progress lines on stderr after PROGRESS_AFTER seconds, or a callback."""
+
+    def __init__(self, progress, total):
+        self.callback = progress if callable(progress) else None
+        self.quiet = progress is False
+        self.total = total
+        self.start = time.perf_counter()
+        self.last = None
+
+    def __call__(self, phase, done):
+        if self.callback is not None:
+            self.callback(phase, done, self.total)
+            return
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        if now - self.start < PROGRESS_AFTER or (self.last is not None and now - self.last < 1):
+            return
+        self.last = now
+        print(f"measure: {phase} {done}/{self.total} blocks, {now - self.start:.1f} s",
+              file=sys.stderr, flush=True)
+
+    def finish(self):
+        if self.callback is None and not self.quiet and self.last is not None:
+            print(f"measure: done in {time.perf_counter() - self.start:.1f} s",
+                  file=sys.stderr, flush=True)
+
+
+def measure(chain, x, repeat=3, *, pool=True, progress=None):
+    """Measure each block of ``chain`` on input ``x`` (Note [measuring]).
 
     Args:
         chain: A ``Sequential``, a ``ChainList`` or a list of callables, each
             taking and returning one Variable.
         x (ndarray): The input of the first block.
-        repeat (int): Untraced timing runs per block (the fastest is kept);
-            memory is measured in one more, traced, run.
+        repeat (int): Timing samples per block: a block's times are the
+            median of at least this many untraced runs, its own and those of
+            the blocks alike to it (``pool``).
+        pool (bool): Pool the timing samples of alike blocks (default). With
+            False every block is timed ``repeat`` times on its own.
+        progress: None (a line per second on stderr once measuring has taken
+            2 s), False (silent) or a callable ``progress(phase, done,
+            total)``, ``phase`` being ``'memory'`` or ``'time'``.
 
     Returns:
         ChainCosts: Per-block costs, ``input_bytes`` of ``x``.
@@ -227,31 +296,47 @@ def measure(chain, x, repeat=3):
     blocks = blocks_of(chain)
     if not blocks:
         raise ValueError("measure: the chain has no block")
-    if repeat < 1:
-        raise ValueError(f"measure: repeat must be at least 1, got {repeat}")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"measure: repeat must be at least 1, got {repeat!r}")
     x = _variable.as_array(x)
+    report = _Progress(progress, len(blocks))
     snap = _Snapshot(blocks)
     counted = set()
-    results = []
+    fields, inputs, signatures = [], [], []
     const = 0
     try:
         h = x
         for i, block in enumerate(blocks):
             params = _params(block)
-            cost, y = _one_block(block, h, params, counted)
-            graph, backward = _forget_run(block, h, params)
-            # The graph's objects stay all step whatever the plan (a replay
-            # builds no graph): they go to const_bytes, not to saved_bytes.
-            graph = min(graph, cost["saved_bytes"])
+            cost, graph, y = _memory(block, h, params, counted)
             const += graph
-            cost["saved_bytes"] -= graph
-            # above h_i, g_{i+1}, the graph and S_i: what rule 6 adds
-            cost["rerun_bwd_bytes"] = max(backward - cost["saved_bytes"], 0)
-            times = [_time_block(block, h, params) for _ in range(repeat)]
-            cost["fwd_time"] = min(t[0] for t in times)
-            cost["bwd_time"] = min(t[1] for t in times)
-            results.append(costs_lib.BlockCost(**cost))
+            fields.append(cost)
+            inputs.append(h)
+            signatures.append(_signature(block, h, cost, y.shape) if pool else i)
+            report("memory", i + 1)
             h = y
+        del h
+        groups = {}
+        for i, sig in enumerate(signatures):
+            groups.setdefault(sig, []).append(i)
+        samples = {sig: ([], []) for sig in groups}
+        done = 0
+        for sig, members in groups.items():
+            runs = math.ceil(repeat / len(members))
+            for i in members:
+                params = _params(blocks[i])
+                for _ in range(runs):
+                    fwd, bwd = _timed(blocks[i], inputs[i], params)
+                    samples[sig][0].append(fwd)
+                    samples[sig][1].append(bwd)
+                done += 1
+                report("time", done)
+        results = []
+        for i, sig in enumerate(signatures):
+            fwd, bwd = samples[sig]
+            results.append(costs_lib.BlockCost(fwd_time=statistics.median(fwd),
+                                               bwd_time=statistics.median(bwd), **fields[i]))
     finally:
         snap.restore()
+        report.finish()
     return costs_lib.ChainCosts(input_bytes=int(x.nbytes), blocks=results, const_bytes=const)

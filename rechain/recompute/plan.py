@@ -436,8 +436,10 @@ class Plan:
         planner: Name of the planner that made the plan.
         schedule: Tuple of items (ints and ``Segment``) covering the chain.
         predicted_peak: Peak bytes under the memory model, ``const_bytes``
-            included.
-        predicted_time: Seconds for one forward and backward pass.
+            included; None for a plan made without costs (``segments=`` or
+            the default of ``forget()``, before any measurement).
+        predicted_time: Seconds for one forward and backward pass (None
+            likewise).
         budget: The budget in bytes the plan was made for (None: no limit).
         costs: The ``ChainCosts`` the plan was made for (not compared).
     """
@@ -527,6 +529,10 @@ class Plan:
                          f"store_all {_mib(base_peak)}")
             lines.append(f"predicted time {self.predicted_time:.6g} s, "
                          f"store_all {base_time:.6g} s ({extra:+.1f}%)")
+        elif self.predicted_peak is None:
+            lines.append("no predicted peak or time: the plan was made without costs "
+                         "(measure the chain with rechain.recompute.measure and evaluate "
+                         "the schedule with rechain.recompute.planners.evaluate)")
         else:
             lines.append(f"predicted peak {_mib(self.predicted_peak)} "
                          f"({self.predicted_peak:,} B); time {self.predicted_time:.6g} s")
