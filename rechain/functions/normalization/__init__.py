@@ -7,6 +7,7 @@ from rechain.functions.normalization.batch_normalization_relu import (
 from rechain.functions.normalization.batch_renormalization import (
     batch_renormalization, fixed_batch_renormalization)
 from rechain.functions.normalization.group_normalization import group_normalization
+from rechain.functions.normalization.l2_normalization import normalize
 from rechain.functions.normalization.layer_normalization import layer_normalization
 from rechain.functions.normalization.local_response_normalization import \
     local_response_normalization
@@ -15,4 +16,4 @@ __all__ = ["batch_normalization", "batch_normalization_relu", "batch_renormaliza
            "fixed_batch_normalization", "fixed_batch_renormalization",
            "group_normalization",
            "lean_apply", "layer_normalization",
-           "local_response_normalization"]
+           "local_response_normalization", "normalize"]
