@@ -1,5 +1,6 @@
-"""Activation links: PReLU."""
+"""Activation links: PReLU, SimplifiedDropconnect."""
 
 from rechain.links.activation.prelu import PReLU
+from rechain.links.activation.simplified_dropconnect import SimplifiedDropconnect
 
-__all__ = ["PReLU"]
+__all__ = ["PReLU", "SimplifiedDropconnect"]
