@@ -90,7 +90,7 @@ def find_test_files(chainer_src, patterns=None):
 
 
 _NUM = re.compile(r"(?<![\w.])[-+]?\d+(\.\d+)?(e[-+]?\d+)?(?![\w.])")
-_TUPLE = re.compile(r"\((N, )*N?,?\)")
+_TUPLE = re.compile(r"\((?:N, )+N,?\)|\(N,\)")
 
 
 _EXC_LINE = re.compile(r"^(?:E\s+)?(?:[A-Za-z_][\w]*\.)*(\w*"

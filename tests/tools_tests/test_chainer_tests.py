@@ -1,0 +1,118 @@
+"""tools/chainer_tests.py on a tiny Chainer-style test tree."""
+
+import importlib.util
+import os
+import textwrap
+
+_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "chainer_tests.py")
+spec = importlib.util.spec_from_file_location("chainer_tests_tool", _PATH)
+tool = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tool)
+
+
+def _tree(root):
+    tests = root / "tests" / "chainer_tests"
+    (tests / "functions_tests" / "math_tests").mkdir(parents=True)
+    (tests / "other_tests").mkdir()
+    for d in (tests, tests / "functions_tests", tests / "functions_tests" / "math_tests"):
+        (d / "__init__.py").write_text("")
+    (tests / "conftest.py").write_text(textwrap.dedent("""
+        import pytest
+        import chainerx
+        if not chainerx.is_available():
+            pytest.mark.chainerx = pytest.mark.skip
+    """))
+    (tests / "test_core.py").write_text(textwrap.dedent("""
+        import unittest
+        import numpy
+        import chainer
+        from chainer import testing
+        from chainer.testing import attr
+        import chainer.functions as F
+
+        class TestCore(unittest.TestCase):
+            def test_is_rechain(self):
+                import rechain
+                assert chainer is rechain and chainer.Variable is rechain.Variable
+
+            def test_fails(self):
+                assert F.relu(chainer.Variable(numpy.array([-1.0]))).array[0] == 5
+
+            @attr.gpu
+            def test_gpu_only(self):
+                raise AssertionError('must be deselected')
+
+            @attr.slow
+            def test_slow(self):
+                raise AssertionError('must be deselected')
+
+        @testing.inject_backend_tests(None, [
+            {}, {'use_cuda': True},
+            {'use_chainerx': True, 'chainerx_device': 'native:0'}])
+        class TestInjected(unittest.TestCase):
+            def test_cpu(self, backend_config):
+                assert backend_config.xp is numpy
+
+        @testing.parameterize(*testing.product({'n': [1, 2, 3]}))
+        class TestParams(unittest.TestCase):
+            def test_skip_one(self):
+                if self.n == 3:
+                    self.skipTest('three')
+    """))
+    (tests / "functions_tests" / "math_tests" / "test_missing.py").write_text(
+        "from chainer.functions.no_such_module import thing\n")
+    (tests / "functions_tests" / "math_tests" / "test_hangs.py").write_text(textwrap.dedent("""
+        import time
+        def test_forever():
+            time.sleep(600)
+    """))
+    (tests / "other_tests" / "test_not_measured.py").write_text("def test_x(): pass\n")
+    return root
+
+
+def test_finds_the_measured_files(tmp_path):
+    src = _tree(tmp_path)
+    files = tool.find_test_files(str(src))
+    assert files == ["chainer_tests/functions_tests/math_tests/test_hangs.py",
+                     "chainer_tests/functions_tests/math_tests/test_missing.py",
+                     "chainer_tests/test_core.py"]
+    assert tool.find_test_files(str(src), ["core"]) == ["chainer_tests/test_core.py"]
+    assert tool.find_test_files(str(src), ["*/math_tests/test_m*"]) == [
+        "chainer_tests/functions_tests/math_tests/test_missing.py"]
+
+
+def test_runs_files_with_chainer_resolved_to_rechain_and_tabulates(tmp_path):
+    src = _tree(tmp_path / "src")
+    out = tmp_path / "table.md"
+    rc = tool.main([str(src), "--timeout", "60", "--markdown-out", str(out), "--quiet",
+                    "--files", "test_core,test_missing"])
+    assert rc == 0
+    table = out.read_text()
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")
+            for line in table.splitlines() if line.startswith("| ")}
+    core = rows["test_core.py"]
+    # cases passed failed errors skipped pass%: gpu/slow/CuPy/ChainerX cases are not cases
+    assert core[1:7] == ["6", "4", "1", "0", "1", "67%"]
+    missing = rows["functions_tests/math_tests/test_missing.py"]
+    assert missing[1:7] == ["1", "0", "0", "1", "0", "0%"]
+    total = rows["**total**"]
+    assert total[1:7] == ["7", "4", "1", "1", "1", "57%"]
+    assert "No module named 'chainer.functions.no_such_module'" in table
+    assert "1: `assert np.float64(N) == N`" in table
+
+
+def test_a_hanging_file_is_stopped_and_reported(tmp_path):
+    src = _tree(tmp_path / "src")
+    out = tmp_path / "t.md"
+    tool.main([str(src), "--timeout", "8", "--markdown-out", str(out), "--quiet",
+               "--files", "test_hangs"])
+    table = out.read_text()
+    assert "timeout after 8" in table
+
+
+def test_cause_lines_look_through_wrappers():
+    text = ("AssertionError: Parameterized test failed: T.test_a\nParameters:\n  n: 3\n"
+            "E   rechain.utils.type_check.InvalidType: linear: x float32 (4, 3) and W\n"
+            "/x/parameterized.py:63: AssertionError")
+    assert tool._cause(text) == "InvalidType: linear: x float32 (shape) and W"
+    assert tool._cause("E   ValueError: got 12 and 0.5e-3") == "ValueError: got N and N"
