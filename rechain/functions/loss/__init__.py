@@ -6,6 +6,7 @@ from rechain.functions.loss.crf1d import argmax_crf1d, crf1d
 from rechain.functions.loss.cross_covariance import cross_covariance
 from rechain.functions.loss.ctc import connectionist_temporal_classification
 from rechain.functions.loss.decov import decov
+from rechain.functions.loss.discriminative_loss import discriminative_margin_based_clustering_loss
 from rechain.functions.loss.hinge import hinge
 from rechain.functions.loss.triplet import triplet
 from rechain.functions.loss.vae import bernoulli_nll, gaussian_kl_divergence, gaussian_nll
@@ -18,6 +19,7 @@ from rechain.functions.loss.softmax_cross_entropy import softmax_cross_entropy
 
 __all__ = ["argmax_crf1d", "bernoulli_nll", "black_out", "connectionist_temporal_classification",
            "contrastive", "crf1d", "cross_covariance", "decov",
+           "discriminative_margin_based_clustering_loss",
            "gaussian_kl_divergence", "gaussian_nll", "hinge", "huber_loss",
            "mean_absolute_error", "mean_squared_error", "negative_sampling",
            "sigmoid_cross_entropy", "softmax_cross_entropy", "triplet"]
