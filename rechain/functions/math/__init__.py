@@ -40,3 +40,13 @@ from rechain.functions.math.rounding import ceil, fix, floor, sign  # noqa: E402
 
 __all__ += ["arccos", "arcsin", "arctan", "arctan2", "arctanh", "ceil", "cosh", "fix",
             "floor", "sign", "sinh"]
+
+# n-ary add, identity, elementwise differences, batch norms.
+from rechain.functions.math.batch_l2_norm_squared import batch_l2_norm_squared  # noqa: E402
+from rechain.functions.math.difference import (  # noqa: E402
+    absolute_error, squared_difference, squared_error)
+from rechain.functions.math.identity import identity  # noqa: E402
+from rechain.functions.math.multi_add import add  # noqa: E402
+
+__all__ += ["absolute_error", "add", "batch_l2_norm_squared", "identity",
+            "squared_difference", "squared_error"]
