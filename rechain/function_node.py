@@ -372,6 +372,12 @@ class _RematState(threading.local):
     memo = None
     #: Whether a node can re-run, as found during the running pass.
     rerunnable = None
+    #: Called as ``on_rerun(node, out_data)`` after each re-run (set by a memory
+    #: budget while it rebuilds, to account for and time what it recomputes).
+    on_rerun = None
+    #: The nodes the running rebuild still has to re-run (``_outputs_of``'s
+    #: stack): what a budget must not drop from ``memo`` meanwhile.
+    stack = ()
 
 
 _remat = _RematState()
@@ -412,7 +418,9 @@ class Rematerializer:
             memo = {}
         saved = _enter_rebuild()
         try:
-            if f._retained_out is not None and f._out_retain is not None:
+            stored = f._retained_out
+            if stored is not None and f._out_retain is not None and any(
+                    d is None or type(d) is Placeholder for d in stored):
                 outs = _outputs_of(f, self, memo)
                 f._retained_out = tuple([d if d is not None and type(d) is not Placeholder
                                          else outs[i]
@@ -483,7 +491,7 @@ def free_saved(f, remat):
     re-run. Return True if something was freed (``f``'s handler is then a
     Rematerializer)."""
     h = f._handler
-    if h is not None and type(h) is not Rematerializer:
+    if h is not None and not isinstance(h, Rematerializer):
         f._release_recomputed()  # a region's placeholders: it refills them itself
         return False
     cache = _remat.rerunnable
@@ -644,11 +652,11 @@ def _node_array(node, remat, memo, what):
             if old is not None:
                 return old
         return v._data
+    d = _leaf_data(node)  # a leaf, or an array a budget keeps for its rebuilds
+    if d is not None:
+        return d
     c = node.creator
     if c is None:
-        d = _leaf_data(node)
-        if d is not None:
-            return d
         raise RecomputeError(
             f"{what} was freed by an earlier backward pass and cannot be rebuilt: it is "
             f"a leaf ({node.shape}, {node.dtype}) whose Variable no longer exists. Pass "
@@ -674,6 +682,16 @@ def _outputs_of(c, remat, memo):
     if out is not None:
         return out
     stack = [c]
+    saved_stack = _remat.stack
+    _remat.stack = stack
+    try:
+        _rerun_stack(stack, remat, memo)
+    finally:
+        _remat.stack = saved_stack
+    return memo[c]
+
+
+def _rerun_stack(stack, remat, memo):
     while stack:
         g = stack[-1]
         if g in memo:
@@ -695,7 +713,6 @@ def _outputs_of(c, remat, memo):
             continue
         memo[g] = _rerun(g, tuple(in_data))
         stack.pop()
-    return memo[c]
 
 
 def _rerun(g, in_data):
@@ -710,4 +727,7 @@ def _rerun(g, in_data):
                 f"{g.label}: rebuilding output {k} freed by an earlier backward pass gave "
                 f"{y.dtype} {y.shape}, the forward pass gave {node.dtype} {node.shape}; "
                 f"pass retain_graph=True to keep the graph's saved arrays")
+    hook = _remat.on_rerun
+    if hook is not None:
+        hook(g, out)
     return out

@@ -1,0 +1,712 @@
+"""A memory budget for any model, and selective recomputation, at the op level.
+
+Note [op-level budget]. ``with budget("300MiB"):`` keeps the bytes of the
+arrays the graph saves for backward under a limit while any model runs: a
+Chain with its own ``forward``, skips, branches, attention, RNNs over batches
+of varying length. It is a saved-array handler (function_node Note [saved
+arrays]) that sees every node entering the graph, accounts for the arrays the
+node saves, and when the total exceeds the limit *evicts* some: it drops them
+from the nodes that hold them, exactly as a freeing backward pass does
+(Note [freeing backward]), so the nodes' rematerializer rebuilds them on demand
+by re-running the recorded ops that made them. One mechanism serves
+``F.forget``'s freed inputs, a second backward through a freed graph, and this
+budget; the rebuild is exact, so gradients are bitwise those of the plain run.
+
+What is accounted: every array a node recorded under the budget saves, once
+per memory block (views count as their base), except Parameter data (the
+model holds it anyway). An entry leaves the account when its memory is freed
+(a weak reference tells) or when it is evicted.
+
+What may be evicted: an array made by a node recorded under the budget and no
+longer held by its Variable (evicting what a live Variable holds frees
+nothing). Arrays that nothing could rebuild -- leaves such as the batch or a
+dropout mask, and arrays made before the budget started -- are *pinned*: each
+node that reads one keeps a reference to it (as long as the node lives, so as
+long as a rebuild could re-run it), and those it saves count against the limit
+but are never evicted.
+
+Which array goes (the heuristic). During the forward pass the future is
+unknown, and the budget evicts as Dynamic Tensor Rematerialization does
+(Kirisame et al., ICLR 2021): the entry with the smallest
+
+    h = (cost of its op + cost of its op's inputs that are evicted too)
+        / (bytes x staleness)
+
+goes first: cheap to rebuild, large, and not used for long. ``cost`` is a
+deterministic estimate, not a timing -- the multiply-adds of a matrix product
+or convolution, the elements touched by anything else -- so the same model and
+budget evict the same arrays on every run. Staleness counts recorded ops since
+the entry was last saved or used. The second term (DTR's evicted
+neighbourhood, one level deep) keeps the budget from evicting a long run of
+neighbours whose rebuild would be a long chain of re-runs.
+
+During backward the order of future uses *is* known: nodes run in decreasing
+rank. Rebuilt arrays are accounted as well, and when a rebuild takes the total
+over the limit the budget evicts the entries needed last (the smallest highest
+rank among the nodes holding them: Belady's rule).
+
+What can exceed the limit: pinned arrays, arrays live Variables hold, and the
+arrays one op needs at once. ``stats['peak_saved_bytes']`` reports the peak
+honestly, including rebuilt arrays, and ``stats['over_budget']`` how often
+eviction could not bring the total under the limit.
+
+Note [selective recomputation]. :func:`selective` (and :func:`checkpoint`)
+apply a *policy* instead of a limit: a callable ``policy(op, shapes, nbytes)``
+told, for each op recorded inside, the FunctionNode, the shapes of its inputs
+and the bytes of its outputs, returns True to keep what the op makes. When the
+block ends, every other evictable array is evicted, so backward re-runs the
+cheap ops from the kept outputs of the expensive ones (JAX's
+``checkpoint_dots``, PyTorch's selective checkpointing). Unlike ``F.forget``,
+nothing replays the function: single ops re-run from their recorded inputs.
+"""
+
+import operator
+import time
+import weakref
+
+import numpy
+
+from rechain import function_node
+from rechain import variable as _variable
+from rechain.recompute.plan import parse_bytes
+
+Parameter = _variable.Parameter
+_remat_state = function_node._remat
+
+#: Ops whose cost is a contraction (multiply-adds), by class name.
+_DOT_OPS = frozenset({
+    "LinearFunction", "LinearGradData", "LinearGradWeight", "MatMul", "BatchMatMul",
+    "Convolution2DFunction", "Convolution2DGradW", "ConvolutionNDFunction",
+    "ConvolutionNDGradW", "Deconvolution2DFunction", "DeconvolutionNDFunction",
+    "Tensordot", "Einsum", "Bilinear", "DepthwiseConvolution2D",
+    "DilatedConvolution2DFunction", "LocalConvolution2DFunction",
+})
+
+
+def is_dot(op):
+    """Whether ``op`` (a FunctionNode) is a matrix product or a convolution."""
+    return type(op).__name__ in _DOT_OPS
+
+
+def op_cost(op, in_data, out_data):
+    """Deterministic cost estimate of re-running ``op``: multiply-adds of a
+    contraction, elements touched otherwise (see Note [op-level budget])."""
+    out_size = sum(y.size for y in out_data)
+    if is_dot(op) and len(in_data) >= 2:
+        w = in_data[1]
+        # each output element sums over the weight's (or right operand's)
+        # contracted extent: the input width of a Linear, C*kh*kw of a conv
+        if w.ndim >= 2:
+            k = w.size // max(1, w.shape[0]) if w.ndim > 2 else w.shape[-1]
+            if type(op).__name__ in ("MatMul", "BatchMatMul", "Tensordot", "Einsum"):
+                k = in_data[0].shape[-1] if in_data[0].ndim else 1
+            return 2 * out_size * max(1, k)
+    return out_size + sum(x.size for x in in_data)
+
+
+# -- policies of selective recomputation (Note [selective recomputation]) ----------
+
+def dots_saveable(op, shapes, nbytes):
+    """Keep the outputs of matrix products and convolutions, recompute the rest."""
+    return is_dot(op)
+
+
+checkpoint_dots = dots_saveable
+
+
+def nothing_saveable(op, shapes, nbytes):
+    """Keep nothing made inside: every array is rebuilt from the block's inputs."""
+    return False
+
+
+def everything_saveable(op, shapes, nbytes):
+    """Keep everything (the plain run, for comparison)."""
+    return True
+
+
+def save_only(*labels):
+    """A policy that keeps the outputs of the ops of the given labels
+    (FunctionNode class names, e.g. ``save_only("LinearFunction")``)."""
+    names = frozenset(labels)
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError(f"save_only: op labels must be strings, not {type(n).__name__}")
+
+    def policy(op, shapes, nbytes):
+        return op.label in names
+    policy.__qualname__ = f"save_only{tuple(sorted(names))}"
+    return policy
+
+
+# -- the account ----------------------------------------------------------------
+
+class _Entry:
+    """One accounted memory block and the slots of the nodes that hold it."""
+
+    __slots__ = ("key", "ref", "nbytes", "slots", "vnode", "cost", "last", "evictable")
+
+    def __init__(self, key, ref, nbytes, vnode, cost, last, evictable):
+        self.key = key
+        self.ref = ref
+        self.nbytes = nbytes
+        self.slots = []          # (weakref to FunctionNode, kind 0/1, position)
+        self.vnode = vnode       # weakref to the VariableNode of the array, or None
+        self.cost = cost
+        self.last = last
+        self.evictable = evictable
+
+
+class _BudgetRemat(function_node.Rematerializer):
+    """The rematerializer of the nodes a budget evicted from; it tells the
+    budget what it rebuilds."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner):
+        super().__init__()
+        self.owner = owner
+
+    def rebuild(self, f):
+        owner = self.owner
+        saved_hook = _remat_state.on_rerun
+        _remat_state.on_rerun = owner._on_rerun
+        t0 = time.perf_counter()
+        try:
+            super().rebuild(f)
+        finally:
+            _remat_state.on_rerun = saved_hook
+            owner.stats["recompute_seconds"] += time.perf_counter() - t0
+        owner._after_rebuild(f)
+
+
+def _base(a):
+    b = a.base
+    return a if b is None or not isinstance(b, type(a)) else b
+
+
+class _Account:
+    """The saved-array handler shared by :class:`Budget` and :class:`Selective`."""
+
+    replaying = False
+
+    def __init__(self):
+        self.parent = None
+        self.remat = _BudgetRemat(self)
+        self.entries = {}        # id(base) -> _Entry
+        self._keys = {}          # id(weakref) -> id(base)
+        self.resident = 0        # accounted bytes
+        self.clock = 0
+        self._mine = weakref.WeakKeyDictionary()   # recorded node -> its cost
+        self._by_node = weakref.WeakKeyDictionary()  # VariableNode -> its _Entry
+        self._sweep = {}         # VariableNode -> rebuild cost, within one eviction sweep
+        self._param_ids = set()
+        self._active = False
+        self.stats = {"peak_saved_bytes": 0, "saved_bytes": 0, "evicted_bytes": 0,
+                      "evictions": 0, "recomputed_bytes": 0, "recomputations": 0,
+                      "recompute_seconds": 0.0, "pinned_bytes": 0, "over_budget": 0,
+                      "memo_drops": 0}
+
+    # -- context ---------------------------------------------------------------
+    def __enter__(self):
+        if self._active:
+            raise RuntimeError(f"{type(self).__name__.lower()}: this object is already in "
+                               f"use; make a new one for another with-block")
+        top = function_node.current_handler()
+        if top is not None and not isinstance(top, _Account):
+            raise RuntimeError(
+                f"{type(self).__name__.lower()}: cannot start inside F.forget or "
+                f"rechain.memory.saved_arrays (handler {type(top).__name__} is active); "
+                f"use it around them instead")
+        self.parent = function_node.push_handler(self)
+        self._active = True
+        return self
+
+    def __exit__(self, *exc):
+        function_node.pop_handler(self.parent)
+        self._active = False
+        return False
+
+    # -- accounting --------------------------------------------------------------
+    def _dead(self, ref):
+        key = self._keys.pop(id(ref), None)
+        if key is None:
+            return
+        e = self.entries.get(key)
+        if e is not None and e.ref is ref:
+            del self.entries[key]
+            self.resident -= e.nbytes
+            self._unmap(e)
+
+    def _unmap(self, e):
+        r = e.vnode
+        node = r() if r is not None else None
+        if node is not None and self._by_node.get(node) is e:
+            del self._by_node[node]
+
+    def _add(self, arr, vnode, cost, evictable):
+        b = _base(arr)
+        key = id(b)
+        e = self.entries.get(key)
+        if e is not None:
+            e.last = self.clock
+            return e
+        try:
+            ref = weakref.ref(b, self._dead)
+        except TypeError:  # an array type without weak references: not accounted
+            return None
+        e = _Entry(key, ref, int(b.nbytes), vnode, cost, self.clock, evictable)
+        self.entries[key] = e
+        if vnode is not None:
+            node = vnode()
+            if node is not None:
+                self._by_node[node] = e
+        self._keys[id(ref)] = key
+        self.resident += e.nbytes
+        return e
+
+    def _peak(self):
+        st = self.stats
+        if self.resident > st["peak_saved_bytes"]:
+            st["peak_saved_bytes"] = self.resident
+
+    def _pin(self, f, node, data):
+        """Keep ``data`` (of ``node``, an input of ``f`` nothing could rebuild)
+        for as long as ``f`` lives: a rebuild that re-runs ``f`` needs it."""
+        pins = getattr(f, "_pins", None)
+        f._pins = (data,) if pins is None else pins + (data,)
+        self.stats["pinned_bytes"] += int(data.nbytes)
+        if getattr(node, "_data_ref", None) is None:
+            _variable._remember_data(node, data)
+
+    # -- handler protocol (function_node Note [saved arrays]) -----------------------
+    def record(self, f, in_vars, in_data, out_data):
+        if self.remat.params:
+            # an optimizer updated parameters since: the graphs evicted so far keep
+            # their forward-time values in that rematerializer; a new graph gets its own
+            self.remat = _BudgetRemat(self)
+            self._param_ids.clear()
+        self.clock += 1
+        clock = self.clock
+        mine = self._mine
+        cost = op_cost(f, in_data, out_data)
+        mine[f] = cost
+        entries = self.entries
+        # the inputs: touch what is accounted, pin what nothing could rebuild
+        for j, v in enumerate(in_vars):
+            if isinstance(v, Parameter):
+                self._param_ids.add(id(_base(in_data[j])))
+                continue
+            node = v._node
+            c = node.creator
+            if c is None or c not in mine:
+                if j not in (f._in_retain or ()):  # else f holds it itself
+                    self._pin(f, node, in_data[j])
+            else:
+                e = entries.get(id(_base(in_data[j])))
+                if e is not None:
+                    e.last = clock
+        keep = self._keeps(f, in_data, out_data)
+        wf = None
+        idx = f._in_retain
+        stored = f._retained_in
+        if idx is not None and stored is not None:
+            for p, i in enumerate(idx):
+                d = stored[p]
+                if d is None or type(d) is function_node.Placeholder:
+                    continue
+                v = in_vars[i]
+                if isinstance(v, Parameter) or id(_base(d)) in self._param_ids:
+                    continue
+                node = v._node
+                c = node.creator
+                ok = c is not None and c in mine
+                e = self._add(d, weakref.ref(node), mine.get(c, 0) if ok else 0,
+                              ok and not self._kept(c))
+                if e is not None:
+                    if wf is None:
+                        wf = weakref.ref(f)
+                    e.slots.append((wf, 0, p))
+        idx = f._out_retain
+        stored = f._retained_out
+        if idx is not None and stored is not None:
+            outs = f.outputs
+            for p, i in enumerate(idx):
+                d = stored[p]
+                if d is None or type(d) is function_node.Placeholder:
+                    continue
+                if id(_base(d)) in self._param_ids:
+                    continue
+                e = self._add(d, outs[i], cost, not keep)
+                if e is not None:
+                    if wf is None:
+                        wf = weakref.ref(f)
+                    e.slots.append((wf, 1, p))
+        if keep:
+            self._kept_nodes.add(f)
+        self._peak()
+        self._after_record()
+
+    def record_nested(self, func, in_vars):
+        """A ``F.forget`` region starts inside: its inputs are kept as they are
+        (the region holds them; they are pinned for rebuilds)."""
+        data = [v._data for v in in_vars]
+        for v, d in zip(in_vars, data):
+            if not isinstance(v, Parameter) and getattr(v._node, "_data_ref", None) is None:
+                _variable._remember_data(v._node, d)
+        return data
+
+    # -- overridden by the two handlers ----------------------------------------------
+    _kept_nodes = None
+
+    def _keeps(self, f, in_data, out_data):
+        return False
+
+    def _kept(self, c):
+        return False
+
+    def _after_record(self):
+        pass
+
+    # -- eviction ------------------------------------------------------------------
+    def _held(self, e):
+        """Whether a live Variable holds the array (evicting it frees nothing)."""
+        r = e.vnode
+        if r is None:
+            return False
+        node = r()
+        if node is None:
+            return False
+        v = node._variable()
+        return v is not None and v._data is not None
+
+    def _evict(self, e):
+        """Drop the array of entry ``e`` from every node that holds it."""
+        if self.entries.get(e.key) is not e:
+            return  # freed meanwhile
+        # out of the account first: dropping the last slot frees the array, and
+        # its weak reference's callback must then find nothing to subtract
+        del self.entries[e.key]
+        self._keys.pop(id(e.ref), None)
+        self.resident -= e.nbytes
+        self._unmap(e)
+        remat = self.remat
+        for wf, kind, p in e.slots:
+            f = wf()
+            if f is None:
+                continue
+            stored = f._retained_in if kind == 0 else f._retained_out
+            if stored is None or stored[p] is None:
+                continue
+            stored = stored[:p] + (None,) + stored[p + 1:]
+            if kind == 0:
+                f._retained_in = stored
+            else:
+                f._retained_out = stored
+            f._freed = True
+            if f._handler is None:
+                f._handler = remat
+        st = self.stats
+        st["evicted_bytes"] += e.nbytes
+        st["evictions"] += 1
+        r = e.vnode
+        node = r() if r is not None else None
+        if node is not None:
+            self._sweep.clear()  # what is at hand changed
+            c = node.creator
+            if c is not None and c.inputs is not None:
+                # a rebuild re-runs c: the Parameters it reads keep their
+                # forward-time values should an optimizer update them first
+                for n in c.inputs:
+                    v = n._variable()
+                    if v is not None and isinstance(v, Parameter):
+                        remat.watch(v)
+
+    def _score(self, e):
+        """DTR's h: (rebuild cost incl. evicted inputs) / (bytes x staleness)."""
+        return self._rebuild_cost(e, self._sweep) / (max(1, e.nbytes)
+                                                     * (self.clock - e.last + 1))
+
+    def _rebuild_cost(self, e, cache=None):
+        """The cost of rebuilding ``e``'s array: its op, and whatever of that op's
+        inputs is not at hand (evicted, or never saved and dead), transitively:
+        DTR's evicted neighbourhood, which keeps the budget from evicting a long
+        run of neighbours whose rebuild would re-run the whole run."""
+        r = e.vnode
+        node = r() if r is not None else None
+        if node is None:
+            return e.cost
+        c = node.creator
+        if c is None or c.inputs is None:
+            return e.cost
+        if cache is None:
+            cache = {}
+        return e.cost + sum(self._node_cost(n, cache) for n in c.inputs)
+
+    def _node_cost(self, n, cache):
+        """Cost of having the array of VariableNode ``n`` back (0 if at hand)."""
+        mine = self._mine
+        by_node = self._by_node
+        total = 0
+        stack = [n]
+        while stack:
+            m = stack.pop()
+            if m in cache:
+                total += cache[m]
+                continue
+            v = m._variable()
+            c = m.creator
+            if (v is not None and v._data is not None) or m in by_node or c is None \
+                    or c.inputs is None or c not in mine:
+                cache[m] = 0
+                continue
+            cost = mine[c]
+            cache[m] = cost  # counted once, also when several paths lead to it
+            total += cost
+            stack.extend(c.inputs)
+        return total
+
+    def _prune(self):
+        """Forget entries whose holders are all gone (a batch the user still
+        holds after its graph died is no longer a saved array)."""
+        dead = [e for e in self.entries.values()
+                if e.slots and all(wf() is None for wf, _, _ in e.slots)]
+        for e in dead:
+            del self.entries[e.key]
+            self._keys.pop(id(e.ref), None)
+            self.resident -= e.nbytes
+            self._unmap(e)
+
+    def _candidates(self):
+        out = []
+        for e in self.entries.values():
+            if e.evictable and e.slots and not self._held(e):
+                out.append(e)
+        return out
+
+    # -- backward: account for rebuilds ------------------------------------------------
+    def _on_rerun(self, g, out):
+        st = self.stats
+        st["recomputations"] += 1
+        for y in out:
+            st["recomputed_bytes"] += int(y.nbytes)
+            self._add(y, None, 0, False)
+        self._peak()
+        self._shrink_memo(None)
+
+    def _shrink_memo(self, f):
+        """Over the limit in backward: drop rebuilt arrays from the pass's memo,
+        those needed last first (lowest rank), except what the running rebuild
+        still reads (the nodes on its stack, the makers of their inputs, ``f``).
+        A dropped one is rebuilt again when needed."""
+        pass
+
+
+    def _after_rebuild(self, f):
+        for _, _, d in function_node.retained_arrays(f):
+            if d is not None and type(d) is not function_node.Placeholder \
+                    and id(_base(d)) not in self._param_ids:
+                self._add(d, None, 0, False)
+        self._peak()
+
+
+def _protected(f):
+    stack = _remat_state.stack or ()
+    keep = set(stack)
+    if f is not None:
+        keep.add(f)
+        stack = list(stack) + [f]
+    for g in stack:
+        for n in g.inputs or ():
+            c = n.creator
+            if c is not None:
+                keep.add(c)
+    return keep
+
+
+class Budget(_Account):
+    """Keep the saved arrays of whatever runs inside under ``limit`` bytes
+    (Note [op-level budget]); made by :func:`budget`.
+
+    Attributes:
+        limit (int): The budget in bytes.
+        stats (dict): ``peak_saved_bytes`` (the largest accounted total seen,
+            rebuilt arrays included), ``saved_bytes`` (accounted now),
+            ``evicted_bytes``/``evictions``, ``recomputed_bytes``/
+            ``recomputations`` (ops re-run by backward), ``recompute_seconds``
+            (time spent rebuilding), ``pinned_bytes`` (arrays kept because nothing
+            could rebuild them), ``over_budget`` (how often eviction could not
+            bring the total under the limit).
+    """
+
+    def __init__(self, limit):
+        if isinstance(limit, bool):
+            raise TypeError("budget: limit must be a byte count such as 300 * 2**20 or "
+                            "'300MiB', not bool")
+        if isinstance(limit, float) and (limit != limit or limit < 1 or limit != int(limit)):
+            raise ValueError(
+                f"budget: limit {limit!r} is not a whole number of bytes; pass bytes "
+                f"(an int or a string such as '300MiB'). A fraction has no reference "
+                f"here: measure the plain step with rechain.memory and pass a size")
+        try:
+            self.limit = parse_bytes(limit)
+        except (TypeError, ValueError) as e:
+            msg = str(e).replace("parse_bytes", "budget")
+            raise type(e)(msg) from None
+        if self.limit <= 0:
+            raise ValueError(f"budget: limit must be positive, got {limit!r}")
+        super().__init__()
+
+    def __repr__(self):
+        return (f"<Budget limit={self.limit} peak={self.stats['peak_saved_bytes']} "
+                f"evicted={self.stats['evicted_bytes']}>")
+
+    def _after_record(self):
+        if self.resident > self.limit:
+            self._prune()
+        if self.resident > self.limit:
+            cands = self._candidates()
+            while self.resident > self.limit and cands:
+                # re-scored after each eviction: evicting an array makes its
+                # neighbours' rebuilds dearer (Note [op-level budget])
+                self._sweep.clear()
+                e = min(cands, key=self._score)
+                cands.remove(e)
+                self._evict(e)
+            if self.resident > self.limit:
+                self.stats["over_budget"] += 1
+        self.stats["saved_bytes"] = self.resident
+
+    def _shrink_memo(self, f):
+        if self.resident <= self.limit:
+            return
+        memo = _remat_state.memo
+        if not memo:
+            return
+        keep = _protected(f)
+        for g in sorted((g for g in memo if g not in keep), key=_rank):
+            if self.resident <= self.limit:
+                break
+            del memo[g]
+            self.stats["memo_drops"] += 1
+
+    def _after_rebuild(self, f):
+        super()._after_rebuild(f)
+        self._shrink_memo(f)
+        if self.resident > self.limit:
+            # backward runs nodes in decreasing rank: evict what is needed last
+            cands = [e for e in self._candidates() if not _holds(e, f)]
+            cands.sort(key=_latest_use)
+            for e in cands:
+                if self.resident <= self.limit:
+                    break
+                self._evict(e)
+            if self.resident > self.limit:
+                self.stats["over_budget"] += 1
+        self.stats["saved_bytes"] = self.resident
+
+
+_rank = operator.attrgetter("rank")
+
+
+def _holds(e, f):
+    for wf, _, _ in e.slots:
+        if wf() is f:
+            return True
+    return False
+
+
+def _latest_use(e):
+    """The rank of the first of its holders backward will run (higher runs first)."""
+    r = -1
+    for wf, _, _ in e.slots:
+        f = wf()
+        if f is not None and f.rank > r:
+            r = f.rank
+    return r
+
+
+class Selective(_Account):
+    """Keep only what ``policy`` says of the ops that run inside; made by
+    :func:`selective` (Note [selective recomputation])."""
+
+    def __init__(self, policy):
+        if not callable(policy):
+            raise TypeError(f"selective: policy must be a callable (op, shapes, nbytes) -> "
+                            f"bool, not {type(policy).__name__}")
+        super().__init__()
+        self.policy = policy
+        self._kept_nodes = weakref.WeakSet()
+
+    def _keeps(self, f, in_data, out_data):
+        keep = self.policy(f, tuple(x.shape for x in in_data),
+                           sum(int(y.nbytes) for y in out_data))
+        if not isinstance(keep, (bool, numpy.bool_)):
+            raise TypeError(f"selective: the policy {getattr(self.policy, '__qualname__', '')}"
+                            f" returned {type(keep).__name__} for {f.label}; it must return "
+                            f"True (keep the op's outputs) or False")
+        return bool(keep)
+
+    def _kept(self, c):
+        return c in self._kept_nodes
+
+    def __exit__(self, *exc):
+        try:
+            if exc[0] is None:
+                for e in self._candidates():
+                    self._evict(e)
+                self.stats["saved_bytes"] = self.resident
+        finally:
+            super().__exit__(*exc)
+        return False
+
+
+def budget(limit):
+    """Train any model with at most ``limit`` bytes of saved activations.
+
+    Use it around the forward and backward pass of a step (or around a whole
+    training loop); arrays the graph saves beyond the limit are dropped and
+    rebuilt exactly when backward needs them (Note [op-level budget]).
+
+    Args:
+        limit: Bytes, an int or a string such as ``"300MiB"`` or ``"1.5GB"``.
+
+    Returns:
+        Budget: A context manager; its ``stats`` say how many bytes were
+        evicted and recomputed, and the peak.
+
+    Example:
+        >>> with rechain.recompute.budget("40MiB") as b:
+        ...     loss = model(x, t)
+        ...     loss.backward()
+        >>> b.stats["peak_saved_bytes"] <= 40 * 2**20
+    """
+    return Budget(limit)
+
+
+def selective(policy=dots_saveable):
+    """Keep only the outputs of the ops ``policy`` selects; the rest is rebuilt
+    by re-running single ops in backward (Note [selective recomputation]).
+
+    Args:
+        policy (callable): ``policy(op, shapes, nbytes) -> bool``; see
+            :func:`dots_saveable`, :func:`nothing_saveable`,
+            :func:`everything_saveable`, :func:`save_only`.
+
+    Returns:
+        Selective: A context manager.
+    """
+    return Selective(policy)
+
+
+def checkpoint(func, *args, policy=dots_saveable, **kwargs):
+    """Call ``func(*args, **kwargs)`` keeping only what ``policy`` selects of
+    the arrays it saves for backward; like ``F.forget`` with a policy, but
+    backward re-runs single cheap ops instead of replaying ``func``.
+
+    Returns:
+        What ``func`` returns.
+    """
+    if not callable(func):
+        raise TypeError(f"checkpoint: func must be callable, not {type(func).__name__}")
+    with Selective(policy):
+        return func(*args, **kwargs)
