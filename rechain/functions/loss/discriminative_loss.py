@@ -29,7 +29,8 @@ def _norm(kind, x, axis):
     if kind == 1:
         return _sum(absolute(x), axis=axis)
     sq = _sum(x * x, axis=axis)
-    return sqrt(maximum(sq, numpy.full(sq.shape, 1e-30, dtype=sq.dtype)))
+    xp = backend.get_array_module(sq.array)
+    return sqrt(maximum(sq, xp.full(sq.shape, 1e-30, dtype=sq.dtype)))
 
 
 def discriminative_margin_based_clustering_loss(embeddings, labels, delta_v, delta_d,
@@ -85,7 +86,7 @@ def discriminative_margin_based_clustering_loss(embeddings, labels, delta_v, del
     onehot = (lab.reshape(n, 1, h * w) == xp.arange(1, k + 1).reshape(1, k, 1)).astype(dtype)
     counts = onehot.sum(axis=2)                                  # (N, K) pixels per instance
     e = reshape(embeddings, (n, k, h * w))                       # (N, E, P)
-    means = matmul(onehot, e, transb=True) * (1 / numpy.maximum(counts, 1))[:, :, None]
+    means = matmul(onehot, e, transb=True) * (1 / xp.maximum(counts, 1))[:, :, None]
     # regularisation: per instance, the norm over all images and channels
     l_reg = _sum(_norm(norm, transpose(means, (1, 0, 2)), (1, 2))) * (1.0 / (k * n))
     # variance: each member pixel's distance to its instance's mean
@@ -95,7 +96,7 @@ def discriminative_margin_based_clustering_loss(embeddings, labels, delta_v, del
     pull = relu(dist - delta_v)
     pull = pull * pull
     per_instance = _sum(matmul(onehot, reshape(pull, (n, h * w, 1))), axis=(0, 2))  # (K,)
-    total = numpy.maximum(counts.sum(axis=0), 1)
+    total = xp.maximum(counts.sum(axis=0), 1)
     l_var = _sum(per_instance * (1 / total)) * (1.0 / k)
     # distance: every pair of instance means, image by image
     pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
