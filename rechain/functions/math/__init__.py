@@ -50,3 +50,11 @@ from rechain.functions.math.multi_add import add  # noqa: E402
 
 __all__ += ["absolute_error", "add", "batch_l2_norm_squared", "identity",
             "squared_difference", "squared_error"]
+
+# Linear algebra (det.py, inv.py, cholesky.py, diagonal.py).
+from rechain.functions.math.cholesky import cholesky  # noqa: E402
+from rechain.functions.math.det import batch_det, det  # noqa: E402
+from rechain.functions.math.diagonal import diagonal  # noqa: E402
+from rechain.functions.math.inv import batch_inv, inv  # noqa: E402
+
+__all__ += ["batch_det", "batch_inv", "cholesky", "det", "diagonal", "inv"]
