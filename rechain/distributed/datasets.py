@@ -4,9 +4,9 @@ Note [equal lengths]: with ``force_equal_length`` (the default, as in
 ChainerMN) every rank gets ``ceil(n / size)`` examples, so every rank's
 iterator has the same number of batches per epoch and the collective calls
 of training and evaluation stay in step. Rank ``i``'s part starts at
-``n * i // size``; when ``size`` does not divide ``n`` the parts overlap by a
-few examples (at most ``size - 1`` examples appear twice), and every example
-is on at least one rank. With ``force_equal_length=False`` the parts are
+``n * i // size``; when ``size`` does not divide ``n`` the parts overlap:
+``size * ceil(n / size) - n`` (fewer than ``size``) extra copies in all, and
+every example is on at least one rank. With ``force_equal_length=False`` the parts are
 disjoint and cover the dataset exactly once, with lengths differing by at
 most one (for an exact evaluation).
 """

@@ -19,9 +19,8 @@ def test_equal_lengths_cover_the_dataset(comm, n, shuffle):
     assert {len(p) for p in parts} == {-(-n // comm.size)}
     counts = collections.Counter(x for p in parts for x in p)
     assert set(counts) == set(range(n))
-    # at most size - 1 examples repeated, once each
+    # the extra copies are exactly what equal lengths need (fewer than size)
     assert sum(c - 1 for c in counts.values()) == comm.size * -(-n // comm.size) - n
-    assert max(counts.values(), default=1) <= 2
 
 
 @pytest.mark.parametrize("n", [0, 5, 10, 11])
