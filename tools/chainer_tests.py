@@ -24,12 +24,17 @@ exception line, numbers blanked), by test count.
 
 ``--baseline-python`` names the interpreter of an environment with Chainer
 7.8.1 (and NumPy < 2) installed; the same files then also run on real Chainer
-and the table adds Chainer's passes and how many of those pass on rechain.
+and the table adds Chainer's passes and how many of those pass on rechain
+(cases matched by test id). To measure Chainer once and compare later runs
+with it: ``--python PY --real-chainer --json-out chainer.json`` runs the files
+on real Chainer and saves every case's outcome; ``--baseline-json
+chainer.json`` then compares a rechain run with that.
 """
 
 import argparse
 import collections
 import fnmatch
+import json
 import os
 import re
 import signal
@@ -168,10 +173,11 @@ def run_file(python, tests_dir, rel, timeout, shim, workdir):
            "--junitxml", xml, "-o", "junit_family=xunit1", "-W", "ignore::DeprecationWarning"]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", CHAINER_TEST_GPU_LIMIT="0")
-    paths = [tests_dir]
+    cmd[3:3] = ["-p", "deselect_chainerx"]
+    paths = [SHIM_DIR, tests_dir]
     if shim:
         cmd[3:3] = ["-p", "rechain_as_chainer"]
-        paths = [SHIM_DIR, ROOT] + paths
+        paths = [SHIM_DIR, ROOT, tests_dir]
     env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in
                                                  [os.environ.get("PYTHONPATH")] if p])
     start = time.monotonic()
@@ -260,6 +266,11 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, default=900, help="seconds per file")
     p.add_argument("--markdown-out", help="write the table here (default: stdout)")
     p.add_argument("--baseline-python", help="python of an env with Chainer 7.8.1")
+    p.add_argument("--baseline-json", help="outcomes saved by a --real-chainer run")
+    p.add_argument("--python", default=sys.executable, help="interpreter to run with")
+    p.add_argument("--real-chainer", action="store_true",
+                   help="run without the rechain alias (with --python of a Chainer env)")
+    p.add_argument("--json-out", help="save every case's outcome here (JSON)")
     p.add_argument("--top", type=int, default=25, help="failure causes listed")
     p.add_argument("--quiet", action="store_true", help="no per-file progress on stderr")
     args = p.parse_args(argv)
@@ -269,9 +280,13 @@ def main(argv=None):
     if not files:
         p.error(f"no test file matches {args.files!r}")
     results, baseline = [], ({} if args.baseline_python else None)
+    if args.baseline_json:
+        with open(args.baseline_json) as f:
+            baseline = {k: {"outcomes": v} for k, v in json.load(f).items()}
     with tempfile.TemporaryDirectory(prefix="chainer_tests_") as work:
         for i, rel in enumerate(files, 1):
-            r = run_file(sys.executable, tests_dir, rel, args.timeout, True, work)
+            r = run_file(args.python, tests_dir, rel, args.timeout, not args.real_chainer,
+                         work)
             results.append(r)
             if args.baseline_python:
                 baseline[rel] = run_file(args.baseline_python, tests_dir, rel,
@@ -281,6 +296,9 @@ def main(argv=None):
                 print(f"[{i}/{len(files)}] {rel}: {c['passed']} passed, {c['failed']} "
                       f"failed, {c['errors']} errors, {c['skipped']} skipped "
                       f"({r['seconds']:.0f} s) {r['note']}", file=sys.stderr, flush=True)
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({r["file"]: r["outcomes"] for r in results}, f, indent=0)
     table = markdown(results, baseline, args.top)
     if args.markdown_out:
         with open(args.markdown_out, "w") as f:

@@ -5,8 +5,8 @@ of Chainer's test files or conftests is imported. It installs an import
 hook mapping each module name ``chainer.X`` to ``rechain.X`` (the same
 module object, so ``chainer.Variable is rechain.Variable``), a stand-in
 ``chainerx`` that says it is unavailable (rechain has no ChainerX), and
-``mock`` as :mod:`unittest.mock`. It also deselects nothing itself; the
-tool passes ``-m``.
+``mock`` as :mod:`unittest.mock`. The CPU-only selection is the tool's
+``-m`` and the plugin ``deselect_chainerx``.
 """
 
 import importlib
@@ -110,17 +110,3 @@ def pytest_configure(config):
                  "parametrize_device", "parametrize_device_name"):
         config.addinivalue_line("markers", f"{name}: Chainer's mark")
 
-
-def pytest_collection_modifyitems(session, config, items):
-    """Deselect the ChainerX configurations of ``inject_backend_tests``.
-
-    Chainer's conftest turns the ``chainerx`` mark into a skip when ChainerX
-    is missing, so ``-m 'not chainerx'`` cannot see them; they are not CPU
-    NumPy cases and do not count.
-    """
-    keep, drop = [], []
-    for item in items:
-        (drop if "use_chainerx_true" in item.nodeid else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
