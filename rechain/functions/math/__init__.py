@@ -58,3 +58,10 @@ from rechain.functions.math.diagonal import diagonal  # noqa: E402
 from rechain.functions.math.inv import batch_inv, inv  # noqa: E402
 
 __all__ += ["batch_det", "batch_inv", "cholesky", "det", "diagonal", "inv"]
+
+# Tensor products and interpolation.
+from rechain.functions.math.einsum import einsum  # noqa: E402
+from rechain.functions.math.linear_interpolate import linear_interpolate  # noqa: E402
+from rechain.functions.math.tensordot import tensordot  # noqa: E402
+
+__all__ += ["einsum", "linear_interpolate", "tensordot"]
