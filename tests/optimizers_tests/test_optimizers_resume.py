@@ -3,7 +3,6 @@
 import numpy
 import pytest
 
-import rechain
 import rechain.functions as F
 import rechain.links as L
 from rechain import optimizers, serializers
