@@ -97,3 +97,10 @@ def test_bad_input():
     with pytest.raises(rechain.InvalidType, match=r"argmax_crf1d: cost must be a square \(K, K\) "
                                                    r"matrix, got shape \(3, 2\)"):
         F.argmax_crf1d(numpy.zeros((3, 2)), [numpy.zeros((2, 3))])
+
+
+def test_argmax_crf1d_under_forget_gives_plain_score_and_gradients(forget_matches_plain):
+    rng = numpy.random.default_rng(5)
+    cost = rng.normal(size=(3, 3))
+    _, _, xs, _ = _seqs(rng, [3, 1], 3)
+    forget_matches_plain(lambda c, a, b, d: F.argmax_crf1d(c, [a, b, d])[0], (cost,) + tuple(xs))
