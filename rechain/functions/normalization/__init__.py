@@ -6,6 +6,8 @@ from rechain.functions.normalization.batch_normalization_relu import (
     batch_normalization_relu, lean_apply)
 from rechain.functions.normalization.batch_renormalization import (
     batch_renormalization, fixed_batch_renormalization)
+from rechain.functions.normalization.decorrelated_batch_normalization import (
+    decorrelated_batch_normalization, fixed_decorrelated_batch_normalization)
 from rechain.functions.normalization.group_normalization import group_normalization
 from rechain.functions.normalization.l2_normalization import normalize
 from rechain.functions.normalization.layer_normalization import layer_normalization
@@ -13,7 +15,8 @@ from rechain.functions.normalization.local_response_normalization import \
     local_response_normalization
 
 __all__ = ["batch_normalization", "batch_normalization_relu", "batch_renormalization",
-           "fixed_batch_normalization", "fixed_batch_renormalization",
+           "decorrelated_batch_normalization", "fixed_batch_normalization",
+           "fixed_batch_renormalization", "fixed_decorrelated_batch_normalization",
            "group_normalization",
            "lean_apply", "layer_normalization",
            "local_response_normalization", "normalize"]
