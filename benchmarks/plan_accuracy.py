@@ -1,0 +1,127 @@
+"""Can the chain planner be trusted? Predicted against measured, on resmlp.
+
+For a resmlp chain (the blocks of ``rechain plan``, with its loss as the
+last block) this script reports:
+
+- the cost of ``rechain.recompute.measure`` against one training step
+  (target: at most 3 steps);
+- for each budget, the plan of ``optimal``, its predicted time and peak,
+  and the measured ones: time the median of ``--repeat`` untraced steps
+  (interleaved with the baselines' steps so that a busy machine slows
+  them alike), peak one traced step (target: time within 10%);
+- the baselines store-all, forget-every-block and segments(k): the
+  planned run must not be beaten in predicted *and* measured time by one
+  of them at the same or a lower peak.
+
+Timings are wall-clock, single-threaded BLAS (set by ``_common``); tests
+assert none of this (tests assert only bytes).
+
+Usage:
+    python benchmarks/plan_accuracy.py [--blocks 32] [--width 512] [--batch 2048]
+        [--budgets 100%,60%,50%,40%,30%] [--repeat 5]
+"""
+
+import argparse
+import gc
+import importlib
+import statistics
+import time
+
+import _common  # noqa: F401  (single-threaded BLAS, sys.path)
+
+import numpy  # noqa: E402
+
+from rechain import demo  # noqa: E402
+from rechain import recompute as R  # noqa: E402
+from rechain.recompute import apply  # noqa: E402
+from rechain.recompute import plan as plan_lib  # noqa: E402
+from rechain.recompute import planners  # noqa: E402
+
+
+def step(blocks, x, schedule):
+    for b in blocks:
+        if hasattr(b, "cleargrads"):
+            b.cleargrads()
+    R.run(blocks, x.copy(), schedule).backward()
+
+
+CLOCK = time.perf_counter
+
+
+def timed(blocks, x, schedule):
+    gc.collect()
+    t0 = CLOCK()
+    step(blocks, x, schedule)
+    return CLOCK() - t0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default="resmlp", choices=("resmlp", "mlp"))
+    p.add_argument("--blocks", type=int, default=32)
+    p.add_argument("--width", type=int, default=512)
+    p.add_argument("--batch", type=int, default=2048)
+    p.add_argument("--budgets", default="100%,60%,50%,40%,30%")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="wall: time.perf_counter (what a user waits); cpu: time.process_time, "
+                        "for a busy machine (BLAS is single-threaded here, so the two agree "
+                        "on an idle one); measure's timed runs use the same clock")
+    a = p.parse_args()
+    global CLOCK
+    if a.clock == "cpu":
+        CLOCK = time.process_time
+        importlib.import_module("rechain.recompute.measure")._clock = time.process_time
+
+    blocks = demo.build_chain(a.model, a.blocks, a.width)
+    x = numpy.random.default_rng(0).standard_normal((a.batch, a.width), dtype=numpy.float32)
+    n = len(blocks)
+    store = tuple(range(n))
+    step(blocks, x, store)                                     # warm up
+    plain = statistics.median(timed(blocks, x, store) for _ in range(3))
+    t0 = CLOCK()
+    costs = R.measure(blocks, x, progress=False)
+    cost = CLOCK() - t0
+    print(f"# {a.model} N={a.blocks} width={a.width} batch={a.batch}, {a.clock} clock: one "
+          f"plain step {plain:.3f} s; measure {cost:.2f} s = {cost / plain:.2f} steps "
+          f"(target <= 3)")
+
+    forget_all = tuple(plan_lib.Segment(i, i + 1) for i in range(n))
+    baselines = {"store_all": store, "forget every block": forget_all}
+    for k in (2, 4, 6, 8):
+        baselines[f"segments({k})"] = planners.segments(k)(costs).schedule
+    rows = []
+    for text in a.budgets.split(","):
+        budget = apply.resolve_budget(apply.parse_budget(text.strip()), costs)
+        try:
+            plan = R.optimal(costs, budget)
+        except R.InfeasibleBudget as e:
+            print(f"{text}: {e}")
+            continue
+        rows.append((text, "optimal", plan.schedule))
+    named = [(None, name, s) for name, s in baselines.items()]
+    runs = rows + named
+    samples = [[] for _ in runs]
+    for _ in range(a.repeat):                                 # interleaved
+        for k, (_, _, schedule) in enumerate(runs):
+            samples[k].append(timed(blocks, x, schedule))
+    print(f"{'budget':>7} {'run':<20} {'pred s':>8} {'meas s':>8} {'ratio':>6} "
+          f"{'pred MiB':>9} {'meas MiB':>9}")
+    measured = {}
+    for (text, name, schedule), times in zip(runs, samples):
+        pred_peak, pred_time = planners.evaluate(costs, schedule)
+        peak = _common.peak_bytes(lambda: step(blocks, x, schedule))
+        meas = statistics.median(times)
+        measured[(text, name)] = (pred_peak, pred_time, peak, meas)
+        print(f"{text or '':>7} {name:<20} {pred_time:8.3f} {meas:8.3f} "
+              f"{pred_time / meas:6.3f} {pred_peak / 2**20:9.1f} {peak / 2**20:9.1f}")
+    for text, _, _ in rows:
+        pp, pt, mp, mt = measured[(text, "optimal")]
+        for (t2, name), (bp, bt, bmp, bmt) in measured.items():
+            if t2 is None and bp <= pp and bt < pt and bmt < mt:
+                print(f"DOMINATED at {text}: {name} predicts {bt:.3f} s / {bp / 2**20:.1f} MiB "
+                      f"and measures {bmt:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
