@@ -14,4 +14,5 @@ from rechain.utils._misc import (_format_array_props, experimental,  # noqa: F40
                                  nondeterministic, tempdir)
 from rechain.utils.array import force_array, force_type, size_of_shape, sum_to  # noqa: F401
 from rechain.utils.conv import get_conv_outsize, get_deconv_outsize  # noqa: F401
+from rechain.utils.sparse import CooMatrix, get_order, to_coo  # noqa: F401
 from rechain.utils.walker_alias import WalkerAlias  # noqa: F401
