@@ -10,7 +10,9 @@ from rechain.functions.connection.depthwise_convolution_2d import depthwise_conv
 from rechain.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from rechain.functions.connection.embed_id import embed_id
 from rechain.functions.connection.linear import linear
+from rechain.functions.connection.local_convolution_2d import local_convolution_2d
 
 __all__ = ["convolution_1d", "convolution_2d", "convolution_3d", "convolution_nd",
            "deconvolution_1d", "deconvolution_2d", "deconvolution_3d", "deconvolution_nd",
-           "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear"]
+           "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear",
+           "local_convolution_2d"]

@@ -12,9 +12,11 @@ from rechain.links.connection.embed_id import EmbedID
 from rechain.links.connection.inception import Inception
 from rechain.links.connection.inceptionbn import InceptionBN
 from rechain.links.connection.linear import Linear
+from rechain.links.connection.local_convolution_2d import LocalConvolution2D
 from rechain.links.connection.mlp_convolution_2d import MLPConvolution2D
 from rechain.links.connection.scale import Scale
 
 __all__ = ["Bias", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
            "Deconvolution1D", "Deconvolution2D", "Deconvolution3D", "DeconvolutionND",
-           "DepthwiseConvolution2D", "DilatedConvolution2D", "EmbedID", "Inception", "InceptionBN", "Linear", "MLPConvolution2D", "Scale"]
+           "DepthwiseConvolution2D", "DilatedConvolution2D", "EmbedID", "Inception",
+           "InceptionBN", "Linear", "LocalConvolution2D", "MLPConvolution2D", "Scale"]
