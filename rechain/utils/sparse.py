@@ -17,8 +17,9 @@ class CooMatrix:
     """A sparse matrix, or a batch of them, in coordinate format.
 
     Args:
-        data (ndarray): The entries, shape ``(nnz,)`` or, for a batch,
-            ``(batch, nnz)``.
+        data (ndarray or Variable): The entries, shape ``(nnz,)`` or, for a
+            batch, ``(batch, nnz)``. A Variable is used as it is (gradients
+            then flow into its graph, and ``requires_grad`` is not used).
         row (ndarray): Their row indices, of ``data``'s shape (negative: padding).
         col (ndarray): Their column indices, of ``data``'s shape (negative: padding).
         shape (tuple of int): ``(rows, cols)`` of each dense matrix.
@@ -34,6 +35,7 @@ class CooMatrix:
     """
 
     def __init__(self, data, row, col, shape, order=None, requires_grad=False):
+        given = data if isinstance(data, variable.Variable) else None
         data = variable.as_array(data)
         if not 1 <= data.ndim <= 2:
             raise ValueError(f"CooMatrix: data must have 1 or 2 dimensions, got shape "
@@ -54,7 +56,9 @@ class CooMatrix:
         valid = (row >= 0) & (col >= 0)
         if bool((row[valid] >= shape[0]).any()) or bool((col[valid] >= shape[1]).any()):
             raise ValueError(f"CooMatrix: an index is out of range for shape {shape}")
-        self.data = variable.Variable(data, requires_grad=requires_grad)
+        # A Variable is kept as it is (so the entries can be computed by a graph).
+        self.data = given if given is not None else variable.Variable(
+            data, requires_grad=requires_grad)
         self.row = row
         self.col = col
         self.shape = (int(shape[0]), int(shape[1]))

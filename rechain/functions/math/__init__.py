@@ -65,3 +65,8 @@ from rechain.functions.math.linear_interpolate import linear_interpolate  # noqa
 from rechain.functions.math.tensordot import tensordot  # noqa: E402
 
 __all__ += ["einsum", "linear_interpolate", "tensordot"]
+
+# Sparse (COO) times dense.
+from rechain.functions.math.sparse_matmul import sparse_matmul  # noqa: E402
+
+__all__ += ["sparse_matmul"]
