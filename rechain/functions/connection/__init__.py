@@ -1,5 +1,6 @@
 """Connection functions: linear, convolution, deconvolution, embedding."""
 
+from rechain.functions.connection.bilinear import bilinear
 from rechain.functions.connection.convolution_2d import convolution_2d
 from rechain.functions.connection.convolution_nd import (convolution_1d, convolution_3d,
                                                          convolution_nd)
@@ -12,7 +13,7 @@ from rechain.functions.connection.embed_id import embed_id
 from rechain.functions.connection.linear import linear
 from rechain.functions.connection.local_convolution_2d import local_convolution_2d
 
-__all__ = ["convolution_1d", "convolution_2d", "convolution_3d", "convolution_nd",
+__all__ = ["bilinear", "convolution_1d", "convolution_2d", "convolution_3d", "convolution_nd",
            "deconvolution_1d", "deconvolution_2d", "deconvolution_3d", "deconvolution_nd",
            "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear",
            "local_convolution_2d"]

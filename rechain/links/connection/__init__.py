@@ -1,6 +1,7 @@
 """Connection links: Linear, convolutions, deconvolutions, EmbedID, Inception, Scale, Bias."""
 
 from rechain.links.connection.bias import Bias
+from rechain.links.connection.bilinear import Bilinear
 from rechain.links.connection.convolution_2d import Convolution2D
 from rechain.links.connection.convolution_nd import Convolution1D, Convolution3D, ConvolutionND
 from rechain.links.connection.deconvolution_2d import Deconvolution2D
@@ -16,7 +17,7 @@ from rechain.links.connection.local_convolution_2d import LocalConvolution2D
 from rechain.links.connection.mlp_convolution_2d import MLPConvolution2D
 from rechain.links.connection.scale import Scale
 
-__all__ = ["Bias", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
+__all__ = ["Bias", "Bilinear", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
            "Deconvolution1D", "Deconvolution2D", "Deconvolution3D", "DeconvolutionND",
            "DepthwiseConvolution2D", "DilatedConvolution2D", "EmbedID", "Inception",
            "InceptionBN", "Linear", "LocalConvolution2D", "MLPConvolution2D", "Scale"]
