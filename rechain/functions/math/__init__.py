@@ -70,3 +70,8 @@ __all__ += ["einsum", "linear_interpolate", "tensordot"]
 from rechain.functions.math.sparse_matmul import sparse_matmul  # noqa: E402
 
 __all__ += ["sparse_matmul"]
+
+# Fourier transforms.
+from rechain.functions.math.fft import fft, ifft  # noqa: E402
+
+__all__ += ["fft", "ifft"]
