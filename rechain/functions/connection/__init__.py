@@ -7,6 +7,8 @@ from rechain.functions.connection.convolution_nd import (convolution_1d, convolu
 from rechain.functions.connection.deconvolution_2d import deconvolution_2d
 from rechain.functions.connection.deconvolution_nd import (deconvolution_1d, deconvolution_3d,
                                                            deconvolution_nd)
+from rechain.functions.connection.deformable_convolution_2d_sampler import (
+    deformable_convolution_2d_sampler)
 from rechain.functions.connection.depthwise_convolution_2d import depthwise_convolution_2d
 from rechain.functions.connection.dilated_convolution_2d import dilated_convolution_2d
 from rechain.functions.connection.embed_id import embed_id
@@ -15,5 +17,5 @@ from rechain.functions.connection.local_convolution_2d import local_convolution_
 
 __all__ = ["bilinear", "convolution_1d", "convolution_2d", "convolution_3d", "convolution_nd",
            "deconvolution_1d", "deconvolution_2d", "deconvolution_3d", "deconvolution_nd",
-           "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear",
+           "deformable_convolution_2d_sampler", "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear",
            "local_convolution_2d"]

@@ -7,6 +7,7 @@ from rechain.links.connection.convolution_nd import Convolution1D, Convolution3D
 from rechain.links.connection.deconvolution_2d import Deconvolution2D
 from rechain.links.connection.deconvolution_nd import (Deconvolution1D, Deconvolution3D,
                                                        DeconvolutionND)
+from rechain.links.connection.deformable_convolution_2d import DeformableConvolution2D
 from rechain.links.connection.depthwise_convolution_2d import DepthwiseConvolution2D
 from rechain.links.connection.dilated_convolution_2d import DilatedConvolution2D
 from rechain.links.connection.embed_id import EmbedID
@@ -19,5 +20,6 @@ from rechain.links.connection.scale import Scale
 
 __all__ = ["Bias", "Bilinear", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
            "Deconvolution1D", "Deconvolution2D", "Deconvolution3D", "DeconvolutionND",
-           "DepthwiseConvolution2D", "DilatedConvolution2D", "EmbedID", "Inception",
-           "InceptionBN", "Linear", "LocalConvolution2D", "MLPConvolution2D", "Scale"]
+           "DeformableConvolution2D", "DepthwiseConvolution2D", "DilatedConvolution2D",
+           "EmbedID", "Inception", "InceptionBN", "Linear", "LocalConvolution2D",
+           "MLPConvolution2D", "Scale"]
