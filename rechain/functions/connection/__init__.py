@@ -17,5 +17,5 @@ from rechain.functions.connection.local_convolution_2d import local_convolution_
 
 __all__ = ["bilinear", "convolution_1d", "convolution_2d", "convolution_3d", "convolution_nd",
            "deconvolution_1d", "deconvolution_2d", "deconvolution_3d", "deconvolution_nd",
-           "deformable_convolution_2d_sampler", "depthwise_convolution_2d", "dilated_convolution_2d", "embed_id", "linear",
-           "local_convolution_2d"]
+           "deformable_convolution_2d_sampler", "depthwise_convolution_2d",
+           "dilated_convolution_2d", "embed_id", "linear", "local_convolution_2d"]
