@@ -189,3 +189,29 @@ def test_print_hook_through_the_core():
     with function_hooks.PrintHook(file=buf):
         F.relu(numpy.ones(4, numpy.float32))
     assert "function\tReLU" in buf.getvalue()
+
+
+# -- CuPy hooks -----------------------------------------------------------------------------
+
+@pytest.mark.skipif(rechain.backend.gpu_available, reason="checks the CPU-only error")
+@pytest.mark.parametrize("cls", [function_hooks.CUDAProfileHook,
+                                 function_hooks.CupyMemoryProfileHook])
+def test_cupy_hooks_need_cupy(cls):
+    with pytest.raises(RuntimeError, match=rf"{cls.__name__}: CuPy is (not installed|installed"
+                                           rf" but no CUDA device)"):
+        cls()
+
+
+@pytest.mark.gpu
+def test_cupy_memory_profile_hook_counts_pool_bytes():
+    cp = rechain.backend.cupy
+    node, _, _ = _node_and_data()
+    in_data = (cp.zeros(1 << 20, cp.float32),)
+    with function_hooks.CupyMemoryProfileHook() as hook:
+        _simulate(node, in_data)
+    (fname, used, acquired, depth), (bname, *_) = hook.call_history
+    assert fname == "Exp" and depth == 0 and used >= 4 << 20 and bname == "Exp"
+    assert hook.total_used_bytes() >= used
+    buf = io.StringIO()
+    hook.print_report(unit="MB", file=buf)
+    assert buf.getvalue().splitlines()[1].split()[0] == "Exp"
