@@ -101,3 +101,18 @@ def test_link_module_and_array_types():
     assert rechain.link.ChainList is rechain.ChainList
     assert numpy.ndarray in rechain.get_array_types()
     assert utils.collections_abc.Sequence is not None
+
+
+def test_intel64_says_ideep_is_unavailable():
+    from rechain.backends import intel64
+    assert intel64.is_ideep_available() is False
+    assert intel64.should_use_ideep(">=auto") is False
+    assert intel64.inputs_all_ready((numpy.ones((2, 2)),)) is False
+    assert intel64.ideep is None and intel64.mdarray is None
+    with pytest.raises(RuntimeError, match="iDeep is not available"):
+        intel64.check_ideep_available()
+    with pytest.raises(ValueError, match="invalid iDeep use level"):
+        intel64.should_use_ideep("sometimes")
+    with rechain.using_config("use_ideep", "maybe"):
+        with pytest.raises(ValueError, match="invalid use_ideep"):
+            intel64.should_use_ideep("==always")
