@@ -183,7 +183,7 @@ def ndtr(x):
     rounded ``-x / sqrt 2`` would be off by ``x^2`` ulps there.
     """
     x = _f64(x)
-    out = 0.5 * erfc(x * (-1.0 / _SQRT2))
+    out = numpy.asarray(0.5 * erfc(x * (-1.0 / _SQRT2)))  # 0-d stays an array
     left = x < -1.0
     xl = numpy.maximum(x[left], -40.0)  # beyond, the result is 0
     out[left] = 0.5 * erfcx(xl * (-1.0 / _SQRT2)) * _exp_square(xl, -0.5)

@@ -193,6 +193,17 @@ def test_low_precision_dtypes(rng, name, dtype):
     numpy.testing.assert_array_equal(y.array, want)
 
 
+@pytest.mark.parametrize("name", ["erf", "erfc", "erfcx", "erfinv", "erfcinv", "ndtr",
+                                  "ndtri", "log_ndtr", "lgamma", "digamma", "polygamma",
+                                  "zeta"])
+@pytest.mark.parametrize("v", [-2.5, 0.3, 1.5])
+def test_zero_dimensional_input(name, v):
+    x = numpy.array(v)
+    y = _call(name, x)
+    assert y.shape == () and y.dtype == numpy.float64
+    numpy.testing.assert_array_equal(y.array, _call(name, x.reshape(1)).array[0])
+
+
 # ---------------------------------------------------------------- gradients
 
 DERIV = {
@@ -262,7 +273,7 @@ def _call(name, x):
     if name == "polygamma":
         return F.polygamma(2, x)
     if name == "zeta":
-        return F.zeta(3.0, x + 1.0)
+        return F.zeta(3.0, x + 1.0 if isinstance(x, Variable) else numpy.asarray(x + 1.0))
     return getattr(F, name)(x)
 
 
