@@ -8,6 +8,7 @@ from rechain import configuration
 from rechain import functions as F
 from rechain import random as _random
 from rechain.link_hooks import link_hook
+from rechain.recompute import region as _region
 
 
 def _l2normalize(xp, v, eps):
@@ -52,8 +53,9 @@ class SpectralNormalization(link_hook.LinkHook):
     ``<weight_name>_u`` (so it is saved, loaded and moved with the link). The
     forward uses ``W / sigma`` (times the learned ``gamma`` when ``use_gamma``);
     gradients flow through ``sigma`` to ``W``. ``u`` advances only in training
-    mode (``config.train``) and not while ``F.forget`` replays the call, which
-    reuses the forward's ``v`` so the replay computes the same ``sigma``.
+    mode (``config.train``) and not while ``F.forget`` replays the call; a
+    replay uses the ``u`` and ``v`` of the call it replays, so it computes the
+    same ``sigma`` however often the link was called since.
 
     Meant for Linear, EmbedID, Convolution and Deconvolution links (the
     output axis is 1 for deconvolutions); others by ``weight_name``. Add it
@@ -147,27 +149,30 @@ class SpectralNormalization(link_hook.LinkHook):
         self._original = None
 
     def normalize_weight(self, link):
-        """The normalised weight (a Variable) for one call; advances ``u`` when training."""
+        """The normalised weight (a Variable) for one call; advances ``u`` when training.
+
+        The ``(u, v)`` a call uses are handed to the enclosing ``F.forget``
+        regions (``rechain.recompute.replayed_state``), so a replay computes
+        the forward's ``sigma`` even after later calls moved ``u`` on.
+        """
         W = link.__dict__[self.weight_name]
-        u = getattr(link, self.vector_name)
         Wm = _as_matrix(W, self.axis)
-        recomputing = configuration.config.in_recomputing
-        if recomputing and self.v is not None:
-            v = self.v
+        if configuration.config.in_recomputing:
+            u, v = _region.replayed_state((None, None))
         else:
             xp = backend.get_array_module(Wm.array)
+            u = getattr(link, self.vector_name)
             w = Wm.array
             for _ in range(self.n_power_iteration):
                 v = _l2normalize(xp, u @ w, self.eps)
                 u = _l2normalize(xp, w @ v, self.eps)
+            u, v = _region.replayed_state((u, v))
+            self.v = v
+            if configuration.config.train:
+                getattr(link, self.vector_name)[...] = u
         # sigma = u^T W v, differentiable in W (u and v are constants)
         sigma = F.sum(Wm * (u[:, None] * v[None, :]))
         if self.factor is not None:
             sigma = sigma / self.factor
         scale = (link.gamma / sigma) if self.use_gamma else (1.0 / sigma)
-        Wbar = W * F.broadcast_to(scale, W.shape)
-        if not recomputing:
-            self.v = v
-            if configuration.config.train:
-                getattr(link, self.vector_name)[...] = u
-        return Wbar
+        return W * F.broadcast_to(scale, W.shape)

@@ -133,3 +133,33 @@ def test_bad_use():
     with pytest.raises(NotImplementedError, match="not as a context manager"):
         with link_hooks.SpectralNormalization():
             pass
+
+
+def test_forget_per_call_of_a_reused_link_matches_the_plain_run():
+    """Each call in its own region: a replay must use its own call's u and v, not
+    the hook's latest ones."""
+    x = numpy.random.RandomState(4).randn(3, 4)
+    out = []
+    for use in (False, True):
+        rechain.random.seed(5)
+        with rechain.using_config("dtype", numpy.dtype(numpy.float64)):
+            lin = L.Linear(4, 4).add_hook(link_hooks.SpectralNormalization())
+        h = rechain.Variable(x.copy())
+        f = lambda v: F.tanh(lin(v))  # noqa: E731
+        for _ in range(3):
+            h = F.forget(f, h) if use else f(h)
+        F.sum(h * h).backward()
+        out.append((h.array, lin.W.grad, lin.b.grad, lin.W_u))
+    for a, b in zip(*out):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_convolution_weight_is_normalized_as_a_matrix():
+    rechain.random.seed(9)
+    conv = L.Convolution2D(2, 3, 3, nobias=True).add_hook(
+        link_hooks.SpectralNormalization(n_power_iteration=60))
+    x = numpy.random.RandomState(1).randn(1, 2, 4, 4).astype(numpy.float32)
+    y = conv(x)
+    W0 = conv.W.array
+    expected = F.convolution_2d(x, W0 / _sigma_max(W0)).array
+    numpy.testing.assert_allclose(y.array, expected, rtol=1e-4, atol=1e-5)
