@@ -228,3 +228,32 @@ def test_without_h5py_every_entry_point_says_so(monkeypatch, tmp_path):
                  lambda: serializers.HDF5Deserializer(None)):
         with pytest.raises(RuntimeError, match="h5py is not installed.*pip install h5py"):
             call()
+
+
+def _trainer(out, stop):
+    from rechain import iterators, training
+    rng = numpy.random.default_rng(0)
+    x = rng.standard_normal((48, 3)).astype(numpy.float32)
+    data = list(zip(x, (x.sum(axis=1) > 0).astype(numpy.int32)))
+    model = L.Classifier(L.Linear(3, 2, initialW=numpy.arange(6.0).reshape(2, 3) / 10 - 0.25))
+    opt = optimizers.MomentumSGD(lr=0.1).setup(model)
+    it = iterators.SerialIterator(data, 16, shuffle=False)
+    updater = training.updaters.StandardUpdater(it, opt)
+    return training.Trainer(updater, stop, out=str(out)), model
+
+
+@needs_h5py
+def test_trainer_snapshot_with_save_hdf5_resumes_exactly(tmp_path):
+    from rechain.training import extensions
+    full, full_model = _trainer(tmp_path / "full", (4, "epoch"))
+    full.run()
+    first, _ = _trainer(tmp_path / "run", (2, "epoch"))
+    first.extend(extensions.snapshot(savefun=serializers.save_hdf5, filename="snap.h5"),
+                 trigger=(2, "epoch"))
+    first.run()
+    second, model = _trainer(tmp_path / "run", (4, "epoch"))
+    serializers.load_hdf5(tmp_path / "run" / "snap.h5", second)
+    assert second.updater.iteration == 6
+    second.run()
+    for (n, p), (m, q) in zip(sorted(full_model.namedparams()), sorted(model.namedparams())):
+        assert n == m and p.array.tobytes() == q.array.tobytes()
