@@ -3,10 +3,11 @@
 Loaded by tools/chainer_tests.py with ``-p rechain_as_chainer`` before any
 of Chainer's test files or conftests is imported. It installs an import
 hook mapping each module name ``chainer.X`` to ``rechain.X`` (the same
-module object, so ``chainer.Variable is rechain.Variable``), a stand-in
-``chainerx`` that says it is unavailable (rechain has no ChainerX), and
-``mock`` as :mod:`unittest.mock`. The CPU-only selection is the tool's
-``-m`` and the plugin ``deselect_chainerx``.
+module object, so ``chainer.Variable is rechain.Variable``), a stand-in ``chainerx`` that says
+it is unavailable (rechain has no ChainerX), ``mock`` as :mod:`unittest.mock`
+and ``numpy.product`` (removed in NumPy 2, used by Chainer's own test code)
+as ``numpy.prod``. The CPU-only selection is the tool's ``-m`` and the plugin
+``deselect_chainerx``.
 """
 
 import importlib
@@ -100,6 +101,9 @@ def _install():
     for name, module in _make_chainerx().items():
         sys.modules.setdefault(name, module)
     sys.modules.setdefault("mock", _mock)
+    import numpy
+    if not hasattr(numpy, "product"):  # the tests' own NumPy 1 code, not rechain's
+        numpy.product = numpy.prod
 
 
 _install()
