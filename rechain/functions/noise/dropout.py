@@ -2,7 +2,8 @@
 
 The mask is drawn in :func:`dropout` from the framework stream
 (``rechain.random``) and passed to :class:`Dropout` as a constant second
-input, which the node retains. Nothing random happens inside the node, and the
+input, which the node retains: a boolean array of the kept elements (one byte
+per element; the scale is an attribute of the node). Nothing random happens inside the node, and the
 mask is an ordinary retained array: ``F.forget`` recomputes it by replaying the
 stream, and ``rechain.memory`` counts it.
 """
@@ -18,29 +19,52 @@ from rechain.utils import type_check
 
 
 class Dropout(function_node.FunctionNode):
-    """y = x * mask on inputs ``(x, mask)``; ``mask`` holds 0 or 1 / (1 - ratio)."""
+    """y = x * mask on inputs ``(x, mask)``.
+
+    ``mask`` is either a float array holding 0 or ``1 / (1 - ratio)`` (a mask
+    the caller gave), or -- for the masks :func:`dropout` draws -- a boolean
+    array of the kept elements, with ``scale`` the factor ``1 / (1 - ratio)``:
+    a quarter of the bytes of a float32 mask kept for backward, and bitwise
+    the same products.
+    """
+
+    def __init__(self, scale=None):
+        self.scale = scale
 
     def forward(self, inputs):
         x, mask = inputs
         xp = backend.get_array_module(x)
         self.retain_inputs((1,))
-        return xp.asarray(x * mask),
+        scale = self.scale
+        if scale is None:
+            return xp.asarray(x * mask),
+        y = x * scale
+        y *= mask
+        return xp.asarray(y),
 
     def backward(self, indexes, grad_outputs):
         mask, = self.get_retained_inputs()
         gy = grad_outputs[0]
-        return tuple([gy * mask if i == 0 else None for i in indexes])
+        if self.scale is None:
+            return tuple([gy * mask if i == 0 else None for i in indexes])
+        # linear in gy: the same node again (so double backprop is this again)
+        gx = Dropout(self.scale).apply((gy, mask))[0]
+        return tuple([gx if i == 0 else None for i in indexes])
 
 
-def _draw_mask(x, ratio):
+def _draw_keep(x, ratio):
+    """The boolean mask of kept elements, from the framework stream."""
     xp = backend.get_array_module(x)
     dtype = x.dtype
     # The generators draw float32 or float64; float16 masks come from float32 draws.
     rdtype = dtype if dtype.itemsize >= 4 else numpy.dtype(numpy.float32)
     gen = _random.get_generator(xp)
-    keep = gen.random(x.shape, dtype=rdtype) >= ratio
-    mask = xp.asarray(keep, dtype=dtype)
-    mask *= dtype.type(1.0 / (1.0 - ratio))
+    return xp.asarray(gen.random(x.shape, dtype=rdtype) >= ratio)
+
+
+def _scaled(keep, dtype, scale):
+    mask = keep.astype(dtype)
+    mask *= scale
     return mask
 
 
@@ -75,7 +99,11 @@ def dropout(x, ratio=.5, *, mask=None, return_mask=False):
     if not configuration.config.train:
         return (variable.as_variable(x), None) if return_mask else variable.as_variable(x)
     if mask is None:
-        mask = _draw_mask(variable.as_array(x), float(ratio))
+        xa = variable.as_array(x)
+        keep = _draw_keep(xa, float(ratio))
+        scale = xa.dtype.type(1.0 / (1.0 - float(ratio)))
+        y = Dropout(scale).apply((x, keep))[0]
+        return (y, _scaled(keep, xa.dtype, scale)) if return_mask else y
     else:
         mask = variable.as_array(mask)
         if type_check.enabled():

@@ -117,8 +117,23 @@ def test_mask_is_a_retained_input_not_an_attribute():
     f = y.creator
     kinds = [(k, i) for k, i, _ in rechain.function_node.retained_arrays(f)]
     assert kinds == [("input", 1)]
-    assert f.get_retained_inputs()[0].array is mask
+    kept = f.get_retained_inputs()[0].array
+    # a drawn mask is kept as booleans (a quarter of a float32 mask's bytes)
+    assert kept.dtype == numpy.bool_ and kept.nbytes == mask.size
+    numpy.testing.assert_array_equal(kept, mask != 0)
     assert not any(isinstance(v, numpy.ndarray) for v in vars(f).values())
+
+
+def test_drawn_mask_gives_the_products_of_the_scaled_float_mask():
+    x = rechain.Variable(numpy.random.default_rng(0).normal(size=(40, 30)).astype("f"))
+    rechain.random.seed(3)
+    y, mask = F.dropout(x, 0.3, return_mask=True)
+    y2 = F.dropout(x, 0.3, mask=mask)
+    numpy.testing.assert_array_equal(y.array, y2.array)
+    gy = numpy.random.default_rng(1).normal(size=(40, 30)).astype("f")
+    gx1, = rechain.grad([y], [x], [gy])
+    gx2, = rechain.grad([y2], [x], [gy])
+    numpy.testing.assert_array_equal(gx1.array, gx2.array)
 
 
 @pytest.mark.parametrize("ratio", [-0.1, 1.0, 1.5])
