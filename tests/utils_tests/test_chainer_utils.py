@@ -116,3 +116,12 @@ def test_intel64_says_ideep_is_unavailable():
     with rechain.using_config("use_ideep", "maybe"):
         with pytest.raises(ValueError, match="invalid use_ideep"):
             intel64.should_use_ideep("==always")
+
+
+def test_memory_layouts_names_and_shapes():
+    from rechain import memory_layouts as ml
+    assert ml.CUDNN_CHANNEL_FIRST_X is None and ml.CUDNN_CHANNEL_LAST_X == "CUDNN_CHANNEL_LAST_X"
+    x = rechain.Variable(numpy.zeros((2, 3, 4, 5), numpy.float32))
+    assert ml.get_raw_shape(x) == (2, 3, 4, 5) == ml.get_semantic_shape(x.array)
+    with pytest.raises(ValueError, match="standard layout only"):
+        ml.get_semantic_shape(x, assumed_layout=ml.CUDNN_CHANNEL_LAST_X)
