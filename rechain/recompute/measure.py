@@ -35,18 +35,25 @@ the median of its samples. Blocks that look the same (Note [measuring])
 pool their samples, so a chain of identical blocks gets one median for all
 and a block timed once at 13x its neighbours (a preemption on a busy
 machine) changes nothing; a block alike to no other is timed ``repeat``
-times.
+times. Medians are rounded to a 2% geometric grid (``_on_grid``), so that
+repeated measurements give the same numbers, hence the same plan.
 
-Note [measuring]. Cost. The traced pass runs every block forward twice
-(plainly and under ``F.forget``) and backward once; the timed pass runs
-each block ``ceil(repeat / g)`` times, ``g`` the size of its group of alike
-blocks. For a chain of identical blocks that is about 2.4 training steps
-(traced runs of large arrays cost about what untraced ones do); for a chain
-of ``n`` different blocks, ``1.3 + repeat`` steps. Alike: the same class (or
-the same function), the same parameter shapes and dtypes, the same input
-and output shapes, the same measured bytes. Blocks alike by these but
-doing different work (a hyper-parameter that changes only time) would
-share a time; measure them with ``pool=False``.
+Note [measuring]. Cost. Bytes are deterministic, and blocks alike in
+structure (the same class, the same parameter shapes and dtypes, the same
+input shape and dtype; a Sequential's functions the same objects) have the
+same bytes: the first two of such blocks are traced, and when their bytes
+agree (within 1% or 1 KiB, the graph's Python objects) the others take
+theirs without being traced. A traced block runs forward twice (plainly
+and under ``F.forget``) and backward once, under tracing; every block
+then runs forward and backward untraced ``ceil(repeat / g)`` times, ``g``
+the size of its group of alike blocks (alike in structure and bytes, or,
+for the others, in class, shapes and measured bytes). For a chain of
+identical blocks that is about one training step plus two traced blocks;
+for ``n`` different blocks, about ``1.3 + repeat`` steps, tracing's
+slowdown of small operations aside. Blocks alike by these tests but doing
+different work (a hyper-parameter that changes only the time, or the bytes
+of a third block only) would share numbers: measure them with
+``pool=False``, which traces and times every block on its own.
 
 Measuring leaves the model as it was: link persistents (BatchNormalization
 statistics), the framework random stream and parameter gradients are
@@ -74,6 +81,23 @@ Variable = _variable.Variable
 _clock = time.perf_counter
 #: Seconds after which ``measure`` starts reporting progress on stderr.
 PROGRESS_AFTER = 2.0
+#: Times are rounded to a geometric grid of this ratio (Note [measuring]).
+TIME_GRID = 1.02
+
+
+def _on_grid(seconds):
+    """``seconds`` rounded to the nearest power of ``TIME_GRID``.
+
+    Two measurements of the same chain differ by timing noise; rounded to a
+    2% grid, medians that differ by less than the noise mostly coincide, so
+    the planner sees the same numbers and gives the same plan (ties between
+    plans are then broken the same way). The rounding moves a time by 1% at
+    most.
+    """
+    if seconds <= 0:
+        return 0.0
+    step = math.log(TIME_GRID)
+    return math.exp(round(math.log(seconds) / step) * step)
 
 
 def _is_link(obj):
@@ -228,7 +252,40 @@ def _timed(block, x, params):
     t2 = _clock()
     _backprop.backward([y], [g])
     t3 = _clock()
-    return t1 - t0, t3 - t2
+    return t1 - t0, t3 - t2, y.array
+
+
+def _structure(block, x, params, counted):
+    """What must agree for two blocks to have the same bytes (Note [measuring]).
+
+    None for a block whose parameters are partly counted already (shared
+    with an earlier block): its gradient bytes differ, so it is measured.
+    """
+    fresh = [id(p) not in counted for p in params]
+    if any(fresh) and not all(fresh):
+        return None
+    owner = _owner(block)
+    if owner is None:
+        return None                      # a plain function: measured
+    layers = tuple(id(la) if not _is_link(la) else type(la)
+                   for la in getattr(owner, "_layers", ()))      # a Sequential's functions
+    return (type(owner), getattr(block, "__func__", None), layers, all(fresh),
+            tuple(sorted((name, tuple(p.shape), str(p.dtype))
+                         for name, p in owner.namedparams()
+                         if getattr(p, "array", None) is not None)),
+            tuple(x.shape), str(x.dtype))
+
+
+def _same_bytes(a, b):
+    """Byte fields equal to within 1% or 1 KiB (Python objects of the graph)."""
+    for name, value in a.items():
+        other = b[name]
+        if value is None or other is None:
+            if value is not other:
+                return False
+        elif abs(value - other) > max(1024, 0.01 * max(value, other)):
+            return False
+    return True
 
 
 def _signature(block, x, fields, y_shape):
@@ -315,36 +372,61 @@ def measure(chain, x, repeat=3, *, pool=True, progress=None):
         gc.freeze()
     try:
         h = x
+        shapes = {}        # structural signature -> [fields, graph, verified]
+        timed = [[] for _ in blocks]     # per block: (fwd, bwd) samples
         for i, block in enumerate(blocks):
             params = _params(block)
-            cost, graph, y = _memory(block, h, params, counted)
+            shape = _structure(block, h, params, counted) if pool else None
+            known = shapes.get(shape) if pool else None
+            inputs.append(h)
+            if known is not None and known[2]:
+                # Note [measuring]: a block alike in structure to two blocks
+                # measured alike has their bytes; its timed run gives its output
+                cost, graph = dict(known[0]), known[1]
+                counted.update(id(p) for p in params)
+                fwd, bwd, y = _timed(block, h, params)
+                timed[i].append((fwd, bwd))
+            else:
+                cost, graph, y = _memory(block, h, params, counted)
+                if pool and shape is not None:
+                    if known is None:
+                        shapes[shape] = [cost, graph, False]
+                    elif known[2] is False and _same_bytes(known[0], cost):
+                        shapes[shape] = [cost, graph, True]
+                    else:
+                        shapes[shape] = [cost, graph, None]    # differ: measure each
             const += graph
             fields.append(cost)
-            inputs.append(h)
-            signatures.append(_signature(block, h, cost, y.shape) if pool else i)
+            signatures.append((shape, _signature(block, h, cost, y.shape), y.shape)
+                              if pool else i)
             report("memory", i + 1)
             h = y
         del h
+        if pool:      # blocks alike in structure and in bytes share their times
+            signatures = [("alike", key, out) if key is not None and shapes[key][2]
+                          else ("own", sig) for key, sig, out in signatures]
         groups = {}
         for i, sig in enumerate(signatures):
             groups.setdefault(sig, []).append(i)
-        samples = {sig: ([], []) for sig in groups}
         done = 0
         for sig, members in groups.items():
             runs = math.ceil(repeat / len(members))
             for i in members:
                 params = _params(blocks[i])
-                for _ in range(runs):
-                    fwd, bwd = _timed(blocks[i], inputs[i], params)
-                    samples[sig][0].append(fwd)
-                    samples[sig][1].append(bwd)
+                while len(timed[i]) < runs:
+                    fwd, bwd, _ = _timed(blocks[i], inputs[i], params)
+                    timed[i].append((fwd, bwd))
                 done += 1
                 report("time", done)
+        samples = {sig: ([t[0] for i in members for t in timed[i]],
+                         [t[1] for i in members for t in timed[i]])
+                   for sig, members in groups.items()}
         results = []
         for i, sig in enumerate(signatures):
             fwd, bwd = samples[sig]
-            results.append(costs_lib.BlockCost(fwd_time=statistics.median(fwd),
-                                               bwd_time=statistics.median(bwd), **fields[i]))
+            results.append(costs_lib.BlockCost(fwd_time=_on_grid(statistics.median(fwd)),
+                                               bwd_time=_on_grid(statistics.median(bwd)),
+                                               **fields[i]))
     finally:
         if freeze:
             gc.unfreeze()

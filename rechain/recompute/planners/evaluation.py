@@ -16,6 +16,8 @@ beyond its input (Linear+ReLU) is dropped: the block input is already what
 the plain graph keeps.
 """
 
+import math
+
 from rechain.recompute import costs as costs_lib
 from rechain.recompute import plan as plan_lib
 
@@ -261,3 +263,46 @@ def _start(name, costs, budget_bytes):
         return ch, budget, base, True
     return ch, budget, base, False
 
+
+
+def baseline_schedules(n):
+    """The schedules every plan is checked against (see ``dominant``).
+
+    Store-all, forget every block (each block its own region), and
+    ``segments(k)`` for ``k`` in 2, 3, 4, 6, 8 and ``round(sqrt(n))``
+    (those a user tries; every ``k`` would cost O(n^3) evaluations with
+    pruning; ``segments(n)`` is forget every block but the last), as
+    ``(name, schedule)``.
+    """
+    out = [("store_all", _store_all_schedule(n)),
+           ("forget every block", tuple(plan_lib.Segment(i, i + 1) for i in range(n)))]
+    ks = {2, 3, 4, 6, 8, int(round(math.sqrt(n)))}
+    for k in sorted(k for k in ks if 2 <= k <= n):
+        out.append((f"segments({k})", plan_lib.segments_schedule(n, k)))
+    return out
+
+
+def dominant(ch, schedule, budget):
+    """``schedule``, or a baseline that fits ``budget`` and beats it.
+
+    Note "dominance". A plan is checked against the baselines a user would
+    try first (``baseline_schedules``, each pruned): one that fits the budget
+    and is faster in the model, or as fast with a lower peak, replaces it.
+    ``optimal`` is exact only for sizes rounded to slots, so near the edges
+    of its grid a baseline can win in bytes; this makes "optimal is never
+    beaten by store-all, forget-every-block or segments(k) at the same or a
+    lower peak" hold by construction. O(n^2) evaluations, each O(n).
+
+    Returns:
+        The schedule to use, as a tuple.
+    """
+    peak, time = _evaluate(ch, schedule)
+    best = tuple(schedule)
+    for _, candidate in baseline_schedules(ch.n):
+        if _evaluate(ch, candidate)[0] > budget:
+            continue    # pruning keeps or lowers the peak; over the budget, skip it
+        variant = _prune(ch, candidate)
+        c_peak, c_time = _evaluate(ch, variant)
+        if c_peak <= budget and (c_time < time or (c_time == time and c_peak < peak)):
+            best, peak, time = tuple(variant), c_peak, c_time
+    return best

@@ -66,7 +66,7 @@ import numpy
 from rechain.recompute import costs as costs_lib
 from rechain.recompute.planners.evaluation import (InfeasibleBudget, _Chain, _evaluate,
                                                    _gradient_totals, _plan, _prune, _Region,
-                                                   _start)
+                                                   _start, dominant)
 
 _INF = float("inf")
 #: Chains up to this many blocks are tabulated in float64, longer ones in
@@ -510,5 +510,5 @@ def optimal(costs, budget_bytes, *, slots=500, max_blocks=200):
             candidate = _prune(ch, candidate, limit=budget)
             if best is None or _evaluate(ch, candidate)[1] < _evaluate(ch, best)[1]:
                 best = candidate
-    return _plan("optimal", ch, best, budget)
+    return _plan("optimal", ch, dominant(ch, best, budget), budget)
 
