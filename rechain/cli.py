@@ -86,6 +86,10 @@ def build_parser():
                            "percentage of the blocks' store-all peak such as '60%%'")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    demo.add_argument("--distributed", action="store_true",
+                      help="train data-parallel over the processes of an MPI job, e.g. "
+                           "mpirun -np 2 rechain demo --distributed (needs mpi4py: pip "
+                           "install 'rechain[mpi]'); --batch-size stays the global batch")
 
     plan = sub.add_parser(
         "plan", help="measure a chain, plan it under a memory budget, check the plan",
@@ -228,10 +232,25 @@ def main(argv=None):
                               batch_size=args.batch_size, seed=args.seed)
         except recompute.InfeasibleBudget as e:
             _fail("demo", f"--budget: {e}")
+    comm = _communicator() if args.distributed else None
     demo.run_demo(runs=runs, progress=not args.no_progress, n_blocks=args.blocks,
                   width=args.width, batch_size=args.batch_size, epochs=args.epochs,
-                  seed=args.seed, budget=args.budget)
+                  seed=args.seed, budget=args.budget, comm=comm)
     return 0
+
+
+def _communicator():
+    """The MPI communicator of ``rechain demo --distributed`` (one-line error
+    without mpi4py; a note when the job has one process)."""
+    try:
+        from rechain import distributed
+        comm = distributed.create_communicator()
+    except ImportError as e:
+        _fail("demo", f"--distributed: {e}")
+    if comm.size == 1:
+        print("note: --distributed with 1 process; start several with "
+              "mpirun -np 2 rechain demo --distributed", file=sys.stderr)
+    return comm
 
 
 if __name__ == "__main__":

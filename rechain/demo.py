@@ -141,7 +141,7 @@ def iterations(n_examples, batch_size, epochs):
 
 
 def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progress=True,
-          budget=None, blas=1):
+          budget=None, blas=1, comm=None):
     """Train one model; return a dict of measurements.
 
     Args:
@@ -156,6 +156,12 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
         progress (bool): Show a progress bar.
         blas (int or None): BLAS threads while training (see :func:`blas_threads`;
             None: as the environment says).
+        comm: A ``rechain.distributed`` communicator: train data-parallel,
+            each process on its part of the training set (``scatter_dataset``)
+            with ``batch_size // comm.size`` examples per step, gradients
+            averaged over the processes (``create_multi_node_optimizer``), so
+            the global batch is ``batch_size`` as in one process. Every
+            process plans its own recomputation. Progress shows on rank 0.
 
     Returns:
         dict with ``losses`` (per iteration), ``seconds_per_epoch``,
@@ -171,8 +177,15 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
     if mode == "planned":
         model.planned = model.blocks.forget(budget=budget)
     opt = optimizers.Adam(alpha=1e-3)
+    if comm is not None:
+        from rechain import distributed
+        train_set = distributed.scatter_dataset(train_set, comm, shuffle=True, seed=seed)
+        batch_size = max(1, batch_size // comm.size)
+        opt = distributed.create_multi_node_optimizer(opt, comm)
+        progress = progress and comm.rank == 0
     opt.setup(model)
-    it = iterators.SerialIterator(train_set, batch_size, shuffle=True, seed=seed)
+    it = iterators.SerialIterator(train_set, batch_size, shuffle=True,
+                                  seed=seed if comm is None else seed + comm.rank)
     n_iter = iterations(len(train_set), batch_size, epochs)
     bar = _progress(n_iter, f"{mode:>6}", progress)
     losses = []
@@ -183,6 +196,8 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
         accuracy = evaluate(model, test_set)
     result = {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,
               "peak_bytes": peak, "accuracy": accuracy}
+    if comm is not None:
+        result["processes"] = comm.size
     if mode == "planned":
         result["plan"] = model.planned.plan
     return result
@@ -247,24 +262,41 @@ def format_table(results):
 
 
 def run_demo(runs=("plain", "forget"), progress=True, out=None, budget=None, blas=1,
-             **kwargs):
+             comm=None, **kwargs):
     """Train once per mode in ``runs`` and print the comparison table.
 
     BLAS is limited to ``blas`` threads (see :func:`blas_threads`); without
-    threadpoolctl a note says so on stderr.
+    threadpoolctl a note says so on stderr. With ``comm`` (a
+    ``rechain.distributed`` communicator) every run is data-parallel over
+    its processes (see :func:`train`) and rank 0 prints the table (its own
+    losses and peak memory; the model is the same on every rank).
     """
+    if comm is not None and comm.rank != 0:
+        out = _Discard()
     out = sys.stdout if out is None else out
-    if blas is not None:
+    if blas is not None and (comm is None or comm.rank == 0):
         try:
             import threadpoolctl  # noqa: F401
         except ImportError:
             print(_NO_THREADPOOLCTL, file=sys.stderr)
     results = []
     for mode in runs:
-        results.append(train(mode, progress=progress, blas=blas,
+        results.append(train(mode, progress=progress, blas=blas, comm=comm,
                              budget=budget if mode == "planned" else None, **kwargs))
+    if comm is not None:
+        print(f"data-parallel over {comm.size} processes, "
+              f"{max(1, kwargs.get('batch_size', 256) // comm.size)} examples per process "
+              f"per step", file=out)
     print(format_table(results), file=out)
     return results
+
+
+class _Discard:
+    def write(self, text):
+        pass
+
+    def flush(self):
+        pass
 
 
 def check_budget(budget, n_blocks=32, width=96, batch_size=256, seed=0):

@@ -121,3 +121,23 @@ def test_replica_sets_and_checkpointer(comm):
         _parse_replica_sets([[0, 1], [1]], 4)
     with pytest.raises(NotImplementedError, match="multi_node_snapshot"):
         chainermn.create_multi_node_checkpointer("x", comm)
+
+
+def test_demo_distributed(comm):
+    from rechain import demo
+    out = io.StringIO()
+    results = demo.run_demo(runs=("plain", "forget"), progress=False, out=out, comm=comm,
+                            n_blocks=2, width=16, batch_size=64, epochs=1)
+    plain, forgot = results
+    assert plain["processes"] == comm.size
+    numpy.testing.assert_array_equal(plain["losses"], forgot["losses"])
+    n_part = -(-len(demo.datasets.get_digits()[0]) // comm.size)
+    assert len(plain["losses"]) == demo.iterations(n_part, 64 // comm.size, 1)
+    # the ranks trained one model: the same test accuracy everywhere
+    assert len(set(comm.allgather_obj(plain["accuracy"]))) == 1
+    text = out.getvalue()
+    if comm.rank == 0:
+        assert f"data-parallel over {comm.size} processes" in text
+        assert "largest difference between the runs' losses: 0" in text
+    else:
+        assert text == ""
