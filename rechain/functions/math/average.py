@@ -37,6 +37,8 @@ def average(x, axis=None, weights=None, keepdims=False, returned=False):
         type_check.expect_float("average", "x", x)
     axes = None
     if axis is not None:
+        if isinstance(axis, list):  # as Chainer: a tuple, not a list
+            raise TypeError("average: axis must be None, an int or a tuple of ints, not list")
         axes = type_check.normalize_axes("average", axis, x.ndim, shape=x.shape)
     if weights is None:
         avg = mean(x, axes, keepdims=keepdims)

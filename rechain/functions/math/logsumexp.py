@@ -65,6 +65,8 @@ def logsumexp(x, axis=None):
     if type_check.enabled():
         type_check.expect_float("logsumexp", "x", x)
     if axis is not None:
+        if isinstance(axis, list):  # as Chainer: a tuple, not a list
+            raise TypeError("logsumexp: axis must be None, an int or a tuple of ints, not list")
         axis = type_check.normalize_axes("logsumexp", axis, x.ndim, shape=x.shape)
     n = x.size
     if axis is not None:

@@ -126,6 +126,8 @@ class Prod(function_node.FunctionNode):
             return gy,
         kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
         gy = broadcast_to(reshape(gy, kept), shape)
+        if x.size == 0:  # an empty gradient (and no running products to take)
+            return gy,
         # Gather the reduced axes at the end as one axis of length n.
         rest = [i for i in range(x.ndim) if i not in axes]
         moved = moveaxis(x, axes, tuple(range(len(rest), x.ndim)))
@@ -161,6 +163,8 @@ def prod(x, axis=None, keepdims=False):
     """
     _check("prod", x)
     if axis is not None:
+        if isinstance(axis, list):  # as Chainer: a tuple, not a list
+            raise TypeError("prod: axis must be None, an int or a tuple of ints, not list")
         axis = type_check.normalize_axes("prod", axis, x.ndim, shape=x.shape)
     return Prod(axis, bool(keepdims)).apply((x,))[0]
 

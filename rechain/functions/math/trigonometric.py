@@ -6,6 +6,8 @@ from rechain.utils import type_check
 
 
 class Sin(function_node.FunctionNode):
+    label = "sin"  # Chainer's label
+
     def forward(self, inputs):
         self.retain_inputs((0,))
         x, = inputs
@@ -17,6 +19,8 @@ class Sin(function_node.FunctionNode):
 
 
 class Cos(function_node.FunctionNode):
+    label = "cos"  # Chainer's label
+
     def forward(self, inputs):
         self.retain_inputs((0,))
         x, = inputs
@@ -28,6 +32,8 @@ class Cos(function_node.FunctionNode):
 
 
 class Tan(function_node.FunctionNode):
+    label = "tan"  # Chainer's label
+
     def forward(self, inputs):
         self.retain_outputs((0,))
         x, = inputs

@@ -250,3 +250,20 @@ def test_bad_axes_and_weights():
         F.average(x, axis=1, weights=numpy.ones(3, numpy.float32))
     with pytest.raises(ValueError, match=r"average: axis=\(0, 1\) names several axes"):
         F.average(x, axis=(0, 1), weights=numpy.ones((2, 3)))
+
+
+@pytest.mark.parametrize("name", ["prod", "logsumexp", "average"])
+def test_list_axis_is_a_type_error(name):
+    # As in Chainer: a tuple of axes, not a list.
+    with pytest.raises(TypeError, match=rf"{name}: axis must be None, an int or a tuple of "
+                                        r"ints, not list"):
+        getattr(F, name)(numpy.zeros((2, 3)), axis=[0])
+
+
+def test_prod_of_empty_arrays():
+    v = Variable(numpy.zeros((3, 1, 0)))
+    y = F.prod(v, keepdims=True)
+    numpy.testing.assert_array_equal(y.array, numpy.ones((1, 1, 1)))
+    F.sum(y).backward()
+    assert v.grad.shape == (3, 1, 0)
+    numpy.testing.assert_array_equal(F.prod(numpy.zeros((2, 0)), axis=1).array, [1.0, 1.0])
