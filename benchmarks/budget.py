@@ -35,6 +35,7 @@ stdout (and ``--markdown-out FILE``).
 import argparse
 import gc
 import importlib
+import json
 import os
 import statistics
 import sys
@@ -123,7 +124,7 @@ def graph_saved_bytes(root, exclude):
 class GraphSampler:
     """Samples :func:`graph_saved_bytes` of ``root`` in a thread (during backward)."""
 
-    def __init__(self, root, exclude, interval=0.002):
+    def __init__(self, root, exclude, interval=0.01):
         self.root, self.exclude, self.interval = root, exclude, interval
         self.peak = 0
         self._stop = threading.Event()
@@ -475,7 +476,7 @@ def markdown(results, resmlp, steps, repeat):
                "the end of the forward (views as their base, parameters excluded), largest "
                "over the batches; in brackets the budget's own peak under an unlimited "
                "budget. Graph walk: the same count taken at the end of the forward and "
-               "sampled every 2 ms during backward under the budget (arrays the backward "
+               "sampled every 10 ms during backward under the budget (arrays the backward "
                "holds outside the nodes, such as rebuilt arrays waiting for their use, are "
                "not seen). tracemalloc: peak traced bytes of the whole step (gradients and "
                "temporaries included) under the budget, the plain run's in brackets.")
@@ -558,8 +559,9 @@ def plot(results, path):
     written = []
 
     def draw(ax, r):
-        pts = sorted((s["peak_saved"] / r["plain_bytes"], s["time_ratio"], s["fraction"])
-                     for s in r["sweep"] if "error" not in s)
+        pts = sorted({(s["peak_saved"] / r["plain_bytes"], s["time_ratio"], s["fraction"])
+                      for s in list(r["sweep"]) + list(r["budgets"])
+                      if "error" not in s and "time_ratio" in s})
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label="budget(f × plain)")
         for x, y, f in pts:
             ax.annotate(f"{f:.1f}", (x, y), textcoords="offset points", xytext=(4, 4),
@@ -603,13 +605,16 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--repeat", type=int, default=9, help="timed repetitions per run")
     p.add_argument("--fractions", default="0.5,0.3333333")
-    p.add_argument("--sweep", default="0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0")
-    p.add_argument("--sweep-repeat", type=int, default=5)
+    p.add_argument("--sweep", default="0.2,0.4,0.6,0.8,1.0")
+    p.add_argument("--sweep-repeat", type=int, default=3)
     p.add_argument("--plot", default=os.path.join(PLOTS, "budget.png"),
                    help="PNG of the sweep, all models (default benchmarks/plots/budget.png; "
                         "one PNG per model beside it)")
     p.add_argument("--no-plot", action="store_true")
     p.add_argument("--markdown-out", default=None)
+    p.add_argument("--json-out", default=None,
+                   help="write the raw results as JSON (after each model, so a long run "
+                        "that stops keeps what it measured)")
     p.add_argument("--no-resmlp", action="store_true")
     p.add_argument("--resmlp-blocks", type=int, default=32)
     p.add_argument("--resmlp-width", type=int, default=512)
@@ -624,13 +629,22 @@ def main(argv=None):
             p.error(f"--models: {m!r} is not one of {', '.join(zoo.NON_CHAIN)}")
     fractions = [float(v) for v in a.fractions.split(",")]
     sweep = [float(v) for v in a.sweep.split(",") if v]
-    results = [bench_model(m, budget, fractions, a.steps, a.repeat, sweep, a.sweep_repeat,
-                           sys.stderr) for m in names]
-    resmlp = None
+    results, resmlp = [], None
+
+    def dump():
+        if a.json_out:
+            with open(a.json_out, "w") as f:
+                json.dump(dict(models=results, resmlp=resmlp), f, indent=1, default=str)
+
+    for m in names:
+        results.append(bench_model(m, budget, fractions, a.steps, a.repeat, sweep,
+                                   a.sweep_repeat, sys.stderr))
+        dump()
     if not a.no_resmlp:
         resmlp = bench_resmlp(budget, a.resmlp_blocks, a.resmlp_width, a.resmlp_batch,
                               [float(v) for v in a.resmlp_fractions.split(",")],
                               a.resmlp_repeat)
+        dump()
     text = markdown(results, resmlp, a.steps, a.repeat)
     if not a.no_plot and sweep:
         written = plot(results, a.plot)
