@@ -9,14 +9,33 @@
   the op level (``budget``, ``selective``, ``checkpoint``, policies).
 """
 
-from rechain.recompute.apply import PlannedChain, parse_budget, run  # noqa: F401
+import importlib
+
 from rechain.recompute.costs import BlockCost, ChainCosts  # noqa: F401
 from rechain.recompute.measure import measure  # noqa: F401
 from rechain.recompute.plan import Plan, Segment, parse_bytes, simulate  # noqa: F401
-from rechain.recompute.planners import (InfeasibleBudget, optimal, revolve,  # noqa: F401
-                                        segments, sqrt, store_all)
 from rechain.recompute.region import RecomputeError, replayed_state  # noqa: F401
 from rechain.recompute.eviction import (Budget, Selective, budget, checkpoint,  # noqa: F401
                                         checkpoint_dots, dots_saveable,
                                         everything_saveable, nothing_saveable,
                                         save_only, selective)
+
+# The planners and the planned chains load on first use (PEP 562): the
+# core, the functions (F.forget) and the links import rechain.recompute for
+# regions, and need no planner to be used (issue 11).
+_LAZY = {"PlannedChain": "apply", "parse_budget": "apply", "run": "apply",
+         "InfeasibleBudget": "planners", "optimal": "planners", "revolve": "planners",
+         "segments": "planners", "sqrt": "planners", "store_all": "planners"}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rechain.recompute' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"rechain.recompute.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -32,14 +32,17 @@ default), or reported (a fixed plan, which covers a fixed number of blocks).
 """
 
 import dataclasses
+import importlib
 import math
 import numbers
 import warnings
 
 from rechain import configuration
-from rechain.recompute import measure as _measure
 from rechain.recompute import plan as plan_lib
 from rechain.recompute import planners
+
+# the module, not the function rechain.recompute.measure that shadows its name
+_measure = importlib.import_module("rechain.recompute.measure")
 
 
 class PlanWarning(UserWarning):
