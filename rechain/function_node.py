@@ -372,8 +372,9 @@ class _RematState(threading.local):
     memo = None
     #: Whether a node can re-run, as found during the running pass.
     rerunnable = None
-    #: Called as ``on_rerun(node, out_data)`` after each re-run (set by a memory
-    #: budget while it rebuilds, to account for and time what it recomputes).
+    #: Called as ``on_rerun(node, None)`` before and ``on_rerun(node, out_data)``
+    #: after each re-run (set by a memory budget while it rebuilds: to make room,
+    #: and to account for what it recomputes).
     on_rerun = None
     #: The nodes the running rebuild still has to re-run (``_outputs_of``'s
     #: stack): what a budget must not drop from ``memo`` meanwhile.
@@ -716,6 +717,9 @@ def _rerun_stack(stack, remat, memo):
 
 
 def _rerun(g, in_data):
+    hook = _remat.on_rerun
+    if hook is not None:
+        hook(g, None)
     out = g.forward(in_data)
     if type(out) is not tuple:
         raise RecomputeError(f"{g.label}.forward returned {type(out).__name__} on a rebuild")
@@ -727,7 +731,6 @@ def _rerun(g, in_data):
                 f"{g.label}: rebuilding output {k} freed by an earlier backward pass gave "
                 f"{y.dtype} {y.shape}, the forward pass gave {node.dtype} {node.shape}; "
                 f"pass retain_graph=True to keep the graph's saved arrays")
-    hook = _remat.on_rerun
     if hook is not None:
         hook(g, out)
     return out

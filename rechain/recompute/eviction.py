@@ -45,10 +45,16 @@ rank. Rebuilt arrays are accounted as well, and when a rebuild takes the total
 over the limit the budget evicts the entries needed last (the smallest highest
 rank among the nodes holding them: Belady's rule).
 
-What can exceed the limit: pinned arrays, arrays live Variables hold, and the
-arrays one op needs at once. ``stats['peak_saved_bytes']`` reports the peak
-honestly, including rebuilt arrays, and ``stats['over_budget']`` how often
-eviction could not bring the total under the limit.
+Room is made before a rebuild (for the arrays it will make) and before each
+re-run (for its outputs), so during backward the total stays under the limit
+whenever the arrays one op needs at once fit. In the forward pass the budget
+sees an op only after it ran; its evictions follow at once, before any user
+code runs, and ``stats['peak_saved_bytes']`` is taken after them: the op's
+own outputs exist for that instant beside what is kept (tracemalloc sees
+them; they are live results, not saved ones). What can exceed the limit:
+pinned arrays, arrays live Variables hold, and the arrays one op needs at
+once; ``stats['over_budget']`` counts how often eviction could not bring the
+total under the limit.
 
 Note [selective recomputation]. :func:`selective` (and :func:`checkpoint`)
 apply a *policy* instead of a limit: a callable ``policy(op, shapes, nbytes)``
@@ -171,6 +177,7 @@ class _BudgetRemat(function_node.Rematerializer):
         saved_hook = _remat_state.on_rerun
         _remat_state.on_rerun = owner._on_rerun
         t0 = time.perf_counter()
+        owner._make_room(f)
         try:
             super().rebuild(f)
         finally:
@@ -343,8 +350,8 @@ class _Account:
                     e.slots.append((wf, 1, p))
         if keep:
             self._kept_nodes.add(f)
-        self._peak()
         self._after_record()
+        self._peak()
 
     def record_nested(self, func, in_vars):
         """A ``F.forget`` region starts inside: its inputs are kept as they are
@@ -365,6 +372,9 @@ class _Account:
         return False
 
     def _after_record(self):
+        pass
+
+    def _make_room(self, f):
         pass
 
     # -- eviction ------------------------------------------------------------------
@@ -485,13 +495,24 @@ class _Account:
 
     # -- backward: account for rebuilds ------------------------------------------------
     def _on_rerun(self, g, out):
+        if out is None:  # before: make room for its outputs
+            need = 0
+            for r in g.outputs:
+                node = r()
+                if node is not None:
+                    need += _nbytes(node)
+            self._fit(None, need)
+            return
         st = self.stats
         st["recomputations"] += 1
         for y in out:
             st["recomputed_bytes"] += int(y.nbytes)
             self._add(y, None, 0, False)
+        self._fit(None, 0)
         self._peak()
-        self._shrink_memo(None)
+
+    def _fit(self, f, need):
+        pass
 
     def _shrink_memo(self, f):
         """Over the limit in backward: drop rebuilt arrays from the pass's memo,
@@ -506,7 +527,6 @@ class _Account:
             if d is not None and type(d) is not function_node.Placeholder \
                     and id(_base(d)) not in self._param_ids:
                 self._add(d, None, 0, False)
-        self._peak()
 
 
 def _protected(f):
@@ -576,41 +596,82 @@ class Budget(_Account):
                 self.stats["over_budget"] += 1
         self.stats["saved_bytes"] = self.resident
 
-    def _shrink_memo(self, f):
-        if self.resident <= self.limit:
+    def _shrink_memo(self, f, need=0):
+        if self.resident + need <= self.limit:
             return
         memo = _remat_state.memo
         if not memo:
             return
         keep = _protected(f)
         for g in sorted((g for g in memo if g not in keep), key=_rank):
-            if self.resident <= self.limit:
+            if self.resident + need <= self.limit:
                 break
             del memo[g]
             self.stats["memo_drops"] += 1
 
+    def _make_room(self, f):
+        """Before ``f``'s arrays are rebuilt: evict what is needed last until
+        they fit."""
+        self._fit(f, _missing_bytes(f))
+
+    def _fit(self, f, need):
+        if self.resident + need <= self.limit:
+            return
+        self._shrink_memo(f, need)
+        if self.resident + need <= self.limit:
+            return
+        # backward runs nodes in decreasing rank: evict what is needed last,
+        # never what the running rebuild reads
+        keep = _protected(f)
+        reads = {n for g in keep for n in (g.inputs or ())}
+        cands = [e for e in self._candidates() if not _holds_any(e, keep)
+                 and (e.vnode is None or e.vnode() not in reads)]
+        cands.sort(key=_latest_use)
+        for e in cands:
+            if self.resident + need <= self.limit:
+                break
+            self._evict(e)
+
     def _after_rebuild(self, f):
         super()._after_rebuild(f)
-        self._shrink_memo(f)
+        self._fit(f, 0)
         if self.resident > self.limit:
-            # backward runs nodes in decreasing rank: evict what is needed last
-            cands = [e for e in self._candidates() if not _holds(e, f)]
-            cands.sort(key=_latest_use)
-            for e in cands:
-                if self.resident <= self.limit:
-                    break
-                self._evict(e)
-            if self.resident > self.limit:
-                self.stats["over_budget"] += 1
+            self.stats["over_budget"] += 1
+        self._peak()
         self.stats["saved_bytes"] = self.resident
 
 
 _rank = operator.attrgetter("rank")
 
 
-def _holds(e, f):
+def _missing_bytes(f):
+    """Bytes of the saved arrays of ``f`` that a rebuild has to make."""
+    total = 0
+    stored = f._retained_out
+    if stored is not None and f._out_retain is not None:
+        for i, d in zip(f._out_retain, stored):
+            if d is None:
+                node = f.outputs[i]()
+                if node is not None:
+                    total += _nbytes(node)
+    stored = f._retained_in
+    if stored is not None and f._in_retain is not None and f.inputs is not None:
+        for i, d in zip(f._in_retain, stored):
+            if d is None:
+                total += _nbytes(f.inputs[i])
+    return total
+
+
+def _nbytes(node):
+    n = 1
+    for k in node.shape:
+        n *= k
+    return n * numpy.dtype(node.dtype).itemsize
+
+
+def _holds_any(e, nodes):
     for wf, _, _ in e.slots:
-        if wf() is f:
+        if wf() in nodes:
             return True
     return False
 
@@ -648,6 +709,10 @@ class Selective(_Account):
 
     def _kept(self, c):
         return c in self._kept_nodes
+
+    def _after_rebuild(self, f):
+        super()._after_rebuild(f)
+        self._peak()
 
     def __exit__(self, *exc):
         try:
