@@ -7,31 +7,11 @@ from rechain import configuration
 from rechain import function_node
 from rechain import variable as _variable
 from rechain.recompute import region as _region
-from rechain.utils import text
+from rechain.recompute.outputs import ForgetReturnError  # noqa: F401  (F.forget raises it)
+from rechain.recompute.outputs import check_outputs as _check_outputs
 
 Variable = _variable.Variable
 _array_types = _variable._array_types
-
-
-class ForgetReturnError(TypeError, RuntimeError):
-    """``func`` of ``F.forget`` returned something other than Variables.
-
-    A TypeError, and a RuntimeError as in Chainer.
-    """
-
-
-def _check_outputs(outs):
-    if isinstance(outs, Variable):
-        return outs
-    if isinstance(outs, tuple):
-        for i, y in enumerate(outs):
-            if not isinstance(y, Variable):
-                raise ForgetReturnError(
-                    f"{text.ordinal(i + 1)} element of a returned tuple is not Variable, "
-                    f"but is {type(y)}")
-        return outs
-    raise ForgetReturnError(
-        f"A tuple of Variables or a Variable are expected, but {type(outs)} is returned.")
 
 
 def forget(func, *xs, **kwargs):
