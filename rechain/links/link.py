@@ -643,17 +643,24 @@ class ChainList(Link):
 
         Args:
             plan (Plan or schedule): Use this plan.
-            budget (int or str): Plan for this peak (bytes or e.g. ``"300MiB"``)
-                with ``planner`` (default ``rechain.recompute.optimal``); the
-                chain is measured on the first call.
+            budget (int or str): Plan for this peak: bytes (an int, a float
+                above 1, ``"300MiB"``) or ``"60%"`` of the store-all peak (a
+                float in (0, 1] is an error: write ``"60%"``), with ``planner``
+                (default ``rechain.recompute.optimal``); the chain is measured
+                at the first training call, and no-backprop or ``train=False``
+                calls run plainly (rechain.recompute.apply, Note [when a
+                planned chain plans]).
             segments (int): ``checkpoint_sequential``: that many equal regions.
             planner: Planner used with ``budget``.
 
-        With no argument every block runs in its own forget region.
+        With no argument every block runs in its own forget region. The
+        blocks are read at every call: one appended later is included.
 
         Returns:
             rechain.recompute.PlannedChain: call it like the chain.
         """
+        # Imported here: planning is built on links, not links on planning;
+        # rechain.recompute never imports this module, so no circle.
         from rechain.recompute import apply
         return apply.PlannedChain(self, plan=plan, budget=budget, segments=segments,
                                   planner=planner)
