@@ -125,3 +125,14 @@ def test_memory_layouts_names_and_shapes():
     assert ml.get_raw_shape(x) == (2, 3, 4, 5) == ml.get_semantic_shape(x.array)
     with pytest.raises(ValueError, match="standard layout only"):
         ml.get_semantic_shape(x, assumed_layout=ml.CUDNN_CHANNEL_LAST_X)
+
+
+def test_initializer_and_serializer_modules_under_chainer_paths():
+    from rechain import initializer, serializer, serializers
+    assert initializer.Initializer is rechain.Initializer
+    assert initializer.get_fans((4, 3, 2, 2)) == (12, 16)
+    assert serializer.Serializer is rechain.Serializer
+    assert serializer.Deserializer is rechain.Deserializer
+    saver = serializers.DictionarySerializer()
+    assert isinstance(saver, serializer.AbstractSerializer)
+    assert isinstance(serializers.NpzDeserializer({}), serializer.AbstractSerializer)
