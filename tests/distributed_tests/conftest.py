@@ -33,9 +33,18 @@ def pytest_configure(config):
     if MPI.COMM_WORLD.Get_size() < 2:
         raise pytest.UsageError("tests/distributed_tests under an MPI launcher need at "
                                 "least 2 processes (mpirun -np 2 ...), got 1")
-    # Each rank writes its own report; rank 0's goes to the terminal.
-    if MPI.COMM_WORLD.Get_rank() != 0:
-        config.option.verbose = -2
+
+
+_PASSED = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session):
+    # Rank 0 reports to the terminal; the others only report failures (below).
+    if UNDER_MPI and _mpi.mpi().COMM_WORLD.Get_rank() != 0:
+        tr = session.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            session.config.pluginmanager.unregister(tr)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -67,6 +76,8 @@ def pytest_runtest_makereport(item, call):
                          f"===== rank {rank}: aborting all ranks =====\n")
         sys.stderr.flush()
         MPI.COMM_WORLD.Abort(1)
+    if report.passed and report.when == "call":
+        _PASSED.append(item.nodeid)
     if report.skipped:
         sys.stderr.write(f"\nrank {rank}: {item.nodeid} was skipped under MPI; the "
                          f"distributed tests may not skip there: aborting\n")
@@ -77,8 +88,7 @@ def pytest_runtest_makereport(item, call):
 def pytest_sessionfinish(session, exitstatus):
     if not UNDER_MPI:
         return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    passed = len(reporter.stats.get("passed", [])) if reporter else 0
+    passed = len(_PASSED)
     if passed == 0:
         sys.stderr.write("distributed tests: no test passed under MPI\n")
         session.exitstatus = 1
