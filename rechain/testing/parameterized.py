@@ -111,6 +111,11 @@ def product_dict(*parameters):
             for combo in itertools.product(*parameters)]
 
 
+#: The plain product_dict (Chainer's conftest swaps product_dict for a pairwise
+#: one during collection and restores it from this name).
+_product_dict_orig = product_dict
+
+
 def product(parameter):
     """The Cartesian product of parameter values.
 
