@@ -299,13 +299,14 @@ class MpiCommunicator:
         """The arrays of all ranks as a tuple at ``root`` (None elsewhere); shapes may
         differ, dtypes must agree."""
         x = _as_host(_array_data(x, "gather"))
-        metas = self.mpi_comm.gather((tuple(x.shape), x.dtype), root=root)
+        # every rank learns the shapes, so that all of them raise on a dtype mismatch
+        metas = self.mpi_comm.allgather((tuple(x.shape), x.dtype))
+        dtypes = sorted({str(d) for _, d in metas})
+        if len(dtypes) != 1:
+            raise TypeError(f"gather: the ranks' arrays have different dtypes {dtypes}")
         if self.rank != root:
             self.mpi_comm.Gatherv(_mpi.buffer(x), None, root=root)
             return None
-        dtypes = {d for _, d in metas}
-        if len(dtypes) != 1:
-            raise TypeError(f"gather: the ranks' arrays have different dtypes {sorted(map(str, dtypes))}")
         counts = [int(numpy.prod(s)) for s, _ in metas]
         recv = numpy.empty(sum(counts), x.dtype)
         displs = numpy.concatenate([[0], numpy.cumsum(counts)[:-1]]).astype(int).tolist()
