@@ -189,7 +189,10 @@ def run_file(python, tests_dir, rel, timeout, shim, workdir):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
-        note = f"timeout after {timeout} s"
+        note = f"timeout after {timeout:g} s"
+    except BaseException:  # interrupted: take the file's pytest down too
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     seconds = time.monotonic() - start
     out = out.decode("utf-8", "replace")
     if os.path.exists(xml):
@@ -309,4 +312,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # so run_file cleans up
     sys.exit(main())
