@@ -232,6 +232,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
         remat = None
         heappop, heappush = heapq.heappop, heapq.heappush
         simple_outputs = not retain_grad and wanted is None
+        fh = _function_node._function_hooks
         try:
             while heap:
                 f = heappop(heap)[2]
@@ -248,7 +249,11 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                                           map(_get_requires_grad, in_nodes)))
                 if not targets:
                     continue
+                if fh is not None:
+                    fh.backward_pre(f, gys)
                 gxs = f.backward(targets, gys)
+                if fh is not None:
+                    fh.backward_post(f, gys)
                 if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
                     gxs = _check_grads(f, targets, in_nodes, gxs)
                 if free:

@@ -80,6 +80,10 @@ class _HandlerState(threading.local):
 
 _handlers = _HandlerState()
 
+#: rechain.function_hooks' entry point while a function hook is active, else None
+#: (Note [function hook entry point] in rechain/function_hooks/function_hook.py).
+_function_hooks = None
+
 
 #: Called as ``backward_hook(is_backward)`` when a backward pass or a grad()
 #: call starts while a handler is active (set by rechain.recompute.region).
@@ -222,6 +226,9 @@ class FunctionNode:
             record = any(map(_get_requires_grad, in_nodes))
         else:
             record = False
+        fh = _function_hooks
+        if fh is not None:
+            fh.forward_pre(self, in_data)
         out_data = self.forward(in_data)
         if type(out_data) is not tuple:
             raise TypeError(f"{self.label}.forward must return a tuple of arrays, "
@@ -230,6 +237,8 @@ class FunctionNode:
             if type(y) is not _ndarray:
                 out_data = _as_arrays(self, out_data)
                 break
+        if fh is not None:
+            fh.forward_post(self, in_data, out_data)
         if not record:
             return tuple(map(_constant, out_data))
         handler = _handlers.top

@@ -1,9 +1,7 @@
 """Function hooks through their entry point (Note [function hook entry point]).
 
-The ``*_through_the_core`` tests need the core's calls into the entry point
-(FunctionNode.apply and the backward loop); until they land they are strict
-xfails, and they start passing, without other changes, once the core makes
-those calls.
+The ``*_through_the_core`` tests go through the core's calls into the entry
+point (FunctionNode.apply and the backward loop).
 """
 
 import io
@@ -17,11 +15,6 @@ import rechain
 import rechain.functions as F
 from rechain import function_hooks, function_node
 from rechain.function_hooks import function_hook as entry
-
-CORE_CALLS = pytest.mark.xfail(
-    strict=True, reason="needs the core to call rechain.function_hooks' entry point "
-                        "(Note [function hook entry point]); remove this mark when it does")
-
 
 class Recorder(function_hooks.FunctionHook):
     def __init__(self, name="rec"):
@@ -166,7 +159,6 @@ def test_memory_hook_reports_output_bytes_and_traced_bytes():
 
 # -- end to end: these need the core's calls ------------------------------------------------
 
-@CORE_CALLS
 def test_timer_hook_through_the_core():
     x = rechain.Variable(numpy.ones((2, 3), numpy.float32))
     with function_hooks.TimerHook() as timer:
@@ -176,14 +168,12 @@ def test_timer_hook_through_the_core():
     assert names[:2] == ["Exp", "Sum"] and names.count("Exp") >= 2
 
 
-@CORE_CALLS
 def test_memory_hook_through_the_core():
     with function_hooks.MemoryHook() as mem:
         F.exp(numpy.zeros((10, 10), numpy.float64))
     assert mem.call_history[0][:2] == ("Exp", 800)
 
 
-@CORE_CALLS
 def test_print_hook_through_the_core():
     buf = io.StringIO()
     with function_hooks.PrintHook(file=buf):
