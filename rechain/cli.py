@@ -92,32 +92,43 @@ def build_parser():
                            "install 'rechain[mpi]'); --batch-size stays the global batch")
 
     plan = sub.add_parser(
-        "plan", help="measure a chain, plan it under a memory budget, check the plan",
-        description="Build a benchmark chain (resmlp: h + l2(relu(bn(l1(h)))); mlp: "
-                    "relu(Linear(h)); loss sum(h*h)/B), measure each block in one "
-                    "forward+backward, plan what to keep and what to recompute under "
-                    "--budget, print the plan, then run one training step with it and "
-                    "print the predicted and measured peak memory and time.")
-    plan.add_argument("--model", choices=("resmlp", "mlp"), default="resmlp",
-                      help="the chain (default: resmlp)")
+        "plan", help="plan a model under a memory budget and check the plan",
+        description="Chains (resmlp: h + l2(relu(bn(l1(h)))); mlp: relu(Linear(h)); loss "
+                    "sum(h*h)/B): measure each block, plan what to keep and what to "
+                    "recompute under --budget, print the plan, then run training steps with "
+                    "it and print the predicted and measured peak memory and time. Models "
+                    "that are not chains (resnet, unet, transformer, lstm, from rechain.zoo): "
+                    "train one step plainly and one under rechain.recompute.budget(--budget) "
+                    "and print the saved-activation peaks, what was evicted and recomputed, "
+                    "the times, and whether the gradients are bitwise equal.")
+    plan.add_argument("--model", choices=_MODELS, default="resmlp",
+                      help="the model (default: resmlp); resmlp and mlp are chains, the "
+                           "others go through the op-level budget")
     plan.add_argument("--blocks", type=_positive(int), default=16,
-                      help="blocks (default: 16)")
+                      help="chains: blocks (default: 16)")
     plan.add_argument("--width", type=_positive(int), default=512,
-                      help="width (default: 512)")
+                      help="chains: width (default: 512)")
     plan.add_argument("--batch", type=_positive(int), default=2048,
-                      help="batch size (default: 2048)")
+                      help="chains: batch size (default: 2048)")
+    plan.add_argument("--size", choices=("small", "bench"), default="bench",
+                      help="other models: rechain.zoo size (default: bench)")
     plan.add_argument("--budget", type=_budget, default="60%",
-                      help="peak memory budget: bytes, '300MiB', or a percentage of the "
-                           "store-all peak such as '60%%' (default: 60%%)")
+                      help="peak memory budget: bytes, '300MiB', or a percentage such as "
+                           "'60%%' of the store-all peak (chains) or of the plain step's "
+                           "saved activations (other models) (default: 60%%)")
     plan.add_argument("--planner", default="optimal", type=_planner_name,
-                      help="optimal (default), sqrt, store_all, revolve or segments:K "
-                           "(K >= 1 blocks per segment)")
+                      help="chains: optimal (default), sqrt, store_all, revolve or "
+                           "segments:K (K >= 1 blocks per segment)")
+    plan.add_argument("--repeat", type=_positive(int), default=3,
+                      help="timed steps whose median is reported (default: 3)")
     plan.add_argument("--no-run", action="store_true",
-                      help="only plan: skip the measured training step")
+                      help="only plan: skip the measured training steps")
     return parser
 
 
 _PLANNERS = ("optimal", "sqrt", "store_all", "revolve")
+_CHAINS = ("resmlp", "mlp")
+_MODELS = _CHAINS + ("resnet", "unet", "transformer", "lstm")
 
 
 def _planner_name(name):
@@ -145,11 +156,24 @@ def _planner(name):
     return getattr(recompute, _planner_name(name))
 
 
+def _median_seconds(fn, repeat):
+    import gc
+    import statistics
+    import time
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def run_plan(args, out=None):
     """The ``rechain plan`` command."""
-    import gc
-    import time
-
+    out = sys.stdout if out is None else out
+    if args.model not in _CHAINS:
+        return _run_budget(args, out)
     import numpy
 
     from rechain import demo
@@ -157,12 +181,11 @@ def run_plan(args, out=None):
     from rechain import recompute
     from rechain.recompute import apply
 
-    out = sys.stdout if out is None else out
     planner = _planner(args.planner)
     blocks = demo.build_chain(args.model, args.blocks, args.width)
     x = numpy.random.default_rng(0).standard_normal((args.batch, args.width),
                                                     dtype=numpy.float32)
-    costs = recompute.measure(blocks, x, repeat=1)
+    costs = recompute.measure(blocks, x)
     budget = apply.resolve_budget(args.budget, costs)
     try:
         plan = planner(costs, budget)
@@ -180,19 +203,107 @@ def run_plan(args, out=None):
           f"time {plan.predicted_time:.3f} s", file=out)
     if args.no_run:
         return 0
-    for b in blocks:
-        if hasattr(b, "cleargrads"):
-            b.cleargrads()
-    gc.collect()
-    with memory.track() as tracker:
-        t0 = time.perf_counter()
+
+    def step():
+        for b in blocks:
+            if hasattr(b, "cleargrads"):
+                b.cleargrads()
         xi = x.copy()   # the step's input is part of the step, as in the model
         recompute.run(blocks, xi, plan).backward()
-        elapsed = time.perf_counter() - t0
+
+    step()              # warm
+    with memory.track() as tracker:
+        step()
     peak = tracker.peak
+    elapsed = _median_seconds(step, args.repeat)
     print(f"measured : peak {peak / 2**20:.1f} MiB ({peak / plan.predicted_peak:.3f} of "
-          f"predicted), time {elapsed:.3f} s (one step, under tracemalloc)", file=out)
+          f"predicted, one traced step), time {elapsed:.3f} s ({elapsed / plan.predicted_time:.3f} "
+          f"of predicted, median of {args.repeat} untraced steps)", file=out)
     return 0
+
+
+def _run_budget(args, out):
+    """``rechain plan --model NAME`` for a model that is not a chain: the op-level budget."""
+    import numpy
+
+    from rechain import recompute
+    from rechain.recompute import apply
+    import importlib
+    try:
+        zoo = importlib.import_module("rechain.zoo")
+    except ImportError:
+        _fail("plan", f"--model {args.model} needs rechain.zoo, which this installation lacks")
+    make_budget = getattr(recompute, "budget", None)
+    if make_budget is None:
+        _fail("plan", f"--model {args.model} needs rechain.recompute.budget, which this "
+                      f"installation lacks")
+    if args.planner != "optimal":
+        _fail("plan", f"--planner is for chains; --model {args.model} is not a chain and goes "
+                      f"through rechain.recompute.budget")
+    model, batch_fn, loss_fn = zoo.make(args.model, size=args.size, seed=0)
+    batch = batch_fn(0)
+
+    def step(limit=None):
+        model.cleargrads()
+        if limit is None:
+            loss_fn(model, *batch).backward()
+            return None
+        with make_budget(limit) as b:
+            loss_fn(model, *batch).backward()
+        return b
+
+    def grads():
+        return {name: p.grad.copy() for name, p in model.namedparams() if p.grad is not None}
+
+    state = _rng_state()
+    try:
+        plain = step(1 << 50)   # accounted, nothing evicted: the plain step's saved bytes
+    except (ValueError, TypeError, RuntimeError) as e:
+        _fail("plan", f"--model {args.model}: {e}")
+    reference = plain.stats["peak_saved_bytes"]
+    budget = args.budget
+    if isinstance(budget, apply.Percent):
+        budget = max(1, int(reference * budget.fraction))
+    print(f"{args.model} ({args.size}): plain step keeps {reference / 2**20:.2f} MiB of saved "
+          f"activations at its peak; budget {budget / 2**20:.2f} MiB ({budget:,} B, "
+          f"{budget / max(reference, 1):.0%})", file=out)
+    if args.no_run:
+        return 0
+    _rng_state(state)
+    step()
+    plain_grads = grads()
+    _rng_state(state)
+    try:
+        b = step(budget)
+    except (ValueError, TypeError, RuntimeError) as e:
+        _fail("plan", f"--budget {budget} B for --model {args.model}: {e}")
+    st = b.stats
+    if st["peak_saved_bytes"] > 1.05 * budget:
+        _fail("plan", f"--budget {budget} B ({budget / 2**20:.2f} MiB) cannot be kept by "
+                      f"--model {args.model}: evicting all it could, the step still held "
+                      f"{st['peak_saved_bytes']:,} B of saved arrays at once; give at least that")
+    same = all(numpy.array_equal(g, plain_grads[name]) for name, g in grads().items()) \
+        and set(grads()) == set(plain_grads)
+    t_plain = _median_seconds(lambda: (_rng_state(state), step()), args.repeat)
+    t_budget = _median_seconds(lambda: (_rng_state(state), step(budget)), args.repeat)
+    print(f"budget   : peak {st['peak_saved_bytes'] / 2**20:.2f} MiB "
+          f"({st['peak_saved_bytes'] / budget:.3f} of the budget), evicted "
+          f"{st['evicted_bytes'] / 2**20:.2f} MiB, {st['recomputations']} recomputations "
+          f"({st['recompute_seconds']:.3f} s)", file=out)
+    print(f"time     : plain {t_plain:.3f} s, budget {t_budget:.3f} s "
+          f"({t_budget / t_plain:.2f}x; median of {args.repeat} untraced steps)", file=out)
+    print(f"gradients: {'bitwise equal to' if same else 'DIFFERENT from'} the plain step's",
+          file=out)
+    return 0
+
+
+def _rng_state(state=None):
+    """Get (no argument) or set rechain's random stream, so both steps draw alike."""
+    from rechain import random as _random
+    if state is None:
+        return _random.get_state()
+    _random.set_state(state)
+    return state
 
 
 def _join_dash_values(argv, options=("--budget",)):

@@ -89,6 +89,46 @@ def test_cli_plan_prints_plan_and_measured_peak(capsys):
     assert 0.9 <= ratio <= 1.05
 
 
+def test_cli_plan_reports_untraced_time_against_predicted(capsys):
+    assert cli.main(["plan", "--blocks", "3", "--width", "32", "--batch", "64",
+                     "--budget", "100%", "--repeat", "1"]) == 0
+    measured = [line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("measured")]
+    assert "of predicted, median of 1 untraced steps" in measured[0]
+
+
+@pytest.mark.parametrize("model", ["resnet", "unet", "transformer", "lstm"])
+def test_cli_plan_budget_for_models_that_are_not_chains(model, capsys):
+    assert cli.main(["plan", "--model", model, "--size", "small", "--budget", "50%",
+                     "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"{model} (small): plain step keeps" in out and "budget   : peak" in out
+    assert "gradients: bitwise equal to the plain step's" in out
+    peak = float(out.split("budget   : peak ")[1].split("(")[1].split()[0])
+    assert peak <= 1.05                         # of the budget
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plan", "--model", "unet", "--size", "small", "--budget", "1B"], "--budget 1 B"),
+    (["plan", "--model", "unet", "--planner", "sqrt"], "--planner is for chains"),
+    (["plan", "--budget", "0.5"], "ambiguous"),
+])
+def test_cli_plan_budget_errors_are_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_cli_plan_without_the_zoo_is_a_one_line_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "rechain.zoo", None)      # import fails
+    with pytest.raises(SystemExit):
+        cli.main(["plan", "--model", "resnet"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs rechain.zoo" in err
+
+
 def test_cli_plan_infeasible_budget_says_smallest(capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["plan", "--blocks", "3", "--width", "32", "--batch", "64",

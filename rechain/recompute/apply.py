@@ -134,8 +134,15 @@ def parse_budget(budget):
         if not 0 < pct <= 100:
             raise ValueError(f"budget {budget!r}: a percentage must be in (0, 100]")
         return Percent(pct / 100.0)
-    if isinstance(budget, numbers.Real) and not isinstance(budget, (bool, numbers.Integral)):
-        value = float(budget)
+    number = budget
+    if isinstance(budget, str):
+        try:
+            number = float(budget.strip())     # a bare number written as text ...
+            number = int(budget.strip())       # ... an integer one is bytes
+        except ValueError:
+            pass
+    if isinstance(number, numbers.Real) and not isinstance(number, (bool, numbers.Integral)):
+        value = float(number)
         if math.isfinite(value) and 0 < value <= 1:
             raise ValueError(
                 f"budget {budget!r}: a float in (0, 1] is ambiguous; give a fraction of the "
