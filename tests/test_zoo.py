@@ -182,18 +182,10 @@ def _forgetting(link):
     return calls
 
 
-_LSTM_SHRINKING = pytest.mark.xfail(
-    strict=True, raises=rechain.recompute.RecomputeError,
-    reason="known bug: L.LSTM skips its state's split/concat ops during a replay, so a "
-           "forget region spanning steps where the batch shrinks diverges from its record")
-
-
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("name", zoo.NAMES)
 @pytest.mark.parametrize("where", ["block", "whole"])
-def test_forget_gives_plain_gradients(name, train, where, request):
-    if name == "lstm" and where == "whole":
-        request.applymarker(_LSTM_SHRINKING)
+def test_forget_gives_plain_gradients(name, train, where):
     results = []
     for use_forget in (False, True):
         model, batch_fn, loss_fn = zoo.make(name, "small", seed=1)

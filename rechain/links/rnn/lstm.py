@@ -165,10 +165,14 @@ class LSTM(_link.Chain):
         else:
             c_now = c_prev
         c_new, y = F.lstm(c_now, lstm_in)
+        # the new state is built in a recompute too (the replay runs the ops the
+        # forward pass ran), but only the forward pass stores it
+        c_state = c_new if c_rest is None else F.concat([c_new, c_rest], axis=0)
+        h_state = y if h_rest is None else F.concat([y, h_rest], axis=0)
         if recomputing:
             return y
-        self.c = c_new if c_rest is None else F.concat([c_new, c_rest], axis=0)
-        self.h = y if h_rest is None else F.concat([y, h_rest], axis=0)
+        self.c = c_state
+        self.h = h_state
         return y
 
     def _repr_fields(self):
