@@ -31,6 +31,7 @@ chainerx = _mark("chainerx")
 cudnn = _mark("cudnn")
 ideep = _mark("ideep")
 slow = _mark("slow")
+_gpu = _mark("gpu")
 
 
 def is_available():
@@ -59,7 +60,7 @@ def multi_gpu(gpu_num):
     def decorator(f):
         limit = _gpu_limit()
         f = unittest.skipIf(0 <= limit < gpu_num, f"{gpu_num} GPUs required")(f)
-        return pytest.mark.gpu(f)
+        return _gpu(f)
     return decorator
 
 
