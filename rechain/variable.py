@@ -64,13 +64,24 @@ class VariableNode:
 
 
 def _check_data(data, where):
-    if data is None or isinstance(data, _array_types):
+    if data is None:
+        return data
+    if isinstance(data, _array_types):
+        if data.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(
+                f"{where}: data must have a numeric or boolean dtype, got {data.dtype} "
+                f"(shape {tuple(data.shape)}); convert it with numpy.asarray(data, "
+                f"dtype=...)")
         return data
     if isinstance(data, (numpy.generic, int, float, bool, complex)):
         raise TypeError(f"{where}: data must be an ndarray, not a scalar of type "
                         f"{type(data).__name__}; wrap it with numpy.asarray(...)")
     raise TypeError(f"{where}: data must be a NumPy or CuPy ndarray or None, "
                     f"not {type(data).__name__}")
+
+
+#: dtype kinds a Variable may hold: bool, integers, floats, complex.
+_NUMERIC_KINDS = frozenset("biufc")
 
 
 class Variable:

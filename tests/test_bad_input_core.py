@@ -202,3 +202,14 @@ def test_seed_of_wrong_type():
     with pytest.raises(TypeError, match=r"rechain\.random\.seed: seed must be an int or None, "
                                         r"not float"):
         rechain.random.seed(0.5)
+
+
+@pytest.mark.parametrize("data", [numpy.array([1.0], dtype=object), numpy.array(["a"]),
+                                  numpy.zeros(2, dtype="V4")])
+def test_variable_of_a_non_numeric_array(data):
+    with pytest.raises(TypeError, match=r"Variable: data must have a numeric or boolean "
+                                        r"dtype, got .* \(shape \(\w*,?\)\); convert it"):
+        rechain.Variable(data)
+    v = _v((1,))
+    with pytest.raises(TypeError, match=r"Variable.array: data must have a numeric"):
+        v.array = data
