@@ -40,6 +40,8 @@ from rechain.utils.type_check import InvalidType  # noqa: E402,F401
 from rechain.recompute.region import RecomputeError  # noqa: E402,F401
 from rechain import backends  # noqa: E402,F401
 from rechain import cuda  # noqa: E402,F401  (Chainer's alias of rechain.backends.cuda)
+from rechain.backends.cuda import (should_use_cudnn,  # noqa: E402,F401  (as Chainer)
+                                   should_use_cudnn_tensor_core)
 from rechain.backend import get_device, using_device  # noqa: E402,F401
 from rechain.configuration import get_dtype, is_debug, mixed16, set_debug  # noqa: E402,F401
 from rechain._runtime_info import print_runtime_info  # noqa: E402,F401
