@@ -216,3 +216,43 @@ def test_forget_gives_plain_gradients(name, train, where):
     for k in g0:
         assert g0[k] is not None, k
         assert numpy.array_equal(g0[k], g1[k]), (name, k)
+
+
+# -- rechain.recompute.budget on the zoo -------------------------------------------------
+
+def _train_under(name, limit, steps=3):
+    """``steps`` Adam steps from seed 1, each under ``budget(limit)`` (None: plain)."""
+    model, batch_fn, loss_fn = zoo.make(name, "small", seed=1)
+    opt = optimizers.Adam(alpha=1e-3)
+    opt.setup(model)
+    peaks, losses = [], []
+    for step in range(steps):
+        rechain.random.seed(100 + step)
+        if limit is None:
+            model.cleargrads()
+            loss = loss_fn(model, *batch_fn(step))
+            loss.backward()
+        else:
+            with rechain.recompute.budget(limit) as b:
+                loss = loss_fn(model, *batch_fn(step))
+                model.cleargrads()
+                loss.backward()
+            peaks.append(b.stats["peak_saved_bytes"])
+        losses.append(float(loss.array))
+        opt.update()
+    return _params(model), losses, peaks
+
+
+@pytest.mark.parametrize("name", zoo.NON_CHAIN)
+def test_budget_trains_bitwise_as_plain(name):
+    plain, plain_losses, _ = _train_under(name, None)
+    _, _, (saved, *_) = _train_under(name, "1TiB", steps=1)   # never reached: plain bytes
+    for divisor in (2, 3):
+        limit = saved // divisor
+        params, losses, peaks = _train_under(name, limit)
+        assert losses == plain_losses, (name, divisor)
+        for k in plain:
+            assert numpy.array_equal(plain[k], params[k]), (name, divisor, k)
+        if divisor == 2:
+            assert max(peaks) <= 1.05 * limit, (name, max(peaks) / limit)
+        assert max(peaks) < saved, (name, divisor)
