@@ -101,6 +101,9 @@ def test_link_module_and_array_types():
     assert rechain.link.ChainList is rechain.ChainList
     assert numpy.ndarray in rechain.get_array_types()
     assert utils.collections_abc.Sequence is not None
+    # rechain calls no cuDNN: the top-level query is always False, as without cuDNN
+    assert rechain.should_use_cudnn(">=auto") is False
+    assert rechain.should_use_cudnn_tensor_core(numpy.float16) is False
 
 
 def test_intel64_says_ideep_is_unavailable():
