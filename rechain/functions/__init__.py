@@ -14,3 +14,9 @@ from rechain.functions.normalization import *  # noqa: F401,F403
 from rechain.functions.pooling import *  # noqa: F401,F403
 from rechain.functions.rnn import *  # noqa: F401,F403
 from rechain.functions.util import *  # noqa: F401,F403
+
+# Modules that share their function's name and that Chainer's tests reach as
+# modules (``chainer.functions.math.einsum.DiagEinSum``): their subpackage
+# leaves the name to the module, and the function is imported here.
+from rechain.functions.math.einsum import einsum  # noqa: E402,F401
+from rechain.functions.math.sparse_matmul import sparse_matmul  # noqa: E402,F401

@@ -59,17 +59,16 @@ from rechain.functions.math.inv import batch_inv, inv  # noqa: E402
 
 __all__ += ["batch_det", "batch_inv", "cholesky", "det", "diagonal", "inv"]
 
-# Tensor products and interpolation.
-from rechain.functions.math.einsum import einsum  # noqa: E402
+# Tensor products and interpolation (einsum.py is left as the module, as in Chainer).
+from rechain.functions.math import einsum as _einsum_module  # noqa: E402,F401
 from rechain.functions.math.linear_interpolate import linear_interpolate  # noqa: E402
 from rechain.functions.math.tensordot import tensordot  # noqa: E402
 
-__all__ += ["einsum", "linear_interpolate", "tensordot"]
+__all__ += ["linear_interpolate", "tensordot"]  # F.einsum: see rechain/functions/__init__.py
 
-# Sparse (COO) times dense.
-from rechain.functions.math.sparse_matmul import sparse_matmul  # noqa: E402
-
-__all__ += ["sparse_matmul"]
+# Sparse (COO) times dense; F.sparse_matmul is imported in rechain/functions/__init__.py
+# so that rechain.functions.math.sparse_matmul stays the module (as in Chainer).
+from rechain.functions.math import sparse_matmul as _sparse_matmul_module  # noqa: E402,F401
 
 # Fourier transforms.
 from rechain.functions.math.fft import fft, ifft  # noqa: E402
