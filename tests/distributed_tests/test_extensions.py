@@ -80,6 +80,7 @@ def _trainer(comm, out, stop, autoload=False, report_to=None):
         trainer.extend(extensions.LogReport(trigger=(2, "iteration")))
         trainer.extend(extensions.PrintReport(["iteration", "main/loss",
                                                "validation/main/loss"], out=report_to))
+        trainer.extend(extensions.ProgressBar(update_interval=1, out=report_to))
     return trainer, model, snap
 
 
@@ -92,6 +93,7 @@ def test_snapshot_once_by_rank0_and_every_rank_resumes(comm, outdir):
     assert files == ["snap_2.0", "snap_4.0"]      # one file per save, rank 0's
     if comm.rank == 0:
         assert "validation/main/loss" in buf.getvalue()
+        assert "4/4" in buf.getvalue() or "iters/sec" in buf.getvalue()  # the bar
         assert os.path.exists(os.path.join(outdir, "log"))
     else:
         assert buf.getvalue() == ""
