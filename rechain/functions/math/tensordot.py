@@ -21,17 +21,25 @@ class TensorDot(function_node.FunctionNode):
     ga = tensordot(gy, b) over b's free axes, gb = tensordot(a, gy) over a's
     free axes, each transposed back to its operand's axis order; both are
     TensorDot nodes again, so gradients of every order follow.
+
+    Operands of different dtypes give NumPy's result type (as in Chainer);
+    ``dtype`` casts the result (backward uses it to give each operand's
+    gradient that operand's dtype).
     """
 
-    def __init__(self, a_axes, b_axes):
+    def __init__(self, a_axes, b_axes, dtype=None):
         self.a_axes = tuple(a_axes)
         self.b_axes = tuple(b_axes)
+        self.dtype = dtype
 
     def forward(self, inputs):
         a, b = inputs
         self.retain_inputs((0, 1))
         xp = backend.get_array_module(a, b)
-        return xp.asarray(xp.tensordot(a, b, (self.a_axes, self.b_axes))),
+        c = xp.asarray(xp.tensordot(a, b, (self.a_axes, self.b_axes)))
+        if self.dtype is not None and c.dtype != self.dtype:
+            c = c.astype(self.dtype)
+        return c,
 
     def backward(self, indexes, grad_outputs):
         a, b = self.get_retained_inputs()
@@ -43,13 +51,13 @@ class TensorDot(function_node.FunctionNode):
         for i in indexes:
             if i == 0:
                 gy_fb = tuple(range(len(fa), len(fa) + len(fb)))
-                g = TensorDot(gy_fb, fb).apply((gy, b))[0]
+                g = TensorDot(gy_fb, fb, a.dtype).apply((gy, b))[0]
                 # g's axes: fa, then b's contracted axes in b's order (each
                 # standing for the a axis it pairs with).
                 rest = [ca[cb.index(j)] for j in sorted(cb)]
                 perm = _order_of(fa + rest, a.ndim)
             else:
-                g = TensorDot(tuple(fa), tuple(range(len(fa)))).apply((a, gy))[0]
+                g = TensorDot(tuple(fa), tuple(range(len(fa))), b.dtype).apply((a, gy))[0]
                 rest = [cb[ca.index(j)] for j in sorted(ca)]
                 perm = _order_of(rest + fb, b.ndim)
             if perm != tuple(range(len(perm))):
@@ -67,9 +75,9 @@ def _axes(fname, axes, a, b):
         return tuple(range(a.ndim - axes, a.ndim)), tuple(range(axes))
     try:
         aa, bb = axes
-    except (TypeError, ValueError):
-        raise TypeError(f"{fname}: axes must be an int or a pair of sequences of ints, "
-                        f"got {axes!r}") from None
+    except (TypeError, ValueError):  # InvalidType: Chainer raises ValueError here
+        raise type_check.InvalidType(f"{fname}: axes must be an int or a pair of sequences "
+                                     f"of ints, got {axes!r}") from None
     aa = (aa,) if isinstance(aa, int) else tuple(aa)
     bb = (bb,) if isinstance(bb, int) else tuple(bb)
     if len(aa) != len(bb):
@@ -87,7 +95,8 @@ def tensordot(a, b, axes=2):
 
     Args:
         a (Variable or ndarray): First operand, of a floating-point dtype.
-        b (Variable or ndarray): Second operand, of ``a``'s dtype.
+        b (Variable or ndarray): Second operand, of a floating-point dtype (with
+            ``a``'s, the result's dtype is NumPy's promotion of the two).
         axes (int or pair of sequences of int): An int ``n`` pairs the last
             ``n`` axes of ``a`` with the first ``n`` of ``b``; a pair
             ``(axes_a, axes_b)`` names the paired axes.
@@ -102,7 +111,6 @@ def tensordot(a, b, axes=2):
     if type_check.enabled():
         type_check.expect_float("tensordot", "a", a)
         type_check.expect_float("tensordot", "b", b)
-        type_check.expect_same_dtype("tensordot", ("a", "b"), (a, b))
     aa, bb = _axes("tensordot", axes, a, b)
     for i, j in zip(aa, bb):
         if a.shape[i] != b.shape[j]:

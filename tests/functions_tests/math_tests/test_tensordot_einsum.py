@@ -44,11 +44,29 @@ def test_tensordot_bad_input():
         F.tensordot(a, b, ([0, 1], [0]))
     with pytest.raises(rechain.InvalidType, match=r"tensordot: axes \(of a\)=2 is out of range"):
         F.tensordot(a, b, ([2], [0]))
-    with pytest.raises(rechain.InvalidType, match="tensordot: a and b must have the same "
-                                                  "dtype, got float64 and float32"):
-        F.tensordot(a, numpy.ones((3, 2), numpy.float32), 1)
-    with pytest.raises(TypeError, match="tensordot: axes must be an int or a pair"):
+    with pytest.raises(rechain.InvalidType, match="tensordot: b must have a floating"):
+        F.tensordot(a, numpy.ones((3, 2), numpy.int32), 1)
+    with pytest.raises(rechain.InvalidType, match="tensordot: axes must be an int or a pair"):
         F.tensordot(a, b, "x")
+    with pytest.raises(ValueError, match=r"tensordot: axes must be an int or a pair of "
+                                         r"sequences of ints, got \(\(\), \(\), \(\)\)"):
+        F.tensordot(a, b, ((), (), ()))
+
+
+@pytest.mark.parametrize("da,db", [(numpy.float32, numpy.float64), (numpy.float16,
+                                                                   numpy.float32)])
+def test_tensordot_mixed_dtypes(rng, da, db):
+    # As in Chainer: NumPy's result type; each gradient in its operand's dtype.
+    a = Variable(rng.normal(size=(3, 4)).astype(da))
+    b = Variable(rng.normal(size=(4, 2)).astype(db))
+    c = F.tensordot(a, b, 1)
+    assert c.dtype == numpy.result_type(da, db)
+    numpy.testing.assert_allclose(c.array, a.array.astype(numpy.float64) @ b.array, rtol=1e-2)
+    c.grad = numpy.ones(c.shape, c.dtype)
+    c.backward()
+    assert a.grad.dtype == da and b.grad.dtype == db
+    numpy.testing.assert_allclose(a.grad, numpy.ones((3, 2)) @ b.array.T, rtol=1e-2)
+    numpy.testing.assert_allclose(b.grad, a.array.T @ numpy.ones((3, 2)), rtol=1e-2)
 
 
 # ---------------------------------------------------------------- einsum
