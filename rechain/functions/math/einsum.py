@@ -2,25 +2,23 @@
 
 Both of NumPy's (and Chainer's) calling forms are accepted, ``...`` batch
 axes included; everything is first rewritten to explicit single-letter
-subscripts, so the node only sees forms like ``'ij,jk->ik'``.
+subscripts, so the nodes only see forms like ``'ij,jk->ik'``. As in Chainer,
+operands are not broadcast against each other (a letter has one length), and
+``...`` may not be summed over.
 
-The gradient with respect to one operand is another einsum, of the output
-gradient with the other operands, onto that operand's letters. Two cases
-need more than that: a letter that only that operand has (it was summed out:
-the gradient is constant along it, so it is broadcast back), and a letter
-repeated within the operand (a diagonal: the gradient is written onto that
-diagonal of zeros by :class:`EinsumEmbed`, whose own gradient is the
-diagonal einsum again). Size-1 axes broadcast against longer ones are summed
-back to length 1.
+The gradient with respect to one operand is another summation, of the output
+gradient with the other operands, onto that operand's subscripts. Those may
+name a letter that only that operand has (it was summed out: the gradient is
+constant along it) or repeat a letter (a diagonal: the gradient lies on that
+diagonal of zeros). :class:`DiagEinSum` is the summation that allows both in
+its output, given the output's shape; it is its own gradient, so every order
+of derivative is available. (The class names and arguments are Chainer's.)
 """
 
 import string
 
 from rechain import backend
 from rechain import function_node
-from rechain.functions.array.broadcast import broadcast_to
-from rechain.functions.array.broadcast import sum_to
-from rechain.functions.array.reshape import reshape
 from rechain.utils import type_check
 
 _SYMBOLS = string.ascii_letters
@@ -30,72 +28,62 @@ def _unique(s):
     return "".join(dict.fromkeys(s))
 
 
-class Einsum(function_node.FunctionNode):
-    """y = einsum('s0,s1,...->out', x0, x1, ...) with explicit letters only."""
+class DiagEinSum(function_node.FunctionNode):
+    """y = einsum('s0,s1,...->out', x0, x1, ...) where ``out`` may repeat a
+    letter (y is zero off that diagonal) or name one no input has (y is
+    constant along it); ``out_shape`` gives the lengths.
 
-    def __init__(self, in_subs, out_sub):
-        self.in_subs = tuple(in_subs)
+    ``in_subs`` is the comma-separated input subscripts. The result has
+    NumPy's result type of the inputs, or ``dtype`` when given (backward uses
+    it to give each gradient its operand's dtype).
+    """
+
+    def __init__(self, in_subs, out_sub, out_shape=None, dtype=None):
+        self.in_subs = in_subs
         self.out_sub = out_sub
+        self.out_shape = None if out_shape is None else tuple(out_shape)
+        self.dtype = dtype
 
     @property
     def label(self):
-        return f"Einsum({','.join(self.in_subs)}->{self.out_sub})"
+        return f"{type(self).__name__}({self.in_subs}->{self.out_sub})"
 
     def forward(self, inputs):
         self.retain_inputs(tuple(range(len(inputs))))
         xp = backend.get_array_module(*inputs)
-        spec = ",".join(self.in_subs) + "->" + self.out_sub
-        return xp.asarray(xp.einsum(spec, *inputs)).astype(inputs[0].dtype, copy=False),
+        dtype = self.dtype or xp.result_type(*[x.dtype for x in inputs])
+        out, u = self.out_sub, _unique(self.out_sub)
+        present = set(self.in_subs)
+        v = "".join(c for c in u if c in present)
+        y = xp.asarray(xp.einsum(f"{self.in_subs}->{v}", *inputs)).astype(dtype, copy=False)
+        if v == out:
+            return y,
+        if self.out_shape is None:
+            raise ValueError(f"{self.label}: an output that repeats a letter or names one "
+                             f"no input has needs out_shape")
+        full = xp.zeros(self.out_shape, dtype)
+        view = xp.einsum(f"{out}->{u}", full)  # a writeable view of the diagonal
+        view[...] = y[tuple(slice(None) if c in present else None for c in u)]
+        return full,
 
     def backward(self, indexes, grad_outputs):
         xs = self.get_retained_inputs()
-        gy, = grad_outputs
+        g, = grad_outputs
+        subs = self.in_subs.split(",")
         ret = []
         for i in indexes:
-            ret.append(_operand_grad(i, xs, self.in_subs, self.out_sub, gy))
+            in_subs = ",".join(self.out_sub if j == i else s for j, s in enumerate(subs))
+            args = tuple(g if j == i else x for j, x in enumerate(xs))
+            ret.append(DiagEinSum(in_subs, subs[i], xs[i].shape, xs[i].dtype).apply(args)[0])
         return tuple(ret)
 
 
-def _operand_grad(i, xs, in_subs, out_sub, gy):
-    s = in_subs[i]
-    x = xs[i]
-    sizes = {}
-    for letter, d in zip(s, x.shape):
-        sizes.setdefault(letter, d)
-    u = _unique(s)
-    others = [j for j in range(len(xs)) if j != i]
-    seen = set(out_sub).union(*(set(in_subs[j]) for j in others))
-    v = "".join(c for c in u if c in seen)
-    g = Einsum((out_sub,) + tuple(in_subs[j] for j in others), v).apply(
-        (gy,) + tuple(xs[j] for j in others))[0]
-    if v != u:  # letters summed out within x alone: constant along them
-        g = reshape(g, tuple(g.shape[v.index(c)] if c in v else 1 for c in u))
-        g = broadcast_to(g, tuple(g.shape[k] if c in v else sizes[c]
-                                  for k, c in enumerate(u)))
-    target = tuple(sizes[c] for c in u)
-    if g.shape != target:  # x's size-1 axes were broadcast
-        g = sum_to(g, target)
-    if u != s:
-        g = EinsumEmbed(s, u, x.shape).apply((g,))[0]
-    return g
+class EinSum(DiagEinSum):
+    """y = einsum('s0,s1,...->out', x0, x1, ...), every output letter being an
+    input's and none repeated."""
 
-
-class EinsumEmbed(function_node.FunctionNode):
-    """Zeros of ``shape`` (letters ``s``, with repeats) whose diagonal on the
-    repeated letters is the input (letters ``u``, the unique ones)."""
-
-    def __init__(self, s, u, shape):
-        self.s, self.u, self.shape = s, u, tuple(shape)
-
-    def forward(self, inputs):
-        g, = inputs
-        xp = backend.get_array_module(g)
-        out = xp.zeros(self.shape, g.dtype)
-        xp.einsum(f"{self.s}->{self.u}", out)[...] = g  # a writeable view
-        return out,
-
-    def backward(self, indexes, grad_outputs):
-        return Einsum((self.s,), self.u).apply(grad_outputs)
+    def __init__(self, in_subs, out_sub):
+        super().__init__(in_subs, out_sub)
 
 
 def _parse(operands):
@@ -146,6 +134,7 @@ def _sublist(sl):
 def _explicit(ins, out, arrays):
     """Replace '...' by unused letters (right-aligned, NumPy's broadcasting)
     and make the output explicit; check ranks and sizes."""
+    raw = list(ins)
     used = set("".join(ins) + (out or ""))
     free = [c for c in _SYMBOLS if c not in used]
     n_ell = []
@@ -163,6 +152,13 @@ def _explicit(ins, out, arrays):
                     f"einsum: operand {k} has shape {tuple(x.shape)} but its subscripts "
                     f"{t!r} name {named} axes")
             n_ell.append(0)
+    ell_shapes = [(k, tuple(x.shape[t.index("..."):t.index("...") + n]))
+                  for k, (t, x, n) in enumerate(zip(ins, arrays, n_ell)) if "..." in t]
+    for k, sh in ell_shapes[1:]:
+        if sh != ell_shapes[0][1]:
+            raise type_check.InvalidType(
+                f"einsum: '...' stands for axes {ell_shapes[0][1]} in operand "
+                f"{ell_shapes[0][0]} but {sh} in operand {k}; operands are not broadcast")
     m = max(n_ell, default=0)
     ell = "".join(free[:m])
     ins = [t.replace("...", ell[m - n:] if n else "") for t, n in zip(ins, n_ell)]
@@ -172,6 +168,12 @@ def _explicit(ins, out, arrays):
             counts[c] = counts.get(c, 0) + 1
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     else:
+        if "..." not in out and m:
+            raise ValueError(f"einsum: the output {out!r} leaves out '...', which stands "
+                             f"for {m} axes; summing over '...' is not supported (as in "
+                             f"Chainer)")
+        if "..." in out and not any("..." in t for t in raw):
+            raise ValueError(f"einsum: the output {out!r} has '...' but no operand has")
         out = out.replace("...", ell)
         for c in out:
             if out.count(c) > 1:
@@ -181,12 +183,12 @@ def _explicit(ins, out, arrays):
     sizes = {}
     for k, (t, x) in enumerate(zip(ins, arrays)):
         for c, d in zip(t, x.shape):
-            if c in sizes and d != sizes[c][0] and 1 not in (d, sizes[c][0]):
+            if c in sizes and d != sizes[c][0]:
                 raise type_check.InvalidType(
                     f"einsum: subscript {c!r} has length {sizes[c][0]} in operand "
-                    f"{sizes[c][1]} but {d} in operand {k} (shape {tuple(x.shape)})")
-            if c not in sizes or sizes[c][0] == 1:
-                sizes[c] = (d, k)
+                    f"{sizes[c][1]} but {d} in operand {k} (shape {tuple(x.shape)}); "
+                    f"operands are not broadcast")
+            sizes.setdefault(c, (d, k))
     return ins, out
 
 
@@ -196,8 +198,10 @@ def einsum(*operands):
     Two forms: ``einsum('ij,jk->ik', a, b)`` and
     ``einsum(a, [0, 1], b, [1, 2], [0, 2])``. Without ``->`` the output is
     the letters that occur once, in alphabetical order (after any ``...``
-    axes); ``...`` stands for broadcast batch axes. An explicit output may
-    leave out a letter (or ``...``), which is then summed over.
+    axes); ``...`` stands for batch axes. An explicit output may leave out a
+    letter, which is then summed over, but not ``...``. As in Chainer, a
+    letter has one length in all operands (no broadcasting); operands of
+    different floating-point dtypes give NumPy's result type.
 
     Args:
         *operands: The subscripts and the operands (Variables or arrays of
@@ -216,10 +220,7 @@ def einsum(*operands):
     if type_check.enabled():
         for k, x in enumerate(arrays):
             type_check.expect_float("einsum", f"operand {k}", x)
-        if arrays:
-            type_check.expect_same_dtype("einsum", tuple(f"operand {k}"
-                                                        for k in range(len(arrays))), arrays)
     if not arrays:
         raise TypeError("einsum: at least one operand is required")
     ins, out = _explicit(ins, out, arrays)
-    return Einsum(ins, out).apply(tuple(arrays))[0]
+    return EinSum(",".join(ins), out).apply(tuple(arrays))[0]
