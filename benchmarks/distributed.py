@@ -15,7 +15,7 @@ the bytes of the packed buffer.
 The cost model: ``t(n) = alpha + n / beta`` for an all-reduce of ``n`` bytes
 between the 2 processes, fitted by least squares to a microbenchmark of
 MPI_Allreduce (float32 buffers from 4 KiB to 64 MiB, median of repeated
-calls) run in the same job just before training; it predicts the training
+calls; fitted on 1 MiB and more) run in the same job just before training; it predicts the training
 all-reduce from its buffer size, and the report compares prediction and
 measurement.
 
@@ -70,7 +70,8 @@ def launch(np, args, out):
 def microbenchmark(comm, sizes=None, repeat=None):
     """Median seconds of MPI_Allreduce on float32 buffers of ``sizes`` bytes."""
     from mpi4py import MPI
-    sizes = sizes or [2 ** k for k in range(12, 27, 2)]     # 4 KiB .. 64 MiB
+    # 4 KiB .. 256 KiB, then every power of two from 1 MiB to 64 MiB
+    sizes = sizes or [2 ** k for k in (12, 14, 16, 18)] + [2 ** k for k in range(20, 27)]
     out = []
     for n in sizes:
         buf = numpy.ones(n // 4, numpy.float32)
@@ -87,9 +88,11 @@ def microbenchmark(comm, sizes=None, repeat=None):
     return out
 
 
-def fit(points):
-    """alpha (s) and beta (bytes/s) of t = alpha + n / beta, least squares
-    weighted by 1/t (relative errors) so small messages count too."""
+def fit(points, smallest=2 ** 20):
+    """alpha (s) and beta (bytes/s) of t = alpha + n / beta, least squares on the
+    messages of at least ``smallest`` bytes (MPI's large-message protocol, where
+    the gradient buffer lies), weighted by 1/t (relative errors)."""
+    points = [p for p in points if p[0] >= smallest]
     n = numpy.array([p[0] for p in points], numpy.float64)
     t = numpy.array([p[1] for p in points], numpy.float64)
     w = 1.0 / t
@@ -190,8 +193,9 @@ def report(results, args):
         f"packing)",
         f"  speedup {t1 / t2:.2f}, scaling efficiency {t1 / (2 * t2) * 100:.1f}%",
         f"  all-reduce per step: {two[0]['messages']} message(s), {nbytes:,} bytes "
-        f"({nbytes / 2**20:.1f} MiB) per rank's buffer",
-        f"  cost model t = alpha + n/beta fitted to MPI_Allreduce on 4 KiB..64 MiB: "
+        f"({nbytes / 2**20:.1f} MiB) per rank's buffer; a ring or recursive-doubling "
+        f"all-reduce sends 2(p-1)/p of it per rank: {nbytes:,} bytes each way at p=2",
+        f"  cost model t = alpha + n/beta fitted to MPI_Allreduce on 1..64 MiB: "
         f"alpha {alpha * 1e6:.1f} us, beta {beta / 2**30:.2f} GiB/s",
         f"  predicted {predicted * 1e3:.1f} ms, measured {measured * 1e3:.1f} ms "
         f"(measured/predicted {measured / predicted:.2f})",
