@@ -97,3 +97,51 @@ class MultiNodeBatchNormalization(_bn.BatchNormalization):
             running_var *= decay
             running_var += (1 - decay) * rv
         return y
+
+
+def create_mnbn_model(link, comm, communication_backend="auto"):
+    """A copy of ``link`` whose ``L.BatchNormalization`` links are
+    :class:`MultiNodeBatchNormalization` (ChainerMN's helper).
+
+    Parameters, running statistics and settings are carried over; other
+    links are deep copies. Subclasses of BatchNormalization that fuse more
+    work (``L.BatchNormalizationReLU``) are left as they are.
+    """
+    import copy
+
+    from rechain.links import link as _link
+
+    def convert(x):
+        if type(x) is _bn.BatchNormalization:
+            if x.avg_mean is None:
+                raise ValueError(f"create_mnbn_model: {_link._link_label(x)} is not "
+                                 f"initialised yet (run one forward pass first)")
+            m = MultiNodeBatchNormalization(
+                x.avg_mean.shape, comm, decay=x.decay, eps=x.eps, dtype=x.avg_mean.dtype,
+                use_gamma=x.use_gamma, use_beta=x.use_beta,
+                communication_backend=communication_backend, axis=x.axis)
+            for name in ("gamma", "beta"):
+                if hasattr(x, name):
+                    getattr(m, name).array[...] = getattr(x, name).array
+            m.avg_mean[...] = x.avg_mean
+            m.avg_var[...] = x.avg_var
+            m.N = x.N
+            m.name = x.name
+            return m
+        if isinstance(x, _link.Sequential):
+            layers = [convert(la) if isinstance(la, _link.Link) else la for la in x._layers]
+            x._layers[:] = layers
+            x._sync()
+        elif isinstance(x, _link.ChainList):
+            x._children[:] = [convert(c) for c in x._children]
+            x._rename()
+        elif isinstance(x, _link.Chain):
+            for name in sorted(x._children):
+                child = x.__dict__[name]
+                new = convert(child)
+                if new is not child:
+                    with x.init_scope():
+                        setattr(x, name, new)
+        return x
+
+    return convert(copy.deepcopy(link))

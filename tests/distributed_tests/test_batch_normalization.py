@@ -106,3 +106,22 @@ def test_allreduce_and_its_gradient(comm):
 def test_bad_backend_named(comm):
     with pytest.raises(ValueError, match="communication_backend"):
         chainermn.MultiNodeBatchNormalization(3, comm, communication_backend="nccl")
+
+
+def test_create_mnbn_model(comm, models):
+    net = models.make_net(None)
+    seq = rechain.Sequential(L.Linear(5, 4), L.BatchNormalization(4), F.relu)
+    conv = chainermn.create_mnbn_model(net, comm)
+    conv_seq = chainermn.create_mnbn_model(seq, comm)
+    assert all(type(b.bn) is chainermn.MultiNodeBatchNormalization for b in conv.blocks)
+    assert type(conv_seq[1]) is chainermn.MultiNodeBatchNormalization
+    assert all(type(b.bn) is L.BatchNormalization for b in net.blocks)   # a copy
+    ref = models.make_net(comm)          # built with MultiNodeBatchNormalization
+    assert sorted(n for n, _ in conv.namedparams()) == sorted(n for n, _ in ref.namedparams())
+    x, _ = models.global_batch(0, comm.size * 3)
+    mine = x[comm.rank * 3:(comm.rank + 1) * 3]
+    numpy.testing.assert_array_equal(conv(mine).array, ref(mine).array)
+    numpy.testing.assert_allclose(conv(mine).array, net(x).array[comm.rank * 3:][:3],
+                                  rtol=1e-10)
+    with pytest.raises(ValueError, match="not initialised"):
+        chainermn.create_mnbn_model(L.BatchNormalization(), comm)
