@@ -17,7 +17,12 @@ global statistics (unbiased variance over the global count), so they stay
 equal on all ranks. Under ``F.forget`` replays the statistics are not
 communicated again (Note [replays do not communicate] in
 ``rechain.distributed.functions``), so each rank may plan its own
-recomputation.
+recomputation. One constraint remains: a chain planned for a budget
+(``ChainList.forget(budget=...)``) is measured at its first call by running
+its blocks, and these forward passes do communicate, so either every rank
+plans for a budget (each its own) or none does (fixed plans, segments and
+``F.forget`` may differ freely). The measuring passes also update the
+running statistics, as they do in one process.
 """
 
 import numpy
