@@ -6,6 +6,7 @@ from rechain import backend
 from rechain import function_node
 from rechain.functions.array.transpose import transpose
 from rechain.functions.math.inv import Inv
+from rechain.functions.math.inv import _linalg_dtype
 from rechain.functions.math.matmul import matmul
 from rechain.utils import type_check
 
@@ -20,7 +21,7 @@ class Cholesky(function_node.FunctionNode):
         xp = backend.get_array_module(a)
         self.retain_outputs((0,))
         try:
-            y = xp.linalg.cholesky(a)
+            y = xp.linalg.cholesky(_linalg_dtype(a))
         except numpy.linalg.LinAlgError:
             raise ValueError(f"cholesky: a is not positive definite "
                              f"(shape {tuple(a.shape)})") from None

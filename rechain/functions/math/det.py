@@ -7,6 +7,7 @@ from rechain.functions.array.reshape import reshape
 from rechain.functions.array.swapaxes import swapaxes
 from rechain.functions.math.inv import Inv
 from rechain.functions.math.inv import _check
+from rechain.functions.math.inv import _linalg_dtype
 
 
 class BatchDet(function_node.FunctionNode):
@@ -18,7 +19,7 @@ class BatchDet(function_node.FunctionNode):
         xp = backend.get_array_module(a)
         self.retain_inputs((0,))
         self.retain_outputs((0,))
-        return xp.asarray(xp.linalg.det(a)).astype(a.dtype, copy=False),
+        return xp.asarray(xp.linalg.det(_linalg_dtype(a))).astype(a.dtype, copy=False),
 
     def backward(self, indexes, grad_outputs):
         a, = self.get_retained_inputs()

@@ -22,7 +22,7 @@ class Inv(function_node.FunctionNode):
         xp = backend.get_array_module(a)
         self.retain_outputs((0,))
         try:
-            y = xp.linalg.inv(a)
+            y = xp.linalg.inv(_linalg_dtype(a))
         except numpy.linalg.LinAlgError:
             raise ValueError(f"{self.fname}: input has singular matrices "
                              f"(a shape {tuple(a.shape)})") from None
@@ -35,6 +35,11 @@ class Inv(function_node.FunctionNode):
         y, = self.get_retained_outputs()
         gy, = grad_outputs
         return -matmul(matmul(y, gy, transa=True), y, transb=True),
+
+
+def _linalg_dtype(a):
+    """``a`` as LAPACK takes it: float16 (which it lacks) is computed in float32."""
+    return a.astype("float32") if a.dtype.itemsize < 4 else a
 
 
 def _check(fname, a, ndim):

@@ -143,6 +143,17 @@ def test_diagonal_gradient_values():
     numpy.testing.assert_array_equal(v.grad, [[0, 5, 0], [0, 0, 7]])
 
 
+def test_float16_is_computed_in_float32(rng):
+    a = _wellcond(rng, (3, 3)).astype(numpy.float16)
+    for f, ref in ((F.det, numpy.linalg.det), (F.inv, numpy.linalg.inv),
+                   (F.cholesky, numpy.linalg.cholesky)):
+        x = a @ a.T if f is F.cholesky else a
+        y = f(x)
+        assert y.dtype == numpy.float16
+        numpy.testing.assert_allclose(y.array, ref(x.astype(numpy.float32)), rtol=2e-3,
+                                      atol=2e-3)
+
+
 # ---------------------------------------------------------------- forget, bad input
 
 CALLS = {
