@@ -192,6 +192,9 @@ def train(mode, n_blocks=32, width=96, batch_size=256, epochs=30, seed=0, progre
     with blas_threads(blas, warn=False):
         start = time.perf_counter()
         peak = _loop(model, opt, it, epochs, mode, bar, losses)
+        if comm is not None:  # the ranks' running statistics of BN, averaged
+            from rechain.distributed import extensions as dext
+            dext.AllreducePersistent(model, comm)()
         elapsed = time.perf_counter() - start
         accuracy = evaluate(model, test_set)
     result = {"mode": mode, "losses": numpy.array(losses), "seconds_per_epoch": elapsed / epochs,

@@ -33,7 +33,8 @@ from rechain.distributed.communicators import MpiCommunicator  # noqa: F401
 from rechain.distributed.communicators import MpiCommunicator as CommunicatorBase  # noqa: F401
 from rechain.distributed.datasets import (DataSizeError, create_empty_dataset,  # noqa: F401
                                           scatter_dataset, scatter_index)
-from rechain.distributed.extensions import (create_multi_node_checkpointer,  # noqa: F401
+from rechain.distributed.extensions import (AllreducePersistent,  # noqa: F401
+                                            create_multi_node_checkpointer,
                                             create_multi_node_evaluator, multi_node_snapshot)
 from rechain.distributed.links import MultiNodeBatchNormalization, create_mnbn_model  # noqa: F401
 from rechain.distributed.optimizers import create_multi_node_optimizer  # noqa: F401

@@ -169,6 +169,43 @@ class _MultiNodeSnapshot(_extension.Extension):
             self.snapshot.finalize()
 
 
+class AllreducePersistent(_extension.Extension):
+    """Replace the model's floating-point persistent values (BatchNormalization's
+    running averages) by their mean over the ranks, with one all-reduce per dtype.
+
+    With per-rank BatchNormalization the parameters are the same on every rank
+    but the running statistics are each rank's own; call this (or add it to the
+    trainer) before evaluating or saving so that every rank uses the same ones.
+    Integer persistent values (counters) are left alone.
+
+    Args:
+        model (Link): The model.
+        comm: A communicator.
+    """
+
+    trigger = 1, "epoch"
+    priority = _extension.PRIORITY_WRITER + 1     # before evaluators and snapshots
+
+    def __init__(self, model, comm):
+        self.model = model
+        self.comm = comm
+
+    def __call__(self, trainer=None):
+        groups = {}
+        for lname, link in sorted(self.model.namedlinks()):
+            for pname in sorted(link._persistent):
+                value = link.__dict__[pname]
+                if hasattr(value, "dtype") and value.dtype.kind == "f":
+                    groups.setdefault(value.dtype, []).append(value)
+        for dtype, values in sorted(groups.items(), key=lambda kv: kv[0].str):
+            flat = numpy.concatenate([numpy.asarray(v).ravel() for v in values])
+            mean = self.comm.allreduce(flat) / self.comm.size
+            off = 0
+            for v in values:
+                v[...] = mean[off:off + v.size].reshape(v.shape)
+                off += v.size
+
+
 def create_multi_node_checkpointer(name, comm, cp_interval=5, gc_interval=5, path=None):
     """Not provided: ChainerMN's checkpointer saves every rank's state separately
     and needs the same number of ranks to resume. ``multi_node_snapshot`` with

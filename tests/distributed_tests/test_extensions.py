@@ -143,3 +143,18 @@ def test_demo_distributed(comm):
         assert "largest difference between the runs' losses: 0" in text
     else:
         assert text == ""
+
+
+def test_allreduce_persistent_averages_running_statistics(comm):
+    bn = L.BatchNormalization(3)
+    bn64 = L.BatchNormalization(2, dtype=numpy.float64)
+    model = rechain.ChainList(bn, bn64)
+    bn.avg_mean[...] = comm.rank
+    bn64.avg_var[...] = 2.0 * comm.rank
+    bn.N = comm.rank
+    chainermn.AllreducePersistent(model, comm)()
+    mean_rank = (comm.size - 1) / 2
+    numpy.testing.assert_allclose(bn.avg_mean, numpy.full(3, mean_rank), rtol=1e-6)
+    numpy.testing.assert_allclose(bn64.avg_var, numpy.full(2, 2 * mean_rank), rtol=1e-12)
+    numpy.testing.assert_array_equal(bn.avg_var, numpy.ones(3))     # equal already
+    assert bn.N == comm.rank                                         # counters stay
