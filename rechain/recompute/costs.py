@@ -25,6 +25,12 @@ chain only through these numbers:
   backward execution.
 - ``ChainCosts.const_bytes``: parameters and anything else alive all along;
   it adds to every peak.
+- ``ChainCosts.seconds_per_byte``: optional (default 0); the time a step
+  spends per byte of its peak above ``const_bytes``, besides the blocks'
+  own times: the cost of the memory a step makes fresh (the allocator hands
+  freed pages back to the system and faults them in again when the next
+  step grows the heap), measured by ``measure`` (Note [time model] in
+  ``plan.py``).
 
 How the planners turn these numbers into a peak and a time is the memory
 model documented in ``rechain/recompute/plan.py``.
@@ -156,6 +162,9 @@ class ChainCosts:
         const_bytes: Bytes alive during the whole step whatever the plan
             (parameters, and gradients that are not cleared between steps).
             Defaults to 0.
+        seconds_per_byte: Seconds a step spends per byte of its peak above
+            ``const_bytes``, besides the blocks' times (Note [time model] in
+            ``plan.py``). Defaults to 0.
 
     Raises:
         TypeError: ``blocks`` is not a sequence of ``BlockCost``.
@@ -168,10 +177,13 @@ class ChainCosts:
     input_bytes: int
     blocks: list
     const_bytes: int = 0
+    seconds_per_byte: float = 0.0
 
     def __post_init__(self):
         self.input_bytes = _check_bytes("ChainCosts", "input_bytes", self.input_bytes)
         self.const_bytes = _check_bytes("ChainCosts", "const_bytes", self.const_bytes)
+        self.seconds_per_byte = _check_seconds("ChainCosts", "seconds_per_byte",
+                                               self.seconds_per_byte)
         if isinstance(self.blocks, (str, bytes, BlockCost)):
             raise TypeError(
                 f"ChainCosts: blocks must be a list of BlockCost, got {type(self.blocks).__name__}")
@@ -254,4 +266,5 @@ class ChainCosts:
                             size(b.saved_bytes), size(b.temp_bytes), b.grad_bytes,
                             size(b.rerun_bwd_bytes))
                   for b in self.blocks]
-        return ChainCosts(size(self.input_bytes), blocks, self.const_bytes)
+        return ChainCosts(size(self.input_bytes), blocks, self.const_bytes,
+                          self.seconds_per_byte)

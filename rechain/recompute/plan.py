@@ -69,7 +69,20 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
 8. Peak = ``const_bytes`` + the largest live total at any moment, transients
    included. Time = ``fwd_time`` summed over every forward execution
    (re-runs included, trailing segments of re-runs not) + ``bwd_time`` of
-   every block.
+   every block + ``seconds_per_byte`` times the peak above ``const_bytes``
+   (Note [time model]).
+
+Note [time model]. The blocks' times are measured one block at a time
+(``measure.py``), where little memory is live; a whole step is slower by an
+amount that grows with its peak: the allocator returns freed pages to the
+system and the next step faults them in again as its heap grows (with
+glibc's trimming turned off, ``MALLOC_TRIM_THRESHOLD_`` and
+``MALLOC_MMAP_THRESHOLD_`` large, the gap goes away). On resmlp N=32
+(width 512, batch 2048) store-all ran 26% above the sum of its blocks'
+times and forget-every-block 10%. ``measure`` times one forget-every-block
+step and sets ``seconds_per_byte`` to what that step took beyond its
+blocks' times, per byte of its peak; a plan's predicted time adds that
+rate times its own peak.
 
 ``simulate`` below is the reference implementation of this model: it walks a
 schedule step by step and tracks every live array. The planners compute the
@@ -361,7 +374,7 @@ def simulate(costs, schedule):
         raise TypeError(f"simulate: costs must be a ChainCosts, got {type(costs).__name__}")
     schedule = check_schedule(schedule, costs.n)
     peak, time = _Simulator(costs).run(schedule)
-    return costs.const_bytes + peak, time
+    return costs.const_bytes + peak, time + costs.seconds_per_byte * peak
 
 
 _UNITS = {

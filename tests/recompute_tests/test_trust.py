@@ -125,14 +125,16 @@ def test_same_model_and_budget_give_the_same_plan(monkeypatch):
     assert plans[0].schedule != tuple(range(11))
 
 
-def test_measure_runs_each_block_at_most_three_times_forward():
-    # the cost of measuring, counted: a training step runs each block once
+def test_measure_runs_each_block_about_three_times_forward():
+    # the cost of measuring, counted: a training step runs each block once forward
     model = _model(16)
     Block.calls = 0
     R.measure(model, _x(), progress=False)
-    assert Block.calls <= 3 * 16 - 2 * 14           # identical blocks: 2 traced, 14 reused
+    # identical blocks: 2 traced (2 runs each), every block timed once, then
+    # the calibration step (a forget-every-block step: 2 runs each)
+    assert Block.calls == 2 * 2 + 16 + 2 * 16
     Block.calls = 0
-    R.measure(model, _x(), pool=False, progress=False)
+    R.measure(model, _x(), pool=False, calibrate=False, progress=False)
     assert Block.calls == 16 * (2 + 3)              # each traced twice, timed thrice
 
 
@@ -306,3 +308,31 @@ def test_revolve_on_32_measured_identical_blocks(monkeypatch):
     monkeypatch.setattr(measure_mod, "_clock", FakeClock(_noisy(0)))
     costs = R.measure(_model(32, width=16), _x(width=16), progress=False)
     assert R.revolve(costs, None).planner == "revolve"     # checked, then store-all fits
+
+
+# -- the time model: a cost per byte of the step's peak ----------------------------------
+
+def test_time_per_byte_of_peak_in_simulate_evaluate_and_optimal():
+    base = ChainCosts.uniform(12, 1e-3, 2e-3, out_bytes=1 << 20, saved_bytes=2 << 20)
+    rate = 1e-9
+    costs = ChainCosts(base.input_bytes, base.blocks, base.const_bytes, seconds_per_byte=rate)
+    schedule = (R.Segment(0, 6), 6, 7, 8, 9, 10, 11)
+    peak0, time0 = R.simulate(base, schedule)
+    peak, time = R.simulate(costs, schedule)
+    assert peak == peak0 and time == pytest.approx(time0 + rate * (peak - costs.const_bytes))
+    assert R.planners.evaluate(costs, schedule) == pytest.approx((peak, time))
+    top = R.store_all(costs).predicted_peak
+    plain = R.optimal(base, top - 1)
+    priced = R.optimal(costs, top - 1)
+    assert priced.predicted_peak < plain.predicted_peak        # memory now costs time
+    assert priced.predicted_time <= R.planners.evaluate(costs, plain.schedule)[1]
+
+
+def test_measure_sets_the_rate_from_its_calibration_step(monkeypatch):
+    model = _model(4)
+    # four timed runs (two durations each: forward, backward), then the step
+    durations = itertools.chain(itertools.repeat(1e-3, 4 * 2), itertools.repeat(10.0))
+    monkeypatch.setattr(measure_mod, "_clock", FakeClock(durations))
+    costs = R.measure(model, _x(), progress=False)
+    assert costs.seconds_per_byte > 0
+    assert R.measure(model, _x(), calibrate=False, progress=False).seconds_per_byte == 0

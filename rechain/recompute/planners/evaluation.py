@@ -63,6 +63,7 @@ class _Chain:
         self.R_given = [b.rerun_bwd_bytes for b in costs.blocks]
         self.R = [b.rerun_backward(self.A[i]) for i, b in enumerate(costs.blocks)]
         self.const = costs.const_bytes
+        self.per_byte = costs.seconds_per_byte
         self.G = _gradient_totals(self.A, self.W)
 
     def phi(self, l, m):
@@ -157,8 +158,8 @@ def _evaluate(ch, schedule):
         backward = max(backward, kept + item_backward)
         kept += item_kept
         time += item_time
-    peak = max(forward, kept + ch.A[ch.n], backward)
-    return ch.const + ch.A[0] + peak, time
+    peak = ch.A[0] + max(forward, kept + ch.A[ch.n], backward)
+    return ch.const + peak, time + ch.per_byte * peak      # rule 8, Note [time model]
 
 
 def evaluate(costs, schedule):

@@ -74,6 +74,9 @@ _INF = float("inf")
 _FLOAT64_BLOCKS = 64
 #: The slot grid of ``optimal`` spans this many times the budget (note "optimal").
 _HEADROOM = 1.5
+#: With a per-byte time (Note [time model]) ``optimal`` also evaluates the
+#: plans of this many slot budgets below the largest that fits.
+_PEAK_PROBES = 8
 #: ``optimal`` also tries the plan of least peak when the budget is below this
 #: many times the least slot budget with a plan.
 _NEAR_LEAST = 1.25
@@ -495,6 +498,18 @@ def optimal(costs, budget_bytes, *, slots=500, max_blocks=200):
                 low, best = mid, candidate
             else:
                 high = mid
+        if best is not None and ch.per_byte > 0:
+            # Note [time model]: a step pays per byte of its peak, so a plan
+            # for fewer slots may be faster in all; try a few below the largest
+            best_time = _evaluate(ch, best)[1]
+            for k in range(1, _PEAK_PROBES + 1):
+                m = least + (low - least) * k // (_PEAK_PROBES + 1)
+                if m < least or m >= low:
+                    continue
+                candidate = to_fine(dp.top_items(m))
+                peak, time = _evaluate(ch, candidate)
+                if peak <= budget and time < best_time:
+                    best, best_time = candidate, time
         near_least = target < _NEAR_LEAST * least
     if best is not None:
         best = _prune(ch, best, limit=budget)
