@@ -224,12 +224,14 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
         # Note [freeing backward] (function_node): in a freeing pass each node's
         # saved arrays are freed right after its backward; arrays rebuilt for
         # freed nodes live in ``memo`` until their node's backward has run.
-        saved_pass = _pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable
+        saved_pass = (_pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable,
+                      _remat.freeing)
         _pass.handlers = refilled = []
         _pass.freeing = free
         _remat.memo = memo = {}
         _remat.rerunnable = {}
-        remat = None
+        remat = _Rematerializer() if free else None
+        _remat.freeing = None if double else remat
         heappop, heappush = heapq.heappop, heapq.heappush
         simple_outputs = not retain_grad and wanted is None
         fh = _function_node._function_hooks
@@ -257,8 +259,6 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
                     gxs = _check_grads(f, targets, in_nodes, gxs)
                 if free:
-                    if remat is None:
-                        remat = _Rematerializer()
                     _free_saved(f, remat)
                 elif f._handler is not None:
                     f._release_recomputed()
@@ -292,7 +292,8 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                         heappush(heap, (-c.rank, counter, c))
                         counter += 1
         finally:
-            _pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable = saved_pass
+            (_pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable,
+             _remat.freeing) = saved_pass
             for h in refilled:
                 h.release()
 

@@ -42,6 +42,7 @@ Variable) raises :class:`RecomputeError` naming the node and saying to pass
 """
 
 import operator
+import sys
 import threading
 import weakref
 
@@ -388,6 +389,8 @@ class _RematState(threading.local):
     #: The nodes the running rebuild still has to re-run (``_outputs_of``'s
     #: stack): what a budget must not drop from ``memo`` meanwhile.
     stack = ()
+    #: The rematerializer of the running freeing pass (None outside one).
+    freeing = None
 
 
 _remat = _RematState()
@@ -531,6 +534,90 @@ def free_saved(f, remat):
         if h is None:
             f._handler = remat
     return freed
+
+
+_getrefcount = sys.getrefcount
+
+
+def take_retained_input(f, k):
+    """Note [gradient buffers]: the ``k``-th retained input array of ``f``, for
+    ``f.backward`` to write a gradient into, or None.
+
+    Without double backprop, the arrays a node saved are not needed once its
+    backward has run: a freeing pass frees them (Note [freeing backward]), and
+    a forget region's refilled arrays are released. An input array that
+    nobody else holds (reference counts prove it: no Variable, no other node,
+    no view) may instead be overwritten by the node's last product, saving one
+    allocation of its size at the moment memory is fullest. It must also be
+    one a later backward could get back: in a freeing pass, one whose creator
+    can re-run (it leaves ``f``'s saved arrays at once, and ``f`` is marked
+    freed, so the caller must have read its other saved arrays first); in a
+    forget region, any refilled array (the region replays again on demand).
+    The caller performs the same operations in the same order as without the
+    buffer, so the gradients are bitwise the same whether or not it got one.
+    """
+    stored = f._retained_in
+    if stored is None:
+        return None
+    node = f.inputs[f._in_retain[k]]
+    d = _take(f, stored, k)
+    if d is None or type(d) is Placeholder:
+        return None if d is None else _take_refilled(d)
+    c = node.creator
+    if c is None or not can_rerun(c, _remat.rerunnable):
+        return None
+    f._retained_in = stored[:k] + (None,) + stored[k + 1:]
+    f._freed = True
+    f._handler = _remat.freeing
+    return d
+
+
+def take_retained_output(f, k):
+    """Like :func:`take_retained_input`, for the ``k``-th retained output of
+    ``f``: it must be held by ``f`` alone, and ``f`` must be able to re-run."""
+    stored = f._retained_out
+    if stored is None:
+        return None
+    d = _take(f, stored, k)
+    if d is None or type(d) is Placeholder:
+        return None if d is None else _take_refilled(d)
+    if not can_rerun(f, _remat.rerunnable):
+        return None
+    f._retained_out = stored[:k] + (None,) + stored[k + 1:]
+    f._freed = True
+    f._handler = _remat.freeing
+    return d
+
+
+def _take(f, stored, k):
+    """The stored entry ``k`` if it may be given away, as far as the pass and
+    the node's handler tell; a writable owned array, or a Placeholder."""
+    if _config.enable_backprop or _remat.memo is None:
+        return None   # double backprop, or not in a backward pass
+    d = stored[k]
+    h = f._handler
+    if h is not None:
+        # a forget region's refilled array; never a rematerializer's (rebuilt
+        # arrays may be shared with the pass's memo)
+        return d if type(d) is Placeholder and not isinstance(h, Rematerializer) else None
+    if _remat.freeing is None or not _writable(d):
+        return None
+    # the stored tuple, this local and getrefcount's argument
+    return d if _getrefcount(d) == 3 else None
+
+
+def _writable(d):
+    return (type(d) is _ndarray and d.base is None and d.flags.c_contiguous
+            and d.flags.writeable)
+
+
+def _take_refilled(ph):
+    a = ph.array
+    # the placeholder, this local and getrefcount's argument
+    if a is None or not _writable(a) or _getrefcount(a) != 3:
+        return None
+    ph.array = None
+    return a
 
 
 def _kept_inputs(g):

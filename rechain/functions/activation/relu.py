@@ -3,8 +3,12 @@
 import numpy
 
 from rechain import backend
+from rechain import configuration
 from rechain import function_node
+from rechain import variable as _variable
 from rechain.utils import type_check
+
+_config = configuration.config
 
 
 class ReLU(function_node.FunctionNode):
@@ -17,8 +21,20 @@ class ReLU(function_node.FunctionNode):
         return xp.asarray(xp.maximum(x, 0)),
 
     def backward(self, indexes, grad_outputs):
+        gy = grad_outputs[0]
+        if not _config.enable_backprop:
+            # function_node Note [gradient buffers]: gx into y's memory
+            y = function_node.take_retained_output(self, 0)
+            if y is not None:
+                g = gy._data
+                if y.shape == g.shape and y.dtype == g.dtype and type(g) is numpy.ndarray:
+                    numpy.greater(y, 0, out=y)   # relu_grad_array's steps, in place
+                    y *= g
+                    return _variable._constant(y),
+                gy_ = ReLUGrad().apply((y, gy))[0]
+                return gy_,
         y, = self.get_retained_outputs()
-        return ReLUGrad().apply((y, grad_outputs[0]))[0],
+        return ReLUGrad().apply((y, gy))[0],
 
 
 class ReLUGrad(function_node.FunctionNode):

@@ -7,10 +7,16 @@ The three nodes close under differentiation, so gradients of any order exist:
 
 import numpy
 
+from rechain import configuration
 from rechain import function_node
+from rechain import variable as _variable
 from rechain.functions.array.reshape import reshape
 from rechain.functions.math.sum import sum as _sum
 from rechain.utils import type_check
+
+
+_config = configuration.config
+_constant = _variable._constant
 
 
 class LinearFunction(function_node.FunctionNode):
@@ -32,6 +38,8 @@ class LinearFunction(function_node.FunctionNode):
         gy, = grad_outputs
         if gy is None:
             return (None,) * len(indexes)
+        if not _config.enable_backprop and type(gy._data) is numpy.ndarray:
+            return self._array_backward(indexes, gy._data)
         x, W = self.get_retained_inputs()
         ret = []
         for i in indexes:
@@ -42,6 +50,25 @@ class LinearFunction(function_node.FunctionNode):
             else:
                 ret.append(_sum(gy, axis=0))
         return tuple(ret)
+
+
+    def _array_backward(self, indexes, gy):
+        """No double backprop: the products on arrays (what LinearGradData and
+        LinearGradWeight compute), gx last, into x's memory when nobody else
+        holds x (function_node Note [gradient buffers])."""
+        x, W = self.get_retained_input_arrays()
+        ret = {}
+        if 1 in indexes:
+            ret[1] = gy.T.dot(x)
+        if 2 in indexes:
+            ret[2] = gy.sum(axis=0)
+        if 0 in indexes:
+            out = None
+            if x.dtype == W.dtype == gy.dtype and x.shape == (gy.shape[0], W.shape[1]):
+                del x
+                out = function_node.take_retained_input(self, 0)
+            ret[0] = gy.dot(W) if out is None else numpy.dot(gy, W, out=out)
+        return tuple([_constant(numpy.asarray(ret[i])) for i in indexes])
 
 
 class LinearGradData(function_node.FunctionNode):

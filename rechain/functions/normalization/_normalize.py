@@ -79,19 +79,25 @@ def affine_normalization_grad(x, gamma_b, mean, inv_std, gy, gmean, ginv, stat_a
     return gx, ggamma, gbeta
 
 
-def _batch_norm_grad_arrays(x, gamma_b, mean, inv_std, gy, axes, gy_owned=False):
+def _batch_norm_grad_arrays(x, gamma_b, mean, inv_std, gy, axes, gy_owned=False,
+                            x_owned=False):
     """:func:`affine_normalization_grad` for the common plain case, on arrays.
 
     Same formulas, computed with in-place operations instead of a fresh array
     per step (this is on every training step): one temporary of x's size
     beyond ``gx``. With ``gy_owned`` (a gradient the caller allocated and
     gives away) ``gx`` is written into ``gy`` and x_hat is computed twice, so
-    only one array of x's size is allocated. The operations and their order
-    are the same either way (products are commuted only), so the bits are.
+    only one array of x's size is allocated; with ``x_owned`` (an input the
+    caller gives away) x_hat is made in x's memory. The operations and their
+    order are the same either way (products are commuted only), so the bits
+    are.
     """
     m = x.size // mean.size
     numpy_like = backend.get_array_module(x)
-    x_hat = x - mean
+    if x_owned and not gy_owned:   # x is given away: x_hat in its memory
+        x_hat = numpy_like.subtract(x, mean, out=x)
+    else:
+        x_hat = x - mean
     x_hat *= inv_std
     gbeta = gy.sum(axis=axes, keepdims=True)
     if gy_owned:
@@ -172,9 +178,13 @@ class AffineNormalization(function_node.FunctionNode):
 
     def backward(self, indexes, grad_outputs):
         gy, gmean, ginv = grad_outputs
+        as_vars = configuration.config.enable_backprop
+        if (not as_vars and gy is not None and gmean is None and ginv is None
+                and self.stat_axes == self.param_axes
+                and type(self)._normalized_grad is AffineNormalization._normalized_grad):
+            return self._plain_backward(indexes, gy.array)
         inputs = self.get_retained_inputs()
         mean, inv_std = self.get_retained_outputs()
-        as_vars = configuration.config.enable_backprop
         if not as_vars:   # plain backward: compute on arrays, wrap the results
             inputs = tuple(v.array for v in inputs)
             mean, inv_std = mean.array, inv_std.array
@@ -201,6 +211,28 @@ class AffineNormalization(function_node.FunctionNode):
                 if not as_vars:
                     g = Variable._constant(g)
             ret.append(g)
+        return tuple(ret)
+
+    def _plain_backward(self, indexes, gy):
+        """The common case on arrays (no double backprop, no gradient of the
+        statistics): x_hat is made in x's memory when nobody else holds x
+        (function_node Note [gradient buffers]), one array of x's size less."""
+        mean, inv_std = [v.array for v in self.get_retained_outputs()]
+        gamma = self.get_retained_input_arrays()[1]
+        x = function_node.take_retained_input(self, 0)
+        x_owned = x is not None and x.dtype == gy.dtype and x.shape == gy.shape
+        if x is None:
+            x = self.get_retained_input_arrays()[0]
+        pshape = _bshape(x.shape, self.param_axes)
+        gx, ggamma, gbeta = _batch_norm_grad_arrays(
+            x, gamma.reshape(pshape), mean, inv_std, gy, self.stat_axes, False, x_owned)
+        del x
+        ret = []
+        for i in indexes:
+            g = gx if i == 0 else ggamma if i == 1 else gbeta
+            if i:
+                g = g.reshape(gamma.shape)
+            ret.append(Variable._constant(g))
         return tuple(ret)
 
     def _normalized_grad(self, inputs, mean, inv_std, gy, as_vars):

@@ -1,0 +1,106 @@
+"""function_node Note [gradient buffers]: a backward writes a gradient into a
+saved array nobody else holds; bitwise the same gradients, less memory."""
+
+import gc
+import tracemalloc
+
+import numpy
+import pytest
+
+import rechain
+import rechain.functions as F
+import rechain.links as L
+from rechain import function_node
+
+
+class Block(rechain.Chain):
+    def __init__(self, w):
+        super().__init__()
+        with self.init_scope():
+            self.l1 = L.Linear(w, w)
+            self.bn = L.BatchNormalization(w)
+            self.l2 = L.Linear(w, w)
+
+    def forward(self, h):
+        return h + self.l2(F.relu(self.bn(self.l1(h))))
+
+
+def _step(buffers, monkeypatch, forget=False, blocks=4, w=256, n=512):
+    if not buffers:
+        monkeypatch.setattr(function_node, "take_retained_input", lambda f, k: None)
+        monkeypatch.setattr(function_node, "take_retained_output", lambda f, k: None)
+    rechain.random.seed(0)
+    model = rechain.ChainList(*[Block(w) for _ in range(blocks)])
+    x = numpy.random.default_rng(0).normal(size=(n, w)).astype(numpy.float32)
+    h = x
+    for b in model:
+        h = F.forget(b, h) if forget else b(h)
+    loss = F.sum(h * h)
+    del h
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        loss.backward()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    monkeypatch.undo()
+    return peak, [p.grad.copy() for p in model.params()]
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_buffers_save_memory_and_change_no_bit(monkeypatch, forget):
+    peak, grads = _step(True, monkeypatch, forget)
+    peak0, grads0 = _step(False, monkeypatch, forget)
+    for a, b in zip(grads, grads0):
+        numpy.testing.assert_array_equal(a, b)
+    one = 512 * 256 * 4
+    assert peak < peak0 - 0.9 * one, (peak, peak0)   # one array of the width less
+
+
+def test_an_array_a_variable_holds_is_never_written():
+    lin = L.Linear(8, 8)
+    h = rechain.Variable(numpy.ones((4, 8), numpy.float32))
+    a = h * 2          # made by a node that can re-run, and held by a Variable
+    keep = a.array.copy()
+    y = F.relu(lin(a))
+    F.sum(y).backward()
+    numpy.testing.assert_array_equal(a.array, keep)
+
+
+def test_second_backward_rebuilds_what_a_buffer_overwrote():
+    rechain.random.seed(0)
+    blk = Block(16)
+    x = numpy.random.default_rng(1).normal(size=(8, 16)).astype(numpy.float32)
+    h = blk(blk(x) * 1.5)
+    loss1, loss2 = F.sum(h), F.sum(h * h)
+    blk.cleargrads()
+    loss1.backward()           # frees, and writes gradients into saved arrays
+    blk.cleargrads()
+    loss2.backward()           # rebuilds them
+    got = [p.grad.copy() for p in blk.params()]
+    blk.cleargrads()
+    h = blk(blk(x) * 1.5)
+    F.sum(h * h).backward()
+    for a, b in zip(got, (p.grad for p in blk.params())):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_no_buffer_under_double_backprop_or_retain_graph(monkeypatch):
+    taken = []
+    real = function_node._take
+
+    def spy(f, stored, k):
+        d = real(f, stored, k)
+        taken.append(d is not None)
+        return d
+    monkeypatch.setattr(function_node, "_take", spy)
+    rechain.random.seed(0)
+    blk = Block(16)
+    x = numpy.random.default_rng(1).normal(size=(8, 16)).astype(numpy.float32)
+    F.sum(blk(blk(x) * 1.5)).backward(retain_graph=True)
+    F.sum(blk(blk(x) * 1.5)).backward(enable_double_backprop=True)
+    assert taken and not any(taken)
+    F.sum(blk(blk(x) * 1.5)).backward()
+    assert any(taken)
