@@ -21,9 +21,10 @@ lstm; size 'bench'):
    plotted per model (needs matplotlib) under benchmarks/plots/.
 
 Then resmlp N=32 (benchmarks/resmlp.py's blocks): the optimal chain plan
-(rechain.recompute.optimal) at fractions of the store-all peak against the
-dynamic budget tuned to the same measured step peak (tracemalloc), step times
-interleaved.
+(rechain.recompute.optimal) at a few budgets (the predicted peak of sqrt
+segments; points between the least feasible and the store-all peak) against
+the dynamic budget tuned to the same measured step peak (tracemalloc), CPU
+times interleaved.
 
 Single-threaded BLAS (benchmarks/_common.py). Output: markdown tables on
 stdout (and ``--markdown-out FILE``).
@@ -372,15 +373,30 @@ def bench_resmlp(budget, n, width, batch, fractions, repeat):
         return t.peak
 
     store_peak = peak_of(plan_step(full))
-    report = memory.saved_arrays(lambda: _chain_loss(blocks, x))
-    plain_saved = report.total_bytes() - report.total_bytes("parameter")
+    loss = _chain_loss(blocks, x)
+    plain_saved = graph_saved_bytes(loss, {id(_buffer(p.array)) for b in blocks
+                                           if isinstance(b, rechain.Link) for p in b.params()})
+    del loss
     overhead = store_peak - plain_saved                  # what is not saved activations
+    try:
+        R.optimal(costs, 1)
+        least = 1
+    except R.InfeasibleBudget as e:
+        least = e.min_budget
     rows = []
     for f in fractions:
+        # a point: 'sqrt' is the predicted peak of segments(ceil(sqrt(N))); a number f
+        # is least + f * (store-all - least) of the predicted peaks
+        if f == "sqrt":
+            target = R.segments(max(1, int(numpy.ceil(numpy.sqrt(n)))))(costs).predicted_peak
+            label = "peak of sqrt segments"
+        else:
+            target = int(least + float(f) * (full.predicted_peak - least))
+            label = f"least + {float(f):.2f} x (store-all - least)"
         try:
-            plan = R.optimal(costs, int(full.predicted_peak * f))
+            plan = R.optimal(costs, int(target))
         except R.InfeasibleBudget as e:
-            rows.append(dict(fraction=f, error=str(e)))
+            rows.append(dict(fraction=f, label=label, error=str(e)))
             continue
         p_peak = peak_of(plan_step(plan))
         # The dynamic budget's limit whose measured step peak matches the plan's:
@@ -403,17 +419,18 @@ def bench_resmlp(budget, n, width, batch, fractions, repeat):
                 fns[i]()
                 walls[i].append(time.perf_counter() - t0)
                 times[i].append(time.process_time() - c0)
-        rows.append(dict(fraction=f, plan_time=statistics.median(times[0]), plan_peak=p_peak,
+        rows.append(dict(fraction=f, label=label, budget=int(target),
+                         plan_time=statistics.median(times[0]), plan_peak=p_peak,
                          dyn_time=statistics.median(times[1]), dyn_peak=d_peak, limit=limit,
                          ratio=paired_ratio(times[1], times[0]),
                          wall_ratio=paired_ratio(walls[1], walls[0]),
                          predicted_time=plan.predicted_time,
                          schedule=str(plan.schedule)))
-        print(f"resmlp budget {f:.2f}: plan {rows[-1]['plan_time']:.3f} s "
+        print(f"resmlp {label}: plan {rows[-1]['plan_time']:.3f} s "
               f"{p_peak / MIB:.1f} MiB, dynamic {rows[-1]['dyn_time']:.3f} s "
               f"{d_peak / MIB:.1f} MiB", file=sys.stderr, flush=True)
     return dict(n=n, width=width, batch=batch, store_peak=store_peak, plain_saved=plain_saved,
-                rows=rows)
+                least=least, full=full.predicted_peak, rows=rows)
 
 
 def _chain_loss(blocks, x):
@@ -516,26 +533,36 @@ def markdown(results, resmlp, steps, repeat):
     out.append("Cells: peak saved / plain saved, step time / plain.")
     if resmlp:
         out.append("")
-        out.append(f"#### resmlp N={resmlp['n']} (width {resmlp['width']}, batch "
-                   f"{resmlp['batch']}): dynamic budget against the optimal chain plan at "
-                   f"equal measured peak")
-        out.append("")
-        out.append(f"store-all step peak {resmlp['store_peak'] / MIB:.1f} MiB (saved "
-                   f"activations {resmlp['plain_saved'] / MIB:.1f} MiB).")
-        out.append("")
-        out.append("| optimal plan budget | plan s/step | plan peak | dynamic limit | "
-                   "dynamic s/step | dynamic peak | dynamic / plan time |")
-        out.append("|---:|---:|---:|---:|---:|---:|---:|")
-        for row in resmlp["rows"]:
-            if "error" in row:
-                out.append(f"| {row['fraction']:.0%} | error: {row['error'][:120]} ||||||")
-                continue
-            out.append(f"| {row['fraction']:.0%} of store-all | {row['plan_time']:.3f} | "
-                       f"{row['plan_peak'] / MIB:.1f} MiB | {row['limit'] / MIB:.1f} MiB | "
-                       f"{row['dyn_time']:.3f} | {row['dyn_peak'] / MIB:.1f} MiB | "
-                       f"{row['ratio']:.3f} |")
-        out.append("")
-        out.append("Target: dynamic / plan time <= 1.10.")
+        out.append(markdown_resmlp(resmlp))
+    return "\n".join(out)
+
+
+def markdown_resmlp(resmlp):
+    """The resmlp table: dynamic budget against the optimal chain plan."""
+    out = []
+    out.append(f"#### resmlp N={resmlp['n']} (width {resmlp['width']}, batch "
+               f"{resmlp['batch']}): dynamic budget against the optimal chain plan at "
+               f"equal measured peak")
+    out.append("")
+    out.append(f"store-all step peak {resmlp['store_peak'] / MIB:.1f} MiB (saved "
+               f"activations {resmlp['plain_saved'] / MIB:.1f} MiB).")
+    out.append("")
+    out.append("| optimal plan budget | plan CPU s/step (predicted) | plan peak | dynamic "
+               "limit | dynamic CPU s/step | dynamic peak | dynamic / plan time (wall) |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|")
+    for row in resmlp["rows"]:
+        if "error" in row:
+            out.append(f"| {row['label']} | error: {row['error'][:120]} ||||||")
+            continue
+        out.append(f"| {row['label']}: {row['budget'] / MIB:.1f} MiB | {row['plan_time']:.3f} "
+                   f"({row['predicted_time']:.3f}) | "
+                   f"{row['plan_peak'] / MIB:.1f} MiB | {row['limit'] / MIB:.1f} MiB | "
+                   f"{row['dyn_time']:.3f} | {row['dyn_peak'] / MIB:.1f} MiB | "
+                   f"{row['ratio']:.3f} ({row['wall_ratio']:.3f}) |")
+    out.append("")
+    out.append("Peaks: tracemalloc, whole step (the input, saved activations, gradients, "
+               "temporaries). The dynamic budget's limit is tuned (up to three tries) so its "
+               "measured peak matches the plan's. Target: dynamic / plan time <= 1.10.")
     return "\n".join(out)
 
 
@@ -611,7 +638,9 @@ def main(argv=None):
     p.add_argument("--resmlp-blocks", type=int, default=32)
     p.add_argument("--resmlp-width", type=int, default=512)
     p.add_argument("--resmlp-batch", type=int, default=2048)
-    p.add_argument("--resmlp-fractions", default="0.5,0.3333333")
+    p.add_argument("--resmlp-points", default="sqrt,0.25,0.5",
+                   help="plan budgets: 'sqrt' (the predicted peak of sqrt segments) or f "
+                        "(least + f x (store-all - least) of the predicted peaks)")
     p.add_argument("--resmlp-repeat", type=int, default=5)
     a = p.parse_args(argv)
     budget = budget_api()
@@ -634,11 +663,13 @@ def main(argv=None):
         dump()
     if not a.no_resmlp:
         resmlp = bench_resmlp(budget, a.resmlp_blocks, a.resmlp_width, a.resmlp_batch,
-                              [float(v) for v in a.resmlp_fractions.split(",")],
+                              [v if v == "sqrt" else float(v)
+                               for v in a.resmlp_points.split(",")],
                               a.resmlp_repeat)
         dump()
-    text = markdown(results, resmlp, a.steps, a.repeat)
-    if not a.no_plot and sweep:
+    text = markdown(results, resmlp, a.steps, a.repeat) if results else \
+        markdown_resmlp(resmlp)
+    if not a.no_plot and sweep and results:
         written = plot(results, a.plot)
         if written:
             text += "\n\nPlots: " + ", ".join(os.path.relpath(w) for w in written)
