@@ -18,6 +18,7 @@ The running statistics are Chainer's: ``running_mean`` ``(groups, C)`` and
 from rechain import backend
 from rechain import configuration
 from rechain.functions.array.broadcast import broadcast_to
+from rechain.functions.array.cast import cast
 from rechain.functions.array.reshape import reshape
 from rechain.functions.array.transpose import transpose
 from rechain.functions.math.matmul import matmul
@@ -117,7 +118,8 @@ def fixed_decorrelated_batch_normalization(x, mean, projection, groups=16):
     """Decorrelated batch normalization with given statistics (test mode).
 
     ``y = projection[g] (x_g - mean[g])`` per group; differentiable in all
-    three inputs.
+    three inputs. Statistics of another float dtype than x are cast to x's
+    (their gradients come back in their own).
 
     Args:
         x (Variable or ndarray): Input ``(N, c, ...)``.
@@ -146,9 +148,10 @@ def fixed_decorrelated_batch_normalization(x, mean, projection, groups=16):
                 raise type_check.InvalidType(f"{fname}: {name} must have shape {shape} for "
                                              f"x {tuple(x.shape)} and groups={groups}, got "
                                              f"{tuple(arr.shape)}")
-            if arr.dtype != x.dtype:
-                raise type_check.InvalidType(f"{fname}: {name} must have dtype {x.dtype} "
-                                             f"like x, got {arr.dtype}")
+    if mean.dtype != x.dtype:     # statistics kept in another float dtype
+        mean = cast(mean, x.dtype)
+    if projection.dtype != x.dtype:
+        projection = cast(projection, x.dtype)
     xg, order, m = _grouped(x, groups)
     xc = xg - broadcast_to(reshape(mean, (groups, cg, 1)), xg.shape)
     return _ungrouped(matmul(projection, xc), x.shape, order)

@@ -54,8 +54,10 @@ def group_normalization(x, groups, gamma, beta, eps=1e-5):
     """
     fname = "group_normalization"
     _check_eps(fname, eps)
-    if not _is_int(groups) or int(groups) < 1:
-        raise ValueError(f"{fname}: groups must be a positive int, got {groups!r}")
+    if not _is_int(groups):
+        raise TypeError(f"{fname}: groups must be an int, got {groups!r}")
+    if int(groups) < 1:
+        raise ValueError(f"{fname}: groups must be positive, got {groups!r}")
     groups = int(groups)
     if type_check.enabled():
         type_check.expect_float(fname, "x", x)

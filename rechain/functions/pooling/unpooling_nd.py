@@ -26,9 +26,10 @@ def _unpooling(fname, x, ksize, stride, pad, outsize, cover_all, ndim=None):
                 f"{tuple(x.shape)}")
     if outsize is None:
         outsize = p.insize(x.shape[2:])
-        if min(outsize) < 1:
+        if min(outsize) < 0:
             raise type_check.InvalidType(
-                f"{fname}: the output would be empty ({outsize}) for x {tuple(x.shape)}, "
+                f"{fname}: the output size would be negative ({outsize}) for x "
+                f"{tuple(x.shape)}, "
                 f"ksize {p.ksize}, stride {p.stride}, pad {p.pad}")
     else:
         from rechain.functions.connection._conv_util import ntuple

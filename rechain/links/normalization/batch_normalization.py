@@ -65,6 +65,9 @@ class BatchNormalization(_link.Link):
         (4, 3, 5, 5)
     """
 
+    gamma = None   # without use_gamma / use_beta the attributes read None, as in Chainer
+    beta = None
+
     def __init__(self, size=None, decay=0.9, eps=2e-5, dtype=None, use_gamma=True,
                  use_beta=True, initial_gamma=None, initial_beta=None, axis=None,
                  initial_avg_mean=None, initial_avg_var=None):

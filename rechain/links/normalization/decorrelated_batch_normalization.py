@@ -1,9 +1,13 @@
 """The decorrelated batch-normalization layer (Huang et al. 2018)."""
 
+import warnings
+
 import numpy
 
+from rechain import backend
 from rechain import configuration
 from rechain.links import link as _link
+from rechain.serializers import base as _serializer_base
 from rechain.utils import type_check
 
 
@@ -71,9 +75,67 @@ class DecorrelatedBatchNormalization(_link.Link):
             x, groups=self.groups, eps=self.eps, running_mean=self.avg_mean,
             running_projection=self.avg_projection, decay=decay)
 
+    def serialize(self, serializer):
+        """As :meth:`Link.serialize`; a load also reads the statistics of models
+        saved before Chainer v7 fixed the layer (Chainer issue #7706): one
+        ``(C,)`` mean and ``(C, C)`` projection for all groups, broadcast to
+        each group (with a warning where there is more than one)."""
+        if isinstance(serializer, _serializer_base.Deserializer):
+            serializer = _OldStatistics(serializer, self.groups)
+        super().serialize(serializer)
+
     def start_finetuning(self):
         """Reset ``N`` before fine-tuning with ``finetune=True``."""
         self.N = 0
 
     def _repr_fields(self):
         return f"size={self.avg_mean.size}, groups={self.groups}, eps={self.eps}"
+
+
+class _OldStatistics(_serializer_base.Deserializer):
+    """Loads ``avg_mean`` / ``avg_projection`` of the old one-group layout into
+    the per-group arrays; passes everything else to ``base``."""
+
+    def __init__(self, base, groups):
+        self.base = base
+        self.groups = groups
+
+    def __getitem__(self, key):
+        return _OldStatistics(self.base[key], self.groups)
+
+    def __call__(self, key, value):
+        ndim = {"avg_mean": 2, "avg_projection": 3}.get(key)
+        if ndim is None or value is None:
+            return self.base(key, value)
+        stored = _stored(self.base, key)
+        if stored is None or stored.ndim == ndim:
+            return self.base(key, value)
+        if stored.ndim != ndim - 1:
+            raise ValueError(f"DecorrelatedBatchNormalization: {key} of shape "
+                             f"{tuple(stored.shape)} fits neither layout {value.shape[1:]} nor "
+                             f"{tuple(value.shape)}")
+        if self.groups != 1:
+            warnings.warn("DecorrelatedBatchNormalization: loading the statistics of a model "
+                          "saved before Chainer v7 (one set for all groups), whose algorithm "
+                          "was different from the paper", UserWarning, stacklevel=4)
+        if _dry_run(self.base):
+            return value
+        xp = backend.get_array_module(value)
+        value[...] = xp.broadcast_to(xp.asarray(stored), value.shape)
+        return value
+
+
+def _stored(base, key):
+    """The array ``base`` holds for ``key`` (rechain's npz and HDF5 loaders keep
+    a mapping ``npz`` and a ``path``), or None."""
+    arrays = getattr(base, "npz", None)
+    if arrays is None:
+        return None
+    full = getattr(base, "path", "") + key
+    return numpy.asarray(arrays[full]) if full in arrays else None
+
+
+def _dry_run(base):
+    """Whether ``base`` is the checking pass of a load, which changes nothing."""
+    from rechain.serializers import hdf5, npz
+    return isinstance(base, (npz._CheckingDeserializer, hdf5._Checking))

@@ -19,8 +19,9 @@ class GroupNormalization(_link.Link):
         eps (float): Added to the variance.
         initial_gamma, initial_beta: Initializers (default 1 and 0).
 
-    The parameters have ``config.dtype`` (float32 under ``mixed16``); the
-    input may have another float dtype, and the output has the input's.
+    The parameters have the ``config.dtype`` of construction (float32 under
+    ``mixed16``); the input may have another float dtype, and the output has
+    the input's.
 
     Example:
         >>> gn = L.GroupNormalization(2)
@@ -32,6 +33,8 @@ class GroupNormalization(_link.Link):
         super().__init__()
         self.groups = groups
         self.eps = eps
+        # the dtype of construction time (a lazy initialization may run later)
+        self._dtype = configuration.get_dtype(map_mixed16=numpy.float32)
         with self.init_scope():
             self.gamma = _variable.Parameter(
                 initializers._get_initializer(1 if initial_gamma is None else initial_gamma))
@@ -41,9 +44,8 @@ class GroupNormalization(_link.Link):
             self._initialize_params(size)
 
     def _initialize_params(self, size):
-        dtype = configuration.get_dtype(map_mixed16=numpy.float32)
         for p in (self.gamma, self.beta):
-            _link.fill_param(self, p, (int(size),), dtype)
+            _link.fill_param(self, p, (int(size),), self._dtype)
 
     def forward(self, x):
         """Normalise ``x`` ``(N, C, ...)`` over groups of its channels."""

@@ -76,9 +76,10 @@ def test_bad_input():
     with pytest.raises(type_check.InvalidType,
                        match=r"group_normalization: beta must have dtype float32 like gamma"):
         F.group_normalization(x, 3, c, c.astype(numpy.float64))
-    with pytest.raises(ValueError, match=r"group_normalization: groups must be a positive int, "
-                                         r"got 0"):
+    with pytest.raises(ValueError, match=r"group_normalization: groups must be positive, got 0"):
         F.group_normalization(x, 0, c, c)
+    with pytest.raises(TypeError, match=r"group_normalization: groups must be an int, got 3.5"):
+        F.group_normalization(x, 3.5, c, c)
     with pytest.raises(type_check.InvalidType,
                        match=r"group_normalization: x must have at least 2 dimensions"):
         F.group_normalization(numpy.zeros(6, numpy.float32), 3, c, c)

@@ -42,3 +42,29 @@ def test_bad_input():
         L.DecorrelatedBatchNormalization(6, groups=4)
     with pytest.raises(type_check.InvalidType, match=r"must have 6 channels"):
         L.DecorrelatedBatchNormalization(6, groups=3)(numpy.zeros((4, 5), numpy.float32))
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_loads_the_statistics_of_old_models(tmp_path, groups):
+    """Models saved before Chainer v7 kept one (C,) mean and (C, C) projection."""
+    rng = numpy.random.default_rng(2)
+    mean, proj = rng.uniform(-1, 1, 2), rng.uniform(0.5, 1, (2, 2))
+    path = str(tmp_path / "old.npz")
+    numpy.savez(path, avg_mean=mean.astype(numpy.float32),
+                avg_projection=proj.astype(numpy.float32), N=numpy.array(0))
+    dbn = L.DecorrelatedBatchNormalization(2 * groups, groups=groups)
+    if groups == 1:
+        rechain.serializers.load_npz(path, dbn)
+    else:
+        with pytest.warns(UserWarning, match="saved before Chainer v7"):
+            rechain.serializers.load_npz(path, dbn)
+    numpy.testing.assert_allclose(dbn.avg_mean, numpy.broadcast_to(mean, (groups, 2)),
+                                  rtol=1e-6)
+    numpy.testing.assert_allclose(dbn.avg_projection,
+                                  numpy.broadcast_to(proj, (groups, 2, 2)), rtol=1e-6)
+    # the new layout loads as it is
+    path2 = str(tmp_path / "new.npz")
+    rechain.serializers.save_npz(path2, dbn)
+    fresh = L.DecorrelatedBatchNormalization(2 * groups, groups=groups)
+    rechain.serializers.load_npz(path2, fresh)
+    numpy.testing.assert_array_equal(fresh.avg_projection, dbn.avg_projection)
