@@ -336,3 +336,31 @@ def test_measure_sets_the_rate_from_its_calibration_step(monkeypatch):
     costs = R.measure(model, _x(), progress=False)
     assert costs.seconds_per_byte > 0
     assert R.measure(model, _x(), calibrate=False, progress=False).seconds_per_byte == 0
+
+
+# -- the package's structure ------------------------------------------------------------
+
+def test_importing_rechain_loads_no_planner():
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys, rechain, rechain.functions as F, rechain.links as L\n"
+            "L.Linear(2, 2); F.forget\n"
+            "print(sorted(m for m in sys.modules if m.startswith('rechain.recompute.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=root), check=True).stdout
+    assert "planners" not in out and "rechain.recompute.apply" not in out
+    assert "rechain.recompute.region" in out
+
+
+def test_planners_import_no_link_and_no_variable():
+    import ast
+    import pathlib
+    folder = pathlib.Path(R.__file__).parent / "planners"
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [getattr(node, "module", None) or ""] + [a.name for a in node.names]
+                assert not any("link" in n or "variable" in n or "function_node" in n
+                               for n in names), (path.name, names)
