@@ -213,3 +213,12 @@ def test_link_mixed16_keeps_float32_parameters(train):
     assert x.grad.dtype == numpy.float16 and bn.gamma.grad.dtype == numpy.float32
     bn2 = L.BatchNormalization(3, dtype=rechain.mixed16)
     assert bn2.gamma.dtype == numpy.float32
+
+
+def test_link_without_gamma_and_beta_reads_none():
+    bn = L.BatchNormalization(3, use_gamma=False, use_beta=False)
+    assert bn.gamma is None and bn.beta is None and not bn.use_gamma
+    assert [name for name, _ in bn.namedparams()] == []
+    x = numpy.random.default_rng(9).uniform(-1, 1, (4, 3))
+    numpy.testing.assert_allclose(bn(x).array, _ref(x, numpy.ones(3), numpy.zeros(3), 2e-5,
+                                                    (0,)), rtol=1e-6, atol=1e-6)

@@ -112,3 +112,14 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"decorrelated_batch_normalization: groups must be a "
                                          r"positive int, got 0"):
         F.decorrelated_batch_normalization(x, groups=0)
+
+
+def test_fixed_casts_statistics_of_another_dtype():
+    x = rechain.Variable(_x((4, 4), 6))
+    mean = rechain.Variable(numpy.zeros((2, 2), numpy.float32))
+    proj = rechain.Variable(numpy.stack([numpy.eye(2, dtype=numpy.float32)] * 2))
+    y = F.fixed_decorrelated_batch_normalization(x, mean, proj, groups=2)
+    assert y.dtype == numpy.float64
+    numpy.testing.assert_array_equal(y.array, x.array)
+    F.sum(y).backward()
+    assert mean.grad.dtype == numpy.float32 and proj.grad.dtype == numpy.float32

@@ -292,3 +292,17 @@ def test_gpu_matches_cpu():
               lambda a: F.unpooling_3d(a, 2)):
         numpy.testing.assert_allclose(cp.asnumpy(f(cp.asarray(x)).array), f(x).array,
                                       rtol=1e-6)
+
+
+def test_unpooling_may_give_an_empty_output():
+    # x of spatial size (3, 2), ksize 1, pad 1: the padding crops one row and one
+    # column from each side, leaving (1, 0) (Chainer allows it)
+    x = numpy.ones((2, 3, 3, 2), numpy.float32)
+    y = F.unpooling_nd(x, 1, pad=1)
+    assert y.shape == (2, 3, 1, 0)
+    xv = rechain.Variable(x)
+    F.sum(F.unpooling_nd(xv, 1, pad=1)).backward()
+    numpy.testing.assert_array_equal(xv.grad, 0)
+    with pytest.raises(type_check.InvalidType, match=r"unpooling_nd: the output size would be "
+                                                     r"negative"):
+        F.unpooling_nd(numpy.ones((1, 1, 1), numpy.float32), 1, pad=1)

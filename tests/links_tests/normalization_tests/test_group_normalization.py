@@ -1,6 +1,7 @@
 import numpy
 import pytest
 
+import rechain
 import rechain.functions as F
 import rechain.links as L
 from rechain.utils import type_check
@@ -30,3 +31,13 @@ def test_link():
     assert gn2.gamma.shape == (4,)
     with pytest.raises(type_check.InvalidType, match=r"groups=4 must divide the 6 channels"):
         L.GroupNormalization(4)(x)
+
+
+def test_parameters_take_the_dtype_of_construction():
+    with rechain.using_config("dtype", numpy.float16):
+        gn = L.GroupNormalization(2)
+    y = gn(numpy.ones((2, 4, 3), numpy.float16))     # initialized outside the config
+    assert gn.gamma.dtype == numpy.float16 and y.dtype == numpy.float16
+    with rechain.using_config("dtype", rechain.mixed16):
+        gn = L.GroupNormalization(2, size=4)
+    assert gn.gamma.dtype == numpy.float32
