@@ -7,6 +7,7 @@ matrix product per output position on the windows of x
 """
 
 from rechain.functions.array.broadcast import broadcast_to
+from rechain.functions.array.cast import cast
 from rechain.functions.array.reshape import reshape
 from rechain.functions.array.transpose import transpose
 from rechain.functions.connection import _conv_util as cu
@@ -23,11 +24,14 @@ def local_convolution_2d(x, W, b=None, stride=1):
         W (Variable or ndarray): Filters ``(out_c, out_h, out_w, C, kh, kw)``,
             one per output position; ``out_h = (H - kh) // sy + 1`` and
             likewise ``out_w``.
-        b (Variable, ndarray or None): Bias ``(out_c, out_h, out_w)``.
+        b (Variable, ndarray or None): Bias ``(out_c, out_h, out_w)``, x's dtype.
         stride (int or pair): Stride.
 
+    W may have another float dtype than x (as in Chainer): the product is
+    computed in x's dtype and W's gradient comes back in its own.
+
     Returns:
-        Variable: ``(N, out_c, out_h, out_w)``.
+        Variable: ``(N, out_c, out_h, out_w)``, x's dtype.
 
     Example:
         >>> F.local_convolution_2d(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3, 3, 3)),
@@ -47,9 +51,6 @@ def local_convolution_2d(x, W, b=None, stride=1):
         if W.ndim != 6:
             raise type_check.InvalidType(f"{fname}: W must be 6-d (out_c, out_h, out_w, C, "
                                          f"kh, kw), got shape {tuple(W.shape)}")
-        if x.dtype != W.dtype:
-            raise type_check.InvalidType(f"{fname}: x and W must have the same dtype, got "
-                                         f"x {x.dtype} and W {W.dtype}")
         if W.shape[3] != x.shape[1]:
             raise type_check.InvalidType(f"{fname}: W {tuple(W.shape)} has {W.shape[3]} "
                                          f"input channels (axis 3), but x {tuple(x.shape)} "
@@ -67,6 +68,8 @@ def local_convolution_2d(x, W, b=None, stride=1):
             if b.dtype != x.dtype:
                 raise type_check.InvalidType(f"{fname}: b must have dtype {x.dtype}, got "
                                              f"{b.dtype}")
+    if W.dtype != x.dtype:   # Chainer's rule: W may be of another float dtype
+        W = cast(W, x.dtype)
     n, c = x.shape[:2]
     oc, oh, ow, _, kh, kw = W.shape
     k, p = c * kh * kw, oh * ow

@@ -1,6 +1,7 @@
 import numpy
 import pytest
 
+import rechain
 import rechain.functions as F
 from rechain.utils import type_check
 
@@ -47,6 +48,20 @@ def test_gradients(xs, oc, k, stride, bias, grads):
         grads(lambda x, W, b: F.local_convolution_2d(x, W, b, stride), (x, W, b))
     else:
         grads(lambda x, W: F.local_convolution_2d(x, W, None, stride), (x, W))
+
+
+@pytest.mark.parametrize("xdtype,wdtype", [(numpy.float32, numpy.float64),
+                                           (numpy.float64, numpy.float16)])
+def test_mixed_dtypes(xdtype, wdtype):
+    x, W, b, s = _data((2, 3, 5, 5), 2, (3, 3), 1, True, numpy.float64,
+                       numpy.random.default_rng(4))
+    xv, Wv = rechain.Variable(x.astype(xdtype)), rechain.Variable(W.astype(wdtype))
+    y = F.local_convolution_2d(xv, Wv, b.astype(xdtype))
+    assert y.dtype == xdtype
+    numpy.testing.assert_allclose(y.array, ref(x, W.astype(wdtype).astype(numpy.float64), b, s),
+                                  rtol=1e-3, atol=1e-3)
+    F.sum(y).backward()
+    assert xv.grad.dtype == xdtype and Wv.grad.dtype == wdtype
 
 
 def test_forget_gives_plain_outputs_and_gradients(forget_matches_plain_fx):
