@@ -146,6 +146,9 @@ def get_order(row, col):
     if row.shape != col.shape:
         raise ValueError(f"get_order: row and col must have one shape, got "
                          f"{tuple(row.shape)} and {tuple(col.shape)}")
+    if bool(((row < 0) != (col < 0)).any()):
+        raise ValueError("get_order: a padding slot must have both its row and its column "
+                         "index negative")
     rows = row[None] if row.ndim == 1 else row
     cols = col[None] if col.ndim == 1 else col
     if all(_sorted_by(r, c) for r, c in zip(rows, cols)):

@@ -71,8 +71,10 @@ def rrelu(x, l=1. / 8, u=1. / 3, *, r=None, return_r=False):  # noqa: E741 (Chai
         x (Variable or ndarray): Input of a floating-point dtype.
         l (float): Lower bound of the slopes, in [0, 1).
         u (float): Upper bound of the slopes, in [0, 1), above ``l``.
-        r (ndarray or None): Slopes to use instead (``l`` and ``u`` are then
-            ignored): a float array of ``x``'s shape, cast to ``x``'s dtype.
+        r (ndarray or None): Slopes to use in training mode instead of drawing
+            them (``l`` and ``u`` are then ignored): a float array of ``x``'s
+            shape, cast to ``x``'s dtype. Test mode uses the mean slope
+            whatever ``r`` is (as Chainer does).
         return_r (bool): Also return the slopes used.
 
     Returns:
@@ -91,11 +93,10 @@ def rrelu(x, l=1. / 8, u=1. / 3, *, r=None, return_r=False):  # noqa: E741 (Chai
     if type_check.enabled():
         type_check.expect_float("rrelu", "x", x)
     xa = variable.as_array(x)
-    if r is None:
-        if configuration.config.train:
-            r = _draw(xa, float(l), float(u))
-        else:
-            r = backend.get_array_module(xa).full(xa.shape, (l + u) / 2, xa.dtype)
+    if not configuration.config.train:  # as Chainer: the mean slope, even if r is given
+        r = backend.get_array_module(xa).full(xa.shape, (l + u) / 2, xa.dtype)
+    elif r is None:
+        r = _draw(xa, float(l), float(u))
     else:
         r = variable.as_array(r)
         if not hasattr(r, "dtype") or r.shape != xa.shape or r.dtype.kind != "f":

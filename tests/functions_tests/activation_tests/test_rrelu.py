@@ -32,6 +32,15 @@ def test_test_mode_uses_mean_slope(rng):
     numpy.testing.assert_array_equal(y.array, numpy.where(x >= 0, x, mean * x))
 
 
+def test_test_mode_ignores_given_r(rng):
+    x = _x(rng)
+    with rechain.using_config("train", False):
+        y, r = F.rrelu(x, l=0.2, u=0.4, r=numpy.full(x.shape, 0.9), return_r=True)
+    mean = (0.2 + 0.4) / 2
+    numpy.testing.assert_array_equal(r, numpy.full(x.shape, mean))
+    numpy.testing.assert_array_equal(y.array, numpy.where(x >= 0, x, mean * x))
+
+
 def test_stream_is_seeded_and_advances(rng):
     x = _x(rng)
     rechain.random.seed(11)

@@ -45,6 +45,9 @@ def test_get_order():
     assert get_order(numpy.array([1, 0, 1]), numpy.array([0, 1, 1])) == "F"
     assert get_order(numpy.array([1, 0, 0]), numpy.array([0, 1, 0])) == "other"
     assert get_order(numpy.array([0, -1]), numpy.array([0, -1])) == "C"
+    with pytest.raises(ValueError, match="get_order: a padding slot must have both its row "
+                                         "and its column index negative"):
+        get_order(numpy.array([0, -1]), numpy.array([0, 1]))
 
 
 def test_coo_bad_arguments():
