@@ -514,14 +514,6 @@ class _Account:
     def _fit(self, f, need):
         pass
 
-    def _shrink_memo(self, f):
-        """Over the limit in backward: drop rebuilt arrays from the pass's memo,
-        those needed last first (lowest rank), except what the running rebuild
-        still reads (the nodes on its stack, the makers of their inputs, ``f``).
-        A dropped one is rebuilt again when needed."""
-        pass
-
-
     def _after_rebuild(self, f):
         for _, _, d in function_node.retained_arrays(f):
             if d is not None and type(d) is not function_node.Placeholder \
@@ -596,41 +588,35 @@ class Budget(_Account):
                 self.stats["over_budget"] += 1
         self.stats["saved_bytes"] = self.resident
 
-    def _shrink_memo(self, f, need=0):
-        if self.resident + need <= self.limit:
-            return
-        memo = _remat_state.memo
-        if not memo:
-            return
-        keep = _protected(f)
-        for g in sorted((g for g in memo if g not in keep), key=_rank):
-            if self.resident + need <= self.limit:
-                break
-            del memo[g]
-            self.stats["memo_drops"] += 1
-
     def _make_room(self, f):
         """Before ``f``'s arrays are rebuilt: evict what is needed last until
         they fit."""
         self._fit(f, _missing_bytes(f))
 
     def _fit(self, f, need):
+        """Make room for ``need`` more bytes in backward. Backward runs nodes in
+        decreasing rank, so the next use of each array is known: evict what is
+        used last first (Belady's rule), whether a saved array of the forward
+        pass (next used by the highest-ranked node holding it) or a rebuilt
+        one in the pass's memo (next used by its node's consumers, just above
+        its rank); never what the running rebuild reads."""
         if self.resident + need <= self.limit:
             return
-        self._shrink_memo(f, need)
-        if self.resident + need <= self.limit:
-            return
-        # backward runs nodes in decreasing rank: evict what is needed last,
-        # never what the running rebuild reads
         keep = _protected(f)
         reads = {n for g in keep for n in (g.inputs or ())}
-        cands = [e for e in self._candidates() if not _holds_any(e, keep)
-                 and (e.vnode is None or e.vnode() not in reads)]
-        cands.sort(key=_latest_use)
-        for e in cands:
+        cands = [(_latest_use(e), 0, i, e) for i, e in enumerate(self._candidates())
+                 if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
+        memo = _remat_state.memo
+        if memo:
+            cands += [(g.rank, 1, i, g) for i, g in enumerate(memo) if g not in keep]
+        cands.sort(key=_first3)
+        for _, kind, _, c in cands:
             if self.resident + need <= self.limit:
                 break
-            self._evict(e)
+            if kind == 0:
+                self._evict(c)
+            elif memo.pop(c, None) is not None:
+                self.stats["memo_drops"] += 1
 
     def _after_rebuild(self, f):
         super()._after_rebuild(f)
@@ -642,6 +628,7 @@ class Budget(_Account):
 
 
 _rank = operator.attrgetter("rank")
+_first3 = operator.itemgetter(0, 1, 2)
 
 
 def _missing_bytes(f):
