@@ -246,6 +246,9 @@ def markdown(results, baseline=None, top=25):
                 here = sum(1 for k in ok if r["outcomes"].get(k) == "passed")
                 tot["base"] += len(ok)
                 tot["both"] += here
+                if ok:
+                    tot["files_base"] += 1
+                    tot["files95"] += here >= 0.95 * len(ok)
                 cells += [str(len(ok)), str(here), _pct(here, len(ok))]
         cells.append(r["note"])
         rows.append("| " + " | ".join(cells) + " |")
@@ -256,7 +259,12 @@ def markdown(results, baseline=None, top=25):
     total.append("")
     rows.append("| " + " | ".join(total) + " |")
     causes = collections.Counter(c for r in results for c in r["causes"])
-    lines = rows + ["", f"Most frequent failure causes (test count, top {top}):", ""]
+    lines = list(rows)
+    if baseline is not None:
+        lines += ["", f"Files where at least 95% of Chainer's passing cases pass here: "
+                  f"{tot['files95']} of {tot['files_base']} (files with a passing case on "
+                  f"Chainer)."]
+    lines += ["", f"Most frequent failure causes (test count, top {top}):", ""]
     lines += [f"- {n}: `{c.replace('`', chr(39))}`" for c, n in causes.most_common(top)]
     return "\n".join(lines) + "\n"
 
@@ -301,7 +309,7 @@ def main(argv=None):
                       f"({r['seconds']:.0f} s) {r['note']}", file=sys.stderr, flush=True)
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({r["file"]: r["outcomes"] for r in results}, f, indent=0)
+            json.dump({r["file"]: r["outcomes"] for r in results}, f, separators=(",", ":"))
     table = markdown(results, baseline, args.top)
     if args.markdown_out:
         with open(args.markdown_out, "w") as f:

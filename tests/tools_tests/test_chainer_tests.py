@@ -116,3 +116,24 @@ def test_cause_lines_look_through_wrappers():
             "/x/parameterized.py:63: AssertionError")
     assert tool._cause(text) == "InvalidType: linear: x float32 (shape) and W"
     assert tool._cause("E   ValueError: got 12 and 0.5e-3") == "ValueError: got N and N"
+
+
+def test_baseline_comparison_by_test_id(tmp_path):
+    src = _tree(tmp_path / "src")
+    base = tmp_path / "base.json"
+    tool.main([str(src), "--timeout", "60", "--quiet", "--files", "test_core",
+               "--json-out", str(base), "--markdown-out", str(tmp_path / "a.md")])
+    import json
+    outcomes = json.loads(base.read_text())["chainer_tests/test_core.py"]
+    ids = sorted(outcomes)
+    assert any(i.endswith("::test_is_rechain") for i in ids)
+    # pretend Chainer passed every case: rechain passes 4 of its 6
+    json.dump({"chainer_tests/test_core.py": dict.fromkeys(ids, "passed")},
+              base.open("w"))
+    out = tmp_path / "b.md"
+    tool.main([str(src), "--timeout", "60", "--quiet", "--files", "test_core",
+               "--baseline-json", str(base), "--markdown-out", str(out)])
+    table = out.read_text()
+    row = next(line for line in table.splitlines() if line.startswith("| test_core.py"))
+    assert row.split(" | ")[7:10] == ["6", "4", "67%"]
+    assert "at least 95% of Chainer's passing cases pass here: 0 of 1" in table
