@@ -20,6 +20,7 @@ wrapped optimizer's update (its hooks see the mean gradients).
 
 import numpy
 
+from rechain import backend
 from rechain import variable as _variable
 
 
@@ -100,11 +101,11 @@ class _MultiNodeOptimizer:
 
     def _broadcast_and_agree(self, target):
         """Broadcast rank 0's parameters; True when no rank's values changed."""
-        before = [None if p.array is None else numpy.array(p.array, copy=True)
+        before = [None if p.array is None else numpy.array(backend.to_cpu(p.array), copy=True)
                   for _, p in sorted(target.namedparams())]
         self.communicator.bcast_data(target)
         after = [p.array for _, p in sorted(target.namedparams())]
-        same = all(b is None or numpy.array_equal(b, numpy.asarray(a), equal_nan=True)
+        same = all(b is None or numpy.array_equal(b, backend.to_cpu(a), equal_nan=True)
                    for b, a in zip(before, after))
         self.__dict__["_broadcast_signature"] = _signature(target)
         return self.communicator.allreduce_obj(0 if same else 1) == 0
