@@ -588,27 +588,39 @@ class Budget(_Account):
                 self.stats["over_budget"] += 1
         self.stats["saved_bytes"] = self.resident
 
+    _now = 0
+
     def _make_room(self, f):
-        """Before ``f``'s arrays are rebuilt: evict what is needed last until
-        they fit."""
+        """Before ``f``'s arrays are rebuilt: evict until they fit."""
+        self._now = f.rank
         self._fit(f, _missing_bytes(f))
 
     def _fit(self, f, need):
         """Make room for ``need`` more bytes in backward. Backward runs nodes in
-        decreasing rank, so the next use of each array is known: evict what is
-        used last first (Belady's rule), whether a saved array of the forward
-        pass (next used by the highest-ranked node holding it) or a rebuilt
-        one in the pass's memo (next used by its node's consumers, just above
-        its rank); never what the running rebuild reads."""
+        decreasing rank, so the distance to each array's next use is known
+        (the rank of the node backward is at, less the highest rank of a node
+        holding the array; for a rebuilt array in the pass's memo, less its
+        node's rank). Evict by DTR's h with that distance as staleness --
+        rebuild cost / (bytes x distance): cheap, large and used last goes
+        first, which for equal costs is Belady's rule. Never what the running
+        rebuild reads."""
         if self.resident + need <= self.limit:
             return
         keep = _protected(f)
         reads = {n for g in keep for n in (g.inputs or ())}
-        cands = [(_latest_use(e), 0, i, e) for i, e in enumerate(self._candidates())
+        now = self._now
+        cache = self._sweep
+        cache.clear()
+        cands = [(self._rebuild_cost(e, cache) / (e.nbytes * (now - _latest_use(e) + 1)),
+                  0, i, e) for i, e in enumerate(self._candidates())
                  if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
         memo = _remat_state.memo
         if memo:
-            cands += [(g.rank, 1, i, g) for i, g in enumerate(memo) if g not in keep]
+            mine = self._mine
+            for i, g in enumerate(memo):
+                if g not in keep:
+                    nbytes = sum(int(y.nbytes) for y in memo[g]) or 1
+                    cands.append((mine.get(g, 1) / (nbytes * (now - g.rank + 1)), 1, i, g))
         cands.sort(key=_first3)
         for _, kind, _, c in cands:
             if self.resident + need <= self.limit:
