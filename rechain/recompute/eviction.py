@@ -611,7 +611,8 @@ class Budget(_Account):
         now = self._now
         cache = self._sweep
         cache.clear()
-        cands = [(self._rebuild_cost(e, cache) / (e.nbytes * (now - _latest_use(e) + 1)),
+        cands = [(self._rebuild_cost(e, cache)
+                  / (max(1, e.nbytes) * max(1, now - _latest_use(e) + 1)),
                   0, i, e) for i, e in enumerate(self._candidates())
                  if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
         memo = _remat_state.memo
@@ -620,7 +621,8 @@ class Budget(_Account):
             for i, g in enumerate(memo):
                 if g not in keep:
                     nbytes = sum(int(y.nbytes) for y in memo[g]) or 1
-                    cands.append((mine.get(g, 1) / (nbytes * (now - g.rank + 1)), 1, i, g))
+                    cands.append((mine.get(g, 1) / (nbytes * max(1, now - g.rank + 1)),
+                                  1, i, g))
         cands.sort(key=_first3)
         for _, kind, _, c in cands:
             if self.resident + need <= self.limit:
