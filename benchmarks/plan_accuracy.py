@@ -11,7 +11,9 @@ last block) this script reports:
   them alike), peak one traced step (target: time within 10%);
 - the baselines store-all, forget-every-block and segments(k): the
   planned run must not be beaten in predicted *and* measured time by one
-  of them at the same or a lower peak.
+  of them at the same or a lower peak;
+- the ratio again with a time per byte of peak (plan.py, Note [time
+  model]) fitted on the measured forget-every-block step ("fitted").
 
 Timings are wall-clock, single-threaded BLAS (set by ``_common``); tests
 assert none of this (tests assert only bytes).
@@ -105,16 +107,24 @@ def main():
     for _ in range(a.repeat):                                 # interleaved
         for k, (_, _, schedule) in enumerate(runs):
             samples[k].append(timed(blocks, x, schedule))
-    print(f"{'budget':>7} {'run':<20} {'pred s':>8} {'meas s':>8} {'ratio':>6} "
-          f"{'pred MiB':>9} {'meas MiB':>9}")
     measured = {}
     for (text, name, schedule), times in zip(runs, samples):
         pred_peak, pred_time = planners.evaluate(costs, schedule)
         peak = _common.peak_bytes(lambda: step(blocks, x, schedule))
-        meas = statistics.median(times)
-        measured[(text, name)] = (pred_peak, pred_time, peak, meas)
+        measured[(text, name)] = (pred_peak, pred_time, peak, statistics.median(times))
+    # Note [time model] of rechain/recompute/plan.py: a rate per byte of the
+    # peak, fitted on the measured forget-every-block step, applied to all
+    fa_peak, fa_time, _, fa_meas = measured[(None, "forget every block")]
+    rate = max(fa_meas - fa_time, 0.0) / max(fa_peak - costs.const_bytes, 1)
+    print(f"# fitted on forget every block: {rate * 2**20 * 1e3:.3f} ms per MiB of peak")
+    print(f"{'budget':>7} {'run':<20} {'pred s':>8} {'meas s':>8} {'ratio':>6} "
+          f"{'fitted':>7} {'pred MiB':>9} {'meas MiB':>9}")
+    for (text, name, _), _ in zip(runs, samples):
+        pred_peak, pred_time, peak, meas = measured[(text, name)]
+        fitted = pred_time + rate * (pred_peak - costs.const_bytes)
         print(f"{text or '':>7} {name:<20} {pred_time:8.3f} {meas:8.3f} "
-              f"{pred_time / meas:6.3f} {pred_peak / 2**20:9.1f} {peak / 2**20:9.1f}")
+              f"{pred_time / meas:6.3f} {fitted / meas:7.3f} {pred_peak / 2**20:9.1f} "
+              f"{peak / 2**20:9.1f}")
     for text, _, _ in rows:
         pp, pt, mp, mt = measured[(text, "optimal")]
         for (t2, name), (bp, bt, bmp, bmt) in measured.items():

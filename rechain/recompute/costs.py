@@ -29,7 +29,7 @@ chain only through these numbers:
   spends per byte of its peak above ``const_bytes``, besides the blocks'
   own times: the cost of the memory a step makes fresh (the allocator hands
   freed pages back to the system and faults them in again when the next
-  step grows the heap), measured by ``measure`` (Note [time model] in
+  step grows the heap); 0 from ``measure`` (Note [time model] in
   ``plan.py``).
 
 How the planners turn these numbers into a peak and a time is the memory

@@ -50,10 +50,9 @@ the size of its group of alike blocks (alike in structure and bytes, or,
 for the others, in class, shapes and measured bytes). For a chain of
 identical blocks that is about one training step plus two traced blocks;
 for ``n`` different blocks, about ``1.3 + repeat`` steps, tracing's
-slowdown of small operations aside; then one forget-every-block step
-(about 1.3 steps) sets ``seconds_per_byte`` (``calibrate``; Note [time
-model] in ``plan.py``): a chain of identical blocks costs about 2.5 steps
-in all. Blocks alike by these tests but doing
+slowdown of small operations aside. ``seconds_per_byte`` (Note [time
+model] in ``plan.py``) is left at 0: a step timed inside ``measure`` runs
+on a warm allocator and does not show what it is meant to price. Blocks alike by these tests but doing
 different work (a hyper-parameter that changes only the time, or the bytes
 of a third block only) would share numbers: measure them with
 ``pool=False``, which traces and times every block on its own.
@@ -86,10 +85,6 @@ _clock = time.perf_counter
 PROGRESS_AFTER = 2.0
 #: Times are rounded to a geometric grid of this ratio (Note [measuring]).
 TIME_GRID = 1.02
-#: ``seconds_per_byte``: what is below this fraction of the calibration
-#: step's time is noise; the rate is rounded to a grid of this ratio.
-_RATE_FLOOR = 0.02
-_RATE_GRID = 1.25
 
 
 def _on_grid(seconds):
@@ -262,40 +257,6 @@ def _timed(block, x, params):
     return t1 - t0, t3 - t2, y.array
 
 
-def _step_rate(blocks, x, costs):
-    """``seconds_per_byte`` from one forget-every-block step (Note [time model]).
-
-    The step runs untraced, every block in its own ``F.forget`` region (the
-    plan of about the least memory that recomputes each block once), from
-    ``x`` to a backward from a gradient of ones. What it takes beyond the
-    blocks' measured times (``plan.simulate`` of that schedule) is divided
-    by its peak above the constant. Below ``_RATE_FLOOR`` of the step's
-    time the difference is taken for noise (0); the rate is rounded to a
-    ``_RATE_GRID`` geometric grid so that repeated measurements agree.
-    """
-    from rechain.functions.util.forget import forget
-    from rechain.recompute import plan as plan_lib
-    schedule = tuple(plan_lib.Segment(i, i + 1) for i in range(len(blocks)))
-    peak, predicted = plan_lib.simulate(costs, schedule)
-    for block in blocks:
-        for p in _params(block):
-            p._grad_var = None
-    gc.collect()
-    t0 = _clock()
-    h = Variable(x)
-    for block in blocks:
-        h = forget(block, h)
-    _backprop.backward([h], [Variable._constant(h.xp.ones_like(h.array))])
-    taken = _clock() - t0
-    extra = taken - predicted
-    room = peak - costs.const_bytes
-    if room <= 0 or extra <= _RATE_FLOOR * max(predicted, 1e-12):
-        return 0.0
-    rate = min(extra, 0.5 * predicted) / room        # a cap: one sample may be off
-    step = math.log(_RATE_GRID)
-    return math.exp(round(math.log(rate) / step) * step)
-
-
 def _structure(block, x, params, counted):
     """What must agree for two blocks to have the same bytes (Note [measuring]).
 
@@ -372,7 +333,7 @@ class _Progress:
                   file=sys.stderr, flush=True)
 
 
-def measure(chain, x, repeat=3, *, pool=True, calibrate=True, progress=None):
+def measure(chain, x, repeat=3, *, pool=True, progress=None):
     """Measure each block of ``chain`` on input ``x`` (Note [measuring]).
 
     Args:
@@ -384,12 +345,9 @@ def measure(chain, x, repeat=3, *, pool=True, calibrate=True, progress=None):
             the blocks alike to it (``pool``).
         pool (bool): Pool the timing samples of alike blocks (default). With
             False every block is timed ``repeat`` times on its own.
-        calibrate (bool): Time one forget-every-block step to set
-            ``seconds_per_byte`` (default; Note [time model] in ``plan.py``).
-            With False it is 0.
         progress: None (a line per second on stderr once measuring has taken
             2 s), False (silent) or a callable ``progress(phase, done,
-            total)``, ``phase`` being ``'memory'``, ``'time'`` or ``'step'`` (the calibration step).
+            total)``, ``phase`` being ``'memory'`` or ``'time'``.
 
     Returns:
         ChainCosts: Per-block costs, ``input_bytes`` of ``x``.
@@ -473,10 +431,6 @@ def measure(chain, x, repeat=3, *, pool=True, calibrate=True, progress=None):
                                                **fields[i]))
         costs = costs_lib.ChainCosts(input_bytes=int(x.nbytes), blocks=results,
                                      const_bytes=const)
-        if calibrate:
-            snap.restore()
-            costs.seconds_per_byte = _step_rate(blocks, x, costs)
-            report("step", len(blocks))
     finally:
         if freeze:
             gc.unfreeze()

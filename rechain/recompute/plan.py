@@ -79,10 +79,11 @@ system and the next step faults them in again as its heap grows (with
 glibc's trimming turned off, ``MALLOC_TRIM_THRESHOLD_`` and
 ``MALLOC_MMAP_THRESHOLD_`` large, the gap goes away). On resmlp N=32
 (width 512, batch 2048) store-all ran 26% above the sum of its blocks'
-times and forget-every-block 10%. ``measure`` times one forget-every-block
-step and sets ``seconds_per_byte`` to what that step took beyond its
-blocks' times, per byte of its peak; a plan's predicted time adds that
-rate times its own peak.
+times and forget-every-block 10%. A plan's predicted time adds
+``seconds_per_byte`` times its own peak. ``measure`` leaves the rate at 0
+(a step timed inside it, on a warm allocator, ran no slower than its
+blocks); ``benchmarks/plan_accuracy.py`` fits it from a measured
+forget-every-block step and reports the predictions with it and without.
 
 ``simulate`` below is the reference implementation of this model: it walks a
 schedule step by step and tracks every live array. The planners compute the

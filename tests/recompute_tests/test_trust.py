@@ -130,11 +130,10 @@ def test_measure_runs_each_block_about_three_times_forward():
     model = _model(16)
     Block.calls = 0
     R.measure(model, _x(), progress=False)
-    # identical blocks: 2 traced (2 runs each), every block timed once, then
-    # the calibration step (a forget-every-block step: 2 runs each)
-    assert Block.calls == 2 * 2 + 16 + 2 * 16
+    # identical blocks: 2 traced (2 runs each), every block timed once
+    assert Block.calls == 2 * 2 + 16
     Block.calls = 0
-    R.measure(model, _x(), pool=False, calibrate=False, progress=False)
+    R.measure(model, _x(), pool=False, progress=False)
     assert Block.calls == 16 * (2 + 3)              # each traced twice, timed thrice
 
 
@@ -326,16 +325,6 @@ def test_time_per_byte_of_peak_in_simulate_evaluate_and_optimal():
     priced = R.optimal(costs, top - 1)
     assert priced.predicted_peak < plain.predicted_peak        # memory now costs time
     assert priced.predicted_time <= R.planners.evaluate(costs, plain.schedule)[1]
-
-
-def test_measure_sets_the_rate_from_its_calibration_step(monkeypatch):
-    model = _model(4)
-    # four timed runs (two durations each: forward, backward), then the step
-    durations = itertools.chain(itertools.repeat(1e-3, 4 * 2), itertools.repeat(10.0))
-    monkeypatch.setattr(measure_mod, "_clock", FakeClock(durations))
-    costs = R.measure(model, _x(), progress=False)
-    assert costs.seconds_per_byte > 0
-    assert R.measure(model, _x(), calibrate=False, progress=False).seconds_per_byte == 0
 
 
 # -- the package's structure ------------------------------------------------------------
