@@ -25,6 +25,17 @@ def _norm_axis(axis):
     return tuple(int(a) for a in axis)
 
 
+def _size_tuple(size):
+    """``size`` (an int or a sequence of ints) as a tuple; TypeError otherwise."""
+    if isinstance(size, (int, numpy.integer)) and not isinstance(size, bool):
+        return (int(size),)
+    if isinstance(size, (tuple, list)) and all(
+            isinstance(s, (int, numpy.integer)) and not isinstance(s, bool) for s in size):
+        return tuple(int(s) for s in size)
+    raise TypeError(f"BatchNormalization: size must be an int or a tuple of ints, got "
+                    f"{size!r}")
+
+
 class BatchNormalization(_link.Link):
     """Batch normalization (Ioffe & Szegedy 2015) with running statistics.
 
@@ -108,7 +119,7 @@ class BatchNormalization(_link.Link):
         return "beta" in self._params
 
     def _initialize_params(self, shape, dtype):
-        shape = (int(shape),) if isinstance(shape, (int, numpy.integer)) else tuple(shape)
+        shape = _size_tuple(shape)
         dtype = numpy.dtype(dtype)
         self._dtype = dtype
         for name in ("gamma", "beta"):
@@ -137,14 +148,24 @@ class BatchNormalization(_link.Link):
             return tuple(x.shape[1:1 + k])
         return self._param_shape(x)
 
-    def forward(self, x, finetune=False):
-        """Normalise ``x``; in training mode also update the running statistics.
+    def forward(self, x, **kwargs):
+        """forward(x, *, finetune=False)
+
+        Normalise ``x``; in training mode also update the running statistics.
 
         Args:
             x (Variable or ndarray): Input.
-            finetune (bool): Accumulate the cumulative average (training mode).
+            finetune (bool): Accumulate the cumulative average (training mode);
+                keyword only, as in Chainer.
         """
         label = _link._link_label(self)
+        finetune = kwargs.pop("finetune", False)
+        if "test" in kwargs:
+            raise ValueError(f"{label}: the test argument is not supported any more; use "
+                             f"rechain.using_config('train', False)")
+        if kwargs:
+            raise TypeError(f"{label}: unexpected keyword argument(s) "
+                            f"{', '.join(sorted(kwargs))}")
         if self.avg_mean is None:
             shape = self._param_shape(x)
             if shape is None:

@@ -222,3 +222,17 @@ def test_link_without_gamma_and_beta_reads_none():
     x = numpy.random.default_rng(9).uniform(-1, 1, (4, 3))
     numpy.testing.assert_allclose(bn(x).array, _ref(x, numpy.ones(3), numpy.zeros(3), 2e-5,
                                                     (0,)), rtol=1e-6, atol=1e-6)
+
+
+def test_link_arguments_as_chainer():
+    bn = L.BatchNormalization(3)
+    x = numpy.zeros((2, 3), numpy.float32)
+    with pytest.raises(ValueError, match="the test argument is not supported any more"):
+        bn(x, test=True)
+    with pytest.raises(TypeError):
+        bn(x, True)                      # finetune is keyword only
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        bn(x, unknown=1)
+    with pytest.raises(TypeError, match=r"BatchNormalization: size must be an int or a tuple "
+                                        r"of ints, got \{\}"):
+        L.BatchNormalization({})
