@@ -51,7 +51,7 @@ class DecorrelatedBatchNormalization(_link.Link):
         self.register_persistent("avg_projection")
         self.add_persistent("N", 0)
 
-    def forward(self, x, finetune=False):
+    def forward(self, x, *, finetune=False):
         """Whiten ``x`` ``(N, size, ...)``; in training mode update the statistics."""
         from rechain.functions.normalization.decorrelated_batch_normalization import (
             decorrelated_batch_normalization, fixed_decorrelated_batch_normalization)
