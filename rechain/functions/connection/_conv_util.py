@@ -197,3 +197,29 @@ def call_as(fname, inner, fn, *args, **kwargs):
         if not msg.startswith(prefix):
             raise
         raise type(e)(fname + ":" + msg[len(prefix):]) from None
+
+
+def apply_promoted(node, args):
+    """``node.apply(args)[0]``. Chainer accepts x, W and b of different float
+    dtypes: where they differ they are cast to their promoted dtype and the
+    output back to x's (``args[0]``); gradients come back in each input's own
+    dtype. Where they agree nothing is added to the graph."""
+    dtypes = {a.dtype for a in args}
+    if len(dtypes) == 1:
+        return node.apply(args)[0]
+    import numpy
+    from rechain.functions.array.cast import cast
+    common = dtypes.pop()
+    for d in dtypes:
+        common = numpy.promote_types(common, d)
+    y = node.apply(tuple(a if a.dtype == common else cast(a, common) for a in args))[0]
+    return y if y.dtype == args[0].dtype else cast(y, args[0].dtype)
+
+
+def check_bias_dtype(fname, b, x, W):
+    """b has x's dtype (Chainer's rule) or W's."""
+    if b.dtype != x.dtype and b.dtype != W.dtype:
+        from rechain.utils import type_check
+        raise type_check.InvalidType(
+            f"{fname}: b must have the dtype of x ({x.dtype}) or of W ({W.dtype}), got "
+            f"{b.dtype}")

@@ -148,9 +148,6 @@ def check_conv_inputs(fname, x, W, b, p, in_channels, out_channels, w_desc):
     if W.ndim != 4:
         raise type_check.InvalidType(f"{fname}: W must be 4-d {w_desc}, got shape "
                                      f"{tuple(W.shape)}")
-    if x.dtype != W.dtype:
-        raise type_check.InvalidType(f"{fname}: x and W must have the same dtype, got "
-                                     f"x {x.dtype} and W {W.dtype}")
     g = p.groups
     if in_channels % g or out_channels % g:
         raise type_check.InvalidType(
@@ -161,9 +158,7 @@ def check_conv_inputs(fname, x, W, b, p, in_channels, out_channels, w_desc):
         if b.shape != (out_channels,):
             raise type_check.InvalidType(f"{fname}: b must have shape ({out_channels},) "
                                          f"to match W {tuple(W.shape)}, got {tuple(b.shape)}")
-        if b.dtype != W.dtype:
-            raise type_check.InvalidType(f"{fname}: b must have dtype {W.dtype}, "
-                                         f"got {b.dtype}")
+        cu.check_bias_dtype(fname, b, x, W)
 
 
 def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
@@ -210,4 +205,4 @@ def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, gro
         else:
             check_conv_inputs("convolution_2d", x, W, b, p, 1, 1, desc)
     args = (x, W) if b is None else (x, W, b)
-    return Convolution2DFunction(p, bool(cover_all)).apply(args)[0]
+    return cu.apply_promoted(Convolution2DFunction(p, bool(cover_all)), args)

@@ -215,19 +215,15 @@ def check_nd_inputs(fname, x, W, b, p, ndim, w_desc):
     if W.ndim != ndim + 2:
         raise type_check.InvalidType(f"{fname}: W must be {ndim + 2}-d {w_desc}, got shape "
                                      f"{tuple(W.shape)}")
-    if x.dtype != W.dtype:
-        raise type_check.InvalidType(f"{fname}: x and W must have the same dtype, got "
-                                     f"x {x.dtype} and W {W.dtype}")
 
 
-def check_bias(fname, b, out_channels, W):
+def check_bias(fname, b, out_channels, W, x=None):
     if b is None:
         return
     if tuple(b.shape) != (out_channels,):
         raise type_check.InvalidType(f"{fname}: b must have shape ({out_channels},) to "
                                      f"match W {tuple(W.shape)}, got {tuple(b.shape)}")
-    if b.dtype != W.dtype:
-        raise type_check.InvalidType(f"{fname}: b must have dtype {W.dtype}, got {b.dtype}")
+    cu.check_bias_dtype(fname, b, W if x is None else x, W)
 
 
 def _convolution(fname, x, W, b, stride, pad, cover_all, dilate, groups, ndim=None):
@@ -250,14 +246,14 @@ def _convolution(fname, x, W, b, stride, pad, cover_all, dilate, groups, ndim=No
             raise type_check.InvalidType(
                 f"{fname}: x {tuple(x.shape)} has {x.shape[1]} channels but W "
                 f"{tuple(W.shape)} with groups={g} expects W.shape[1] * groups = {icg * g}")
-        check_bias(fname, b, oc, W)
+        check_bias(fname, b, oc, W, x)
         out = p.outsize(x.shape[2:], W.shape[2:], cover_all)
         if min(out) < 1:
             raise type_check.InvalidType(
                 f"{fname}: the output would be empty ({out}) for x {tuple(x.shape)}, "
                 f"W {tuple(W.shape)}, {p.describe()}")
     args = (x, W) if b is None else (x, W, b)
-    return ConvolutionNDFunction(p, bool(cover_all)).apply(args)[0]
+    return cu.apply_promoted(ConvolutionNDFunction(p, bool(cover_all)), args)
 
 
 def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):

@@ -119,4 +119,4 @@ def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, grou
         else:
             check_conv_inputs("deconvolution_2d", x, W, b, p, 1, 1, desc)
     args = (x, W) if b is None else (x, W, b)
-    return Deconvolution2DFunction(p, out, bool(cover_all)).apply(args)[0]
+    return cu.apply_promoted(Deconvolution2DFunction(p, out, bool(cover_all)), args)

@@ -89,7 +89,7 @@ def _deconvolution(fname, x, W, b, stride, pad, outsize, dilate, groups, ndim=No
             raise type_check.InvalidType(
                 f"{fname}: x {tuple(x.shape)} has {x.shape[1]} channels but W "
                 f"{tuple(W.shape)} expects W.shape[0] = {W.shape[0]}")
-        check_bias(fname, b, W.shape[1] * g, W)
+        check_bias(fname, b, W.shape[1] * g, W, x)
     out, cover_all = _resolve_outsize(fname, p, x.shape[2:], W.shape[2:], outsize)
     if min(out) < 1 or cover_all is None:
         raise type_check.InvalidType(
@@ -97,7 +97,7 @@ def _deconvolution(fname, x, W, b, stride, pad, outsize, dilate, groups, ndim=No
             f"W {tuple(W.shape)}, {p.describe()}: a convolution of it would not give "
             f"size {tuple(x.shape[2:])}")
     args = (x, W) if b is None else (x, W, b)
-    return DeconvolutionNDFunction(p, out, bool(cover_all)).apply(args)[0]
+    return cu.apply_promoted(DeconvolutionNDFunction(p, out, bool(cover_all)), args)
 
 
 def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, groups=1):

@@ -11,6 +11,7 @@ from rechain import configuration
 from rechain import function_node
 from rechain import variable as _variable
 from rechain.functions.array.reshape import reshape
+from rechain.functions.connection import _conv_util
 from rechain.functions.math.sum import sum as _sum
 from rechain.utils import type_check
 
@@ -133,17 +134,12 @@ def _check(x, W, b, n_batch_axes):
             f"linear: x {tuple(x.shape)} and W {tuple(W.shape)} do not match: x has "
             f"in_size {in_size} (product of x.shape[{n_batch_axes}:]) but "
             f"W.shape[1]={W.shape[1]}")
-    if x.dtype != W.dtype:
-        raise type_check.InvalidType(f"linear: x and W must have the same dtype, got x "
-                                     f"{x.dtype} {x.shape} and W {W.dtype} {W.shape}")
     if b is not None:
         if b.shape != (W.shape[0],):
             raise type_check.InvalidType(
                 f"linear: b must have shape (out_size,)=({W.shape[0]},) to match W "
                 f"{tuple(W.shape)}, got {tuple(b.shape)}")
-        if b.dtype != W.dtype:
-            raise type_check.InvalidType(f"linear: b must have dtype {W.dtype} like W, "
-                                         f"got {b.dtype}")
+        _conv_util.check_bias_dtype("linear", b, x, W)
 
 
 def linear(x, W, b=None, n_batch_axes=1):
@@ -170,7 +166,7 @@ def linear(x, W, b=None, n_batch_axes=1):
     if reshaped:
         x = reshape(x, (int(numpy.prod(batch_shape, dtype=numpy.int64)), W.shape[1]))
     args = (x, W) if b is None else (x, W, b)
-    y = LinearFunction().apply(args)[0]
+    y = _conv_util.apply_promoted(LinearFunction(), args)
     if reshaped:
         y = reshape(y, tuple(batch_shape) + (W.shape[0],))
     return y

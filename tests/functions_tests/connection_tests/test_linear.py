@@ -112,8 +112,14 @@ def test_bad_bias_shape():
 
 
 def test_bad_dtype_mix():
-    with pytest.raises(type_check.InvalidType, match=r"linear: x and W.*float32.*float64"):
-        F.linear(numpy.zeros((2, 3), numpy.float32), numpy.zeros((4, 3), numpy.float64))
+    # x and W may differ (Chainer's rule); b has the dtype of one of them
+    with pytest.raises(type_check.InvalidType, match=r"linear: b must have the dtype of x "
+                                                     r"\(float32\) or of W \(float64\), got "
+                                                     r"float16"):
+        F.linear(numpy.zeros((2, 3), numpy.float32), numpy.zeros((4, 3), numpy.float64),
+                 numpy.zeros(4, numpy.float16))
+    with pytest.raises(type_check.InvalidType, match=r"linear: W must have a floating-point"):
+        F.linear(numpy.zeros((2, 3), numpy.float32), numpy.zeros((4, 3), numpy.int32))
 
 
 def test_bad_W_ndim():
