@@ -1,8 +1,9 @@
 """prod and cumprod: products over an axis, with zero-safe gradients.
 
 The gradient of a product with respect to one factor is the product of the
-others; dividing the output by the factor fails at zeros, so both functions
-build it from running products instead. cumprod's gradient is the linear
+others; dividing the output by the factor fails at zeros, so where there are
+zeros both functions build it from running products instead (prod divides
+when there are none, which is cheaper). cumprod's gradient is the linear
 recurrence ``u_i = gy_i + x_{i+1} u_{i+1}`` run from the end of the axis,
 times the running product before each element; :class:`Recurrence` is that
 recurrence as a differentiable node (its gradient is the same recurrence run
@@ -114,12 +115,20 @@ class Prod(function_node.FunctionNode):
     def forward(self, inputs):
         x, = inputs
         self.retain_inputs((0,))
+        self.retain_outputs((0,))
         xp = backend.get_array_module(x)
         return xp.asarray(x.prod(axis=self.axis, keepdims=self.keepdims)),
 
     def backward(self, indexes, grad_outputs):
         x, = self.get_retained_inputs()
         gy, = grad_outputs
+        if x.size and not bool((x.array == 0).any()):
+            # No zero factor: the product of the others is y / x (a few nodes
+            # instead of the running products).
+            y, = self.get_retained_outputs()
+            axes = tuple(range(x.ndim)) if self.axis is None else self.axis
+            kept = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+            return broadcast_to(reshape(gy * y, kept), x.shape) / x,
         shape = x.shape
         axes = tuple(range(x.ndim)) if self.axis is None else self.axis
         if not axes:

@@ -51,7 +51,7 @@ def test_erfinv_erfcinv_invert(rng):
     y = numpy.concatenate([_u(rng, -5, 5, (200,)), [1e-200, -1e-10]])
     p = numpy.array([math.erf(v) for v in y])
     back = F.erfinv(p).array
-    numpy.testing.assert_allclose([math.erf(v) for v in back], p, rtol=2e-16, atol=0)
+    numpy.testing.assert_allclose([math.erf(v) for v in back], p, rtol=4.5e-16, atol=0)  # 2 ulp
     # erfc is well conditioned on the right: invert it out to 1e-300.
     yt = numpy.concatenate([_u(rng, -2, 26, (200,)), [0.0]])
     q = numpy.array([math.erfc(v) for v in yt])
