@@ -9,6 +9,7 @@ from rechain import random  # noqa: F401
 from rechain.configuration import (config, force_backprop_mode, global_config,  # noqa: F401
                                    no_backprop_mode, using_config)
 from rechain.function_node import FunctionNode  # noqa: F401
+from rechain.function import Function, FunctionAdapter  # noqa: F401
 from rechain.variable import (Parameter, Variable, VariableNode, as_array,  # noqa: F401
                               as_variable)
 from rechain._backprop import backward, grad  # noqa: F401
