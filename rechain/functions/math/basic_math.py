@@ -428,6 +428,18 @@ def _compare(op, name):
     return method
 
 
+def _floordiv(lhs, rhs):
+    """``lhs // rhs``: ``F.floor(lhs / rhs)``, as Chainer defines it (its
+    gradient is zero wherever it exists)."""
+    from rechain.functions.math.rounding import floor
+    return floor(div(lhs, rhs))
+
+
+def _rfloordiv(self, other):
+    from rechain.functions.math.rounding import floor
+    return floor(_rdiv(self, other))
+
+
 def install_variable_arithmetics():
     """Attach the operators above to :class:`Variable`."""
     import operator
@@ -440,6 +452,8 @@ def install_variable_arithmetics():
     V.__rmul__ = _rmul
     V.__truediv__ = div
     V.__rtruediv__ = _rdiv
+    V.__floordiv__ = _floordiv
+    V.__rfloordiv__ = _rfloordiv
     V.__neg__ = neg
     V.__pos__ = lambda self: self
     V.__abs__ = absolute

@@ -292,3 +292,14 @@ def test_unsupported_operand_type_names_function_and_type():
 def test_zero_dim_output_is_an_ndarray(f):
     y = f(Variable(numpy.array(2.0, numpy.float32)))
     assert isinstance(y.array, numpy.ndarray)
+
+
+def test_floordiv_is_floor_of_the_quotient():
+    a = numpy.array([[7.0, -7.0, 2.5]], numpy.float32)
+    b = numpy.array([[2.0, 2.0, -0.5]], numpy.float32)
+    va, vb = Variable(a), Variable(b)
+    numpy.testing.assert_array_equal((va // vb).array, a // b)
+    numpy.testing.assert_array_equal((va // 2).array, a // 2)
+    numpy.testing.assert_array_equal((10.0 // vb).array, 10.0 // b)
+    # F.floor builds no graph (as Chainer's): the result is a constant
+    assert not (va // vb).requires_grad
