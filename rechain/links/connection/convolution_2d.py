@@ -76,6 +76,19 @@ class Convolution2D(_link.Link):
         kh, kw = self.ksize
         self.W.initialize((self.out_channels, self.in_channels // self.groups, kh, kw))
 
+    @classmethod
+    def from_params(cls, W, b=None, stride=1, pad=0, nobias=False, *, dilate=1, groups=1):
+        """A layer whose parameters start as copies of ``W`` ``(out_channels,
+        in_channels / groups, kh, kw)`` and ``b`` (Chainer's constructor)."""
+        out_channels, icg, kh, kw = W.shape
+        if b is not None and b.size != out_channels:
+            raise ValueError(f"{cls.__name__}.from_params: b of size {b.size} does not match "
+                             f"the {out_channels} output channels of W {tuple(W.shape)}")
+        return cls(icg * groups, out_channels, (kh, kw), stride, pad, nobias,
+                   initialW=_variable.as_array(W),
+                   initial_bias=None if b is None else _variable.as_array(b), dilate=dilate,
+                   groups=groups)
+
     def forward(self, x):
         """Convolve ``x`` ``(N, C, H, W)``."""
         label = _link._link_label(self)

@@ -79,6 +79,23 @@ class ConvolutionND(_link.Link):
         self.in_channels = int(in_channels)
         self.W.initialize((self.out_channels, self.in_channels // self.groups) + self.ksize)
 
+    @classmethod
+    def from_params(cls, W, b=None, stride=1, pad=0, nobias=False, *, cover_all=False,
+                    dilate=1, groups=1):
+        """A layer whose parameters start as copies of ``W`` ``(out_channels,
+        in_channels / groups, *ksize)`` and ``b`` (Chainer's constructor)."""
+        out_channels, icg = W.shape[:2]
+        ksize = tuple(W.shape[2:])
+        if b is not None and b.size != out_channels:
+            raise ValueError(f"{cls.__name__}.from_params: b of size {b.size} does not match "
+                             f"the {out_channels} output channels of W {tuple(W.shape)}")
+        args = (icg * groups, out_channels, ksize, stride, pad, nobias)
+        if cls is ConvolutionND:
+            args = (len(ksize),) + args
+        return cls(*args, initialW=_variable.as_array(W),
+                   initial_bias=None if b is None else _variable.as_array(b),
+                   cover_all=cover_all, dilate=dilate, groups=groups)
+
     def forward(self, x):
         """Convolve ``x`` ``(N, C, *size)``."""
         label = _link._link_label(self)

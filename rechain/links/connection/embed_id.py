@@ -36,6 +36,13 @@ class EmbedID(_link.Link):
             self.W = _variable.Parameter(initializers._get_initializer(initialW),
                                          (self.in_size, self.out_size))
 
+    @classmethod
+    def from_params(cls, W, ignore_label=None):
+        """A layer whose table starts as a copy of ``W`` ``(in_size, out_size)``."""
+        in_size, out_size = W.shape
+        return cls(in_size, out_size, initialW=_variable.as_array(W),
+                   ignore_label=ignore_label)
+
     def forward(self, x):
         """Look up the rows of ``x``'s ids."""
         return _embed_id(x, self.W, ignore_label=self.ignore_label)

@@ -59,6 +59,17 @@ class Linear(_link.Link):
         self.in_size = int(in_size)
         self.W.initialize((self.out_size, self.in_size))
 
+    @classmethod
+    def from_params(cls, W, b=None, nobias=False):
+        """A layer whose parameters start as copies of ``W`` ``(out_size,
+        in_size)`` and ``b`` (Chainer's constructor; ``nobias`` ignores ``b``)."""
+        out_size, in_size = W.shape
+        if b is not None and b.size != out_size:
+            raise ValueError(f"{cls.__name__}.from_params: b of size {b.size} does not match "
+                             f"out_size {out_size} of W {tuple(W.shape)}")
+        return cls(in_size, out_size, nobias, initialW=_variable.as_array(W),
+                   initial_bias=None if b is None else _variable.as_array(b))
+
     def forward(self, x, n_batch_axes=1):
         """Apply the layer to ``x`` (``(*batch, ...)``; trailing axes are flattened)."""
         if x.ndim <= n_batch_axes:
