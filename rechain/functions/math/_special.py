@@ -317,6 +317,15 @@ def zeta(s, q):
 
 def polygamma(n, x):
     """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x); digamma at n = 0; NaN for n < 0."""
+    if numpy.ndim(n) == 0:  # one order for all: no masks
+        k = int(n)
+        x = _f64(x)
+        if k < 0:
+            return numpy.full(x.shape, numpy.nan)
+        if k == 0:
+            return digamma(x)
+        fact = float(math.factorial(k)) if k <= 170 else numpy.inf  # 171! overflows
+        return (1.0 if k % 2 else -1.0) * fact * zeta(numpy.full(x.shape, k + 1.0), x)
     n, x = numpy.broadcast_arrays(numpy.asarray(n), _f64(x))
     nf = n.astype(numpy.float64)
     out = numpy.empty(x.shape)
