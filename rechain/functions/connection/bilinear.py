@@ -6,7 +6,10 @@ two matrix products (``e1 W`` as ``(N, K * L)``, then a batched product with
 ``e2``) with differentiable functions, so gradients of every order exist.
 """
 
+import numpy
+
 from rechain.functions.array.broadcast import broadcast_to
+from rechain.functions.array.cast import cast
 from rechain.functions.array.reshape import reshape
 from rechain.functions.math.matmul import matmul
 from rechain.utils import type_check
@@ -29,6 +32,9 @@ def bilinear(e1, e2, W, V1=None, V2=None, b=None):
         W (Variable or ndarray): ``(J, K, L)``.
         V1, V2, b (Variable, ndarray or None): ``(J, L)``, ``(K, L)``, ``(L,)``;
             all three or none.
+
+    Inputs of different float dtypes are computed in their promoted dtype;
+    the output has e1's.
 
     Returns:
         Variable: ``(N, L)``.
@@ -60,10 +66,6 @@ def bilinear(e1, e2, W, V1=None, V2=None, b=None):
             raise type_check.InvalidType(
                 f"{fname}: W {tuple(W.shape)} must have shape ({j}, {k}, L) for e1 "
                 f"{tuple(e1.shape)} and e2 {tuple(e2.shape)}")
-        dtypes = {v.dtype for v in (e1, e2, W, V1, V2, b) if v is not None}
-        if len(dtypes) > 1:
-            raise type_check.InvalidType(f"{fname}: all inputs must have one dtype, got "
-                                         f"{sorted(str(d) for d in dtypes)}")
         if all(given):
             ll = W.shape[2]
             for name, v, shape in (("V1", V1, (j, ll)), ("V2", V2, (k, ll)), ("b", b, (ll,))):
@@ -71,6 +73,12 @@ def bilinear(e1, e2, W, V1=None, V2=None, b=None):
                     raise type_check.InvalidType(f"{fname}: {name} must have shape {shape} "
                                                  f"for W {tuple(W.shape)}, got "
                                                  f"{tuple(v.shape)}")
+    dtypes = {v.dtype for v in (e1, e2, W, V1, V2, b) if v is not None}
+    if len(dtypes) > 1:   # computed in the promoted dtype, returned in e1's
+        common = numpy.result_type(*dtypes)
+        args = [v if v is None or v.dtype == common else cast(v, common)
+                for v in (e1, e2, W, V1, V2, b)]
+        return cast(bilinear(*args), e1.dtype)
     n = e1.shape[0]
     jj, kk, ll = W.shape
     a = reshape(e1, (n, jj))

@@ -49,6 +49,14 @@ def test_forget_gives_plain_outputs_and_gradients(forget_matches_plain_fx):
     forget_matches_plain_fx(lambda e1, *rest: F.bilinear(F.tanh(e1), *rest), args)
 
 
+def test_mixed_dtypes():
+    args = _data(3, (3,), (2,), 4, True, numpy.float64, numpy.random.default_rng(3))
+    mixed = [a.astype(numpy.float32) if i % 2 else a for i, a in enumerate(args)]
+    y = F.bilinear(*mixed)
+    assert y.dtype == numpy.float64
+    numpy.testing.assert_allclose(y.array, ref(*mixed), rtol=1e-6)
+
+
 def test_bad_input():
     e1, e2, W = (numpy.zeros(s, numpy.float32) for s in ((2, 3), (2, 4), (3, 4, 5)))
     with pytest.raises(ValueError, match="bilinear: V1, V2 and b must be given all together"):
@@ -60,8 +68,8 @@ def test_bad_input():
     with pytest.raises(type_check.InvalidType,
                        match=r"bilinear: e1 \(2, 3\) and e2 \(3, 4\) must have the same batch"):
         F.bilinear(e1, numpy.zeros((3, 4), numpy.float32), W)
-    with pytest.raises(type_check.InvalidType, match=r"bilinear: all inputs must have one dtype"):
-        F.bilinear(e1, e2, W.astype(numpy.float64))
+    with pytest.raises(type_check.InvalidType, match=r"bilinear: W must have a floating-point"):
+        F.bilinear(e1, e2, W.astype(numpy.int32))
     with pytest.raises(type_check.InvalidType, match=r"bilinear: V2 must have shape \(4, 5\)"):
         F.bilinear(e1, e2, W, numpy.zeros((3, 5), numpy.float32),
                    numpy.zeros((3, 5), numpy.float32), numpy.zeros(5, numpy.float32))
