@@ -15,6 +15,8 @@ import math
 
 import numpy
 
+from rechain import backend
+
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT2 = math.sqrt(2.0)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
@@ -349,7 +351,6 @@ _CUPY_NAMES = {"lgamma": "gammaln", "digamma": "digamma"}
 def run(name, *arrays, dtype=None):
     """Kernel ``name`` on ``arrays`` (the last sets the result dtype unless
     ``dtype`` is given): these kernels on NumPy, cupyx.scipy.special on CuPy."""
-    from rechain import backend
     dtype = arrays[-1].dtype if dtype is None else dtype
     if backend.get_array_module(*arrays) is numpy:
         return numpy.asarray(globals()[name](*arrays)).astype(dtype, copy=False)

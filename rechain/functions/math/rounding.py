@@ -10,13 +10,13 @@ from rechain import variable
 from rechain.utils import type_check
 
 
-def _apply(fname, x, op, keep_dtype=True):
+def _apply(fname, x, op):
     if type_check.enabled():
         type_check.expect_kind(fname, "x", x, "iuf", "a numeric")
     a = variable.as_array(x)
     xp = backend.get_array_module(a)
     y = xp.asarray(getattr(xp, op)(a))
-    if keep_dtype and y.dtype != a.dtype:
+    if y.dtype != a.dtype:
         y = y.astype(a.dtype)
     return variable.as_variable(y)
 
