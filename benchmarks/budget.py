@@ -455,7 +455,7 @@ def markdown(results, resmlp, steps, repeat):
                f"time: CPU seconds of forward+backward, median of {repeat} interleaved "
                f"untraced steps, paired ratios)")
     out.append("")
-    out.append("| model | plain saved (budget's own count, no limit) | plain s/step | budget | "
+    out.append("| model | plain saved (budget's own count, no limit) | plain CPU s/step | budget | "
                "peak saved (stats) | peak / budget | graph walk peak / budget | "
                "tracemalloc step peak (plain) | time / plain (wall) | evicted / recomputed "
                "per step | recompute s | over budget | parameters after the steps |")
@@ -489,6 +489,7 @@ def markdown(results, resmlp, steps, repeat):
                "holds outside the nodes, such as rebuilt arrays waiting for their use, are "
                "not seen). tracemalloc: peak traced bytes of the whole step (gradients and "
                "temporaries included) under the budget, the plain run's in brackets.")
+    out.append("")
     out.append("Targets: peak / budget <= 1.05; step time / plain <= 1.25 at 1/2, <= 1.5 at "
                "1/3; parameters bitwise equal.")
     verdicts = []
@@ -586,6 +587,7 @@ def plot(results, path):
             ax.annotate(f"{f:.1f}", (x, y), textcoords="offset points", xytext=(4, 4),
                         fontsize=7)
         ax.plot([1.0], [1.0], "k*", markersize=10, label="plain")
+        ax.plot([1 / 2, 1 / 3], [1.25, 1.5], "rx", markersize=8, label="issue 11's targets")
         ax.set_xlabel("peak saved activations / plain")
         ax.set_ylabel("step time / plain")
         ax.set_title(f"{r['name']} (plain {r['plain_bytes'] / MIB:.1f} MiB, "
@@ -642,7 +644,13 @@ def main(argv=None):
                    help="plan budgets: 'sqrt' (the predicted peak of sqrt segments) or f "
                         "(least + f x (store-all - least) of the predicted peaks)")
     p.add_argument("--resmlp-repeat", type=int, default=5)
+    p.add_argument("--from-json", default=None,
+                   help="render the tables and plots from JSON files written by "
+                        "--json-out (comma-separated: model results and resmlp results "
+                        "are merged) instead of measuring")
     a = p.parse_args(argv)
+    if a.from_json:
+        return render_saved(a)
     budget = budget_api()
     names = [m for m in a.models.split(",") if m]
     for m in names:
@@ -670,6 +678,27 @@ def main(argv=None):
     text = markdown(results, resmlp, a.steps, a.repeat) if results else \
         markdown_resmlp(resmlp)
     if not a.no_plot and sweep and results:
+        written = plot(results, a.plot)
+        if written:
+            text += "\n\nPlots: " + ", ".join(os.path.relpath(w) for w in written)
+    print(text)
+    if a.markdown_out:
+        with open(a.markdown_out, "w") as f:
+            f.write(text + "\n")
+    return results, resmlp
+
+
+def render_saved(a):
+    """Tables and plots from earlier ``--json-out`` files (no measurement)."""
+    results, resmlp = [], None
+    for path in a.from_json.split(","):
+        with open(path) as f:
+            d = json.load(f)
+        results.extend(d.get("models") or [])
+        resmlp = d.get("resmlp") or resmlp
+    text = markdown(results, resmlp, a.steps, a.repeat) if results else \
+        markdown_resmlp(resmlp)
+    if not a.no_plot and results:
         written = plot(results, a.plot)
         if written:
             text += "\n\nPlots: " + ", ".join(os.path.relpath(w) for w in written)
