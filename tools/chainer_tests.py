@@ -307,6 +307,10 @@ def main(argv=None):
                 print(f"[{i}/{len(files)}] {rel}: {c['passed']} passed, {c['failed']} "
                       f"failed, {c['errors']} errors, {c['skipped']} skipped "
                       f"({r['seconds']:.0f} s) {r['note']}", file=sys.stderr, flush=True)
+            if args.markdown_out and i < len(files):  # a partial table survives a stop
+                with open(args.markdown_out, "w") as f:
+                    f.write(f"(partial: {i} of {len(files)} files)\n\n"
+                            + markdown(results, baseline, args.top))
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({r["file"]: r["outcomes"] for r in results}, f, separators=(",", ":"))
