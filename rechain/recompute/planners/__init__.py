@@ -14,6 +14,8 @@ Shared rules:
   ``ValueError``) naming the smallest budget that works, in bytes and MiB;
   called with that budget, the planner returns a plan.
 - A plan never pays recomputation for no memory gain (note "pruning").
+- ``optimal`` is never slower than a baseline (store-all, forget every
+  block, ``segments(k)``) that fits the same budget (note "dominance").
 
 Planners:
 
@@ -30,7 +32,8 @@ of a ``ChainCosts`` (none imports a link, a variable or a function node):
 
 - ``evaluation``: the closed-form peak and time of a schedule (the same
   numbers as ``plan.simulate``), pruning, ``InfeasibleBudget``, and
-  ``best_of_baselines`` (the candidates every plan is checked against);
+  ``dominant`` (a plan checked against the baselines of
+  ``baseline_schedules``);
 - ``fixed``: ``store_all``, ``segments(k)``, ``sqrt``;
 - ``rotor``: ``optimal``, its slot dynamic program, the least-peak program
   and coarsening;
