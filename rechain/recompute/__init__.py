@@ -15,7 +15,8 @@ from rechain.recompute.costs import BlockCost, ChainCosts  # noqa: F401
 from rechain.recompute.measure import measure  # noqa: F401
 from rechain.recompute.plan import Plan, Segment, parse_bytes, simulate  # noqa: F401
 from rechain.recompute.region import RecomputeError, replayed_state  # noqa: F401
-from rechain.recompute.eviction import (Budget, Selective, budget, checkpoint,  # noqa: F401
+from rechain.recompute.eviction import (Budget, BudgetError, BudgetWarning,  # noqa: F401
+                                        Selective, budget, checkpoint,
                                         checkpoint_dots, dots_saveable,
                                         everything_saveable, nothing_saveable,
                                         save_only, selective)

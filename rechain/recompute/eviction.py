@@ -68,6 +68,7 @@ nothing replays the function: single ops re-run from their recorded inputs.
 
 import operator
 import time
+import warnings
 import weakref
 
 import numpy
@@ -144,6 +145,18 @@ def save_only(*labels):
     return policy
 
 
+class BudgetError(RuntimeError):
+    """A memory budget too small for a single op's inputs and outputs."""
+
+
+class BudgetWarning(UserWarning):
+    """A memory budget exceeded by arrays it may not evict (told once per budget)."""
+
+
+def _mib(n):
+    return f"{n / 2 ** 20:.2f} MiB"
+
+
 # -- the account ----------------------------------------------------------------
 
 class _Entry:
@@ -177,11 +190,14 @@ class _BudgetRemat(function_node.Rematerializer):
         saved_hook = _remat_state.on_rerun
         _remat_state.on_rerun = owner._on_rerun
         t0 = time.perf_counter()
-        owner._make_room(f)
+        saved_node = owner._rebuilding
+        owner._rebuilding = f   # its refilled arrays stay while its inputs are rebuilt
         try:
+            owner._make_room(f)
             super().rebuild(f)
         finally:
             _remat_state.on_rerun = saved_hook
+            owner._rebuilding = saved_node
             owner.stats["recompute_seconds"] += time.perf_counter() - t0
         owner._after_rebuild(f)
 
@@ -195,6 +211,7 @@ class _Account:
     """The saved-array handler shared by :class:`Budget` and :class:`Selective`."""
 
     replaying = False
+    _rebuilding = None   # the node whose saved arrays are being rebuilt
 
     def __init__(self):
         self.parent = None
@@ -350,7 +367,7 @@ class _Account:
                     e.slots.append((wf, 1, p))
         if keep:
             self._kept_nodes.add(f)
-        self._after_record()
+        self._after_record(f, in_vars, in_data, out_data)
         self._peak()
 
     def record_nested(self, func, in_vars):
@@ -371,7 +388,7 @@ class _Account:
     def _kept(self, c):
         return False
 
-    def _after_record(self):
+    def _after_record(self, f, in_vars, in_data, out_data):
         pass
 
     def _make_room(self, f):
@@ -572,7 +589,23 @@ class Budget(_Account):
         return (f"<Budget limit={self.limit} peak={self.stats['peak_saved_bytes']} "
                 f"evicted={self.stats['evicted_bytes']}>")
 
-    def _after_record(self):
+    def _after_record(self, f, in_vars, in_data, out_data):
+        # what its backward will need at once: every array it saves
+        need = 0
+        idx = f._in_retain
+        if idx is not None:
+            for i in idx:
+                if not isinstance(in_vars[i], Parameter):
+                    need += int(in_data[i].nbytes)
+        idx = f._out_retain
+        if idx is not None:
+            for i in idx:
+                need += int(out_data[i].nbytes)
+        if need > self.limit:
+            raise BudgetError(
+                f"budget: {f.label} saves {_mib(need)} for its backward, which needs all of "
+                f"it at once: more than the limit of {_mib(self.limit)}; raise the limit (or "
+                f"make the batch smaller)")
         if self.resident > self.limit:
             self._prune()
         if self.resident > self.limit:
@@ -585,8 +618,18 @@ class Budget(_Account):
                 cands.remove(e)
                 self._evict(e)
             if self.resident > self.limit:
-                self.stats["over_budget"] += 1
+                self._over()
         self.stats["saved_bytes"] = self.resident
+
+    def _over(self):
+        st = self.stats
+        st["over_budget"] += 1
+        if st["over_budget"] == 1:
+            warnings.warn(
+                f"budget: {_mib(self.resident)} of saved arrays cannot go under the limit of "
+                f"{_mib(self.limit)}: what is left is held by live Variables (a skip "
+                f"connection, a result still in use) or pinned (the batch, dropout masks); "
+                f"stats['over_budget'] counts such moments", BudgetWarning, stacklevel=4)
 
     _now = 0
 
@@ -606,7 +649,7 @@ class Budget(_Account):
         rebuild reads."""
         if self.resident + need <= self.limit:
             return
-        keep = _protected(f)
+        keep = _protected(f if f is not None else self._rebuilding)
         reads = {n for g in keep for n in (g.inputs or ())}
         now = self._now
         cache = self._sweep
@@ -636,7 +679,7 @@ class Budget(_Account):
         super()._after_rebuild(f)
         self._fit(f, 0)
         if self.resident > self.limit:
-            self.stats["over_budget"] += 1
+            self._over()
         self._peak()
         self.stats["saved_bytes"] = self.resident
 
