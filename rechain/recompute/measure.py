@@ -3,8 +3,9 @@
 Memory and time are measured apart (Note [measuring]):
 
 Memory is deterministic and read under ``tracemalloc``, one traced pass per
-block on its real input (the previous block's output), giving the
-quantities of the memory model (plan.py, note "memory model"):
+block on its real input (the previous block's output; blocks alike in
+structure share one, Note [measuring]), giving the quantities of the
+memory model (plan.py, note "memory model"):
 
 - ``out_bytes``: the block's output;
 - ``saved_bytes``: what is still allocated after the forward pass, beyond the
@@ -50,12 +51,13 @@ the size of its group of alike blocks (alike in structure and bytes, or,
 for the others, in class, shapes and measured bytes). For a chain of
 identical blocks that is about one training step plus two traced blocks;
 for ``n`` different blocks, about ``1.3 + repeat`` steps, tracing's
-slowdown of small operations aside. ``seconds_per_byte`` (Note [time
-model] in ``plan.py``) is left at 0: a step timed inside ``measure`` runs
-on a warm allocator and does not show what it is meant to price. Blocks alike by these tests but doing
-different work (a hyper-parameter that changes only the time, or the bytes
-of a third block only) would share numbers: measure them with
+slowdown of small operations aside. Blocks alike by these tests but
+doing different work (a hyper-parameter that changes only the time, or the
+bytes of a third block only) would share numbers: measure them with
 ``pool=False``, which traces and times every block on its own.
+``seconds_per_byte`` (Note [time model] in ``plan.py``) is left at 0: a
+step timed inside ``measure`` runs on a warm allocator and does not show
+what that rate prices.
 
 Measuring leaves the model as it was: link persistents (BatchNormalization
 statistics), the framework random stream and parameter gradients are
