@@ -212,6 +212,8 @@ class _Account:
 
     replaying = False
     _rebuilding = None   # the node whose saved arrays are being rebuilt
+    _fwd_cost = 0        # op costs recorded since the last backward began rebuilding
+    _rerun_cost = 0      # op costs re-run since
 
     def __init__(self):
         self.parent = None
@@ -314,6 +316,9 @@ class _Account:
         mine = self._mine
         cost = op_cost(f, in_data, out_data)
         mine[f] = cost
+        if self._rerun_cost:   # a new forward pass after a backward: a new step
+            self._fwd_cost = self._rerun_cost = 0
+        self._fwd_cost += cost
         entries = self.entries
         # the inputs: touch what is accounted, pin what nothing could rebuild
         for j, v in enumerate(in_vars):
@@ -522,10 +527,13 @@ class _Account:
             return
         st = self.stats
         st["recomputations"] += 1
+        self._rerun_cost += self._mine.get(g, 0)
         for y in out:
             st["recomputed_bytes"] += int(y.nbytes)
             self._add(y, None, 0, False)
         self._fit(None, 0)
+        if self.resident > getattr(self, "limit", self.resident):
+            self._over()
         self._peak()
 
     def _fit(self, f, need):
@@ -659,7 +667,12 @@ class Budget(_Account):
                   0, i, e) for i, e in enumerate(self._candidates())
                  if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
         memo = _remat_state.memo
-        if memo:
+        # Rebuilt arrays are dropped only while the re-runs of this step cost
+        # less than twice its forward pass: below a budget the graph's shape
+        # cannot meet (a long recurrent chain), dropping them would re-run
+        # the chain for every node -- quadratic -- and the budget is exceeded
+        # instead (and says so) than the step slowed without bound.
+        if memo and self._rerun_cost <= _RERUN_CAP * self._fwd_cost:
             mine = self._mine
             for i, g in enumerate(memo):
                 if g not in keep:
@@ -685,6 +698,9 @@ class Budget(_Account):
 
 
 _rank = operator.attrgetter("rank")
+
+#: Re-run work, in forward passes, beyond which backward stops dropping rebuilt arrays.
+_RERUN_CAP = 2
 _first3 = operator.itemgetter(0, 1, 2)
 
 
