@@ -20,6 +20,7 @@ from rechain.functions.util import *  # noqa: F401,F403
 # leaves the name to the module, and the function is imported here.
 from rechain.functions.math.einsum import einsum  # noqa: E402,F401
 from rechain.functions.math.sparse_matmul import sparse_matmul  # noqa: E402,F401
+from rechain.functions.connection.convolution_2d import convolution_2d  # noqa: E402,F401
 from rechain.functions.connection.local_convolution_2d import (  # noqa: E402,F401
     local_convolution_2d)
 from rechain.functions.normalization.batch_renormalization import (  # noqa: E402,F401

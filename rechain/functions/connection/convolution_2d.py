@@ -68,9 +68,15 @@ def deconv_forward(x, W, b, p, out_h, out_w):
 class Convolution2DFunction(function_node.FunctionNode):
     """Inputs ``(x, W)`` or ``(x, W, b)``; output ``y`` (NCHW)."""
 
-    def __init__(self, params, cover_all=False):
+    def __init__(self, params=1, cover_all=False, *chainer_args, dilate=1, groups=1):
+        if not isinstance(params, ConvParams):
+            # Chainer's signature (stride=1, pad=0, cover_all=False, *, dilate,
+            # groups), which its tests call directly.
+            pad = cover_all
+            cover_all = chainer_args[0] if chainer_args else False
+            params = ConvParams(params, pad, dilate, groups)
         self.p = params
-        self.cover_all = cover_all
+        self.cover_all = bool(cover_all)
 
     @property
     def label(self):

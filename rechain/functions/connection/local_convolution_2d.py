@@ -81,3 +81,16 @@ def local_convolution_2d(x, W, b=None, stride=1):
     if b is not None:
         y = y + broadcast_to(reshape(b, (1, oc, oh, ow)), y.shape)
     return y
+
+
+class LocalConvolution2DFunction:
+    """Chainer's node of local convolution, kept for code that applies it
+    directly: ``LocalConvolution2DFunction(stride).apply((x, W[, b]))`` is
+    ``(local_convolution_2d(x, W, b, stride),)`` (here a composition of
+    nodes, not one node)."""
+
+    def __init__(self, stride=1):
+        self.stride = stride
+
+    def apply(self, inputs):
+        return local_convolution_2d(*inputs, stride=self.stride),

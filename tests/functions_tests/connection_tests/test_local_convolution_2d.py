@@ -88,3 +88,17 @@ def test_bad_input():
                        match=r"local_convolution_2d: b must have shape \(2, 3, 3\)"):
         F.local_convolution_2d(x, numpy.zeros((2, 3, 3, 3, 3, 3), numpy.float32),
                                numpy.zeros(2, numpy.float32))
+
+
+def test_chainer_layout_and_node_classes():
+    """rechain.functions.connection.{convolution_2d, local_convolution_2d} are modules
+    (Chainer's layout) whose node classes take Chainer's arguments."""
+    from rechain.functions.connection import convolution_2d, local_convolution_2d
+    assert callable(F.convolution_2d) and callable(F.local_convolution_2d)
+    rng = numpy.random.default_rng(5)
+    x, W = rng.uniform(-1, 1, (2, 3, 5, 5)), rng.uniform(-1, 1, (4, 3, 3, 3))
+    Wl = numpy.broadcast_to(W[:, None, None], (4, 2, 2, 3, 3, 3)).copy()
+    y1 = local_convolution_2d.LocalConvolution2DFunction(2).apply((x, Wl))[0]
+    y2 = convolution_2d.Convolution2DFunction(2, 0).apply((x, W))[0]
+    numpy.testing.assert_allclose(y1.array, y2.array, rtol=1e-12)
+    numpy.testing.assert_allclose(y2.array, F.convolution_2d(x, W, stride=2).array)
