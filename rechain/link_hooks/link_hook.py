@@ -8,9 +8,10 @@ every link called in the current thread, with ``with hook:``. Before a link's
 ``out``. Global hooks run first, then the link's own, each in registration
 order.
 
-Cost: ``Link.__call__`` checks one class attribute, ``Link._link_hooks_on``,
-that this module sets while a global hook is active in any thread or once any
-link got a hook of its own; with it off a call costs what it did without hooks.
+Cost: ``Link.__call__`` checks one module global, ``_link_hooks_on`` of
+``rechain.links.link``, that this module sets while a global hook is active in
+any thread or once any link got a hook of its own; with it off a call costs
+what it did without hooks but that check.
 """
 
 import threading
@@ -32,7 +33,7 @@ def get_link_hooks():
 
 
 def _refresh():
-    _link.Link._link_hooks_on = _any_local or _n_global > 0
+    _link._link_hooks_on = _any_local or _n_global > 0
 
 
 class ForwardPreprocessArgs:

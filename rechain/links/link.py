@@ -28,6 +28,12 @@ from rechain import variable as _variable
 Parameter = _variable.Parameter
 
 
+#: True once a hook was added to any link, or while a ``with hook:`` is active
+#: in any thread (set by ``rechain.link_hooks.link_hook``): without hooks a call
+#: costs this one global check.
+_link_hooks_on = False
+
+
 def _link_label(link):
     name = type(link).__name__
     return f"{name} '{link.name}'" if link.name else name
@@ -439,11 +445,6 @@ class Link:
             d[name] = value
 
     # -- link hooks ------------------------------------------------------------------
-    #: True once a hook was added to any link, or while a ``with hook:`` is
-    #: active in any thread (``rechain.link_hooks.link_hook``): without hooks a
-    #: call costs this one attribute check.
-    _link_hooks_on = False
-
     @property
     def local_link_hooks(self):
         """The ordered dict of hooks added to this link by :meth:`add_hook`."""
@@ -464,7 +465,7 @@ class Link:
 
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if self._link_hooks_on:
+        if _link_hooks_on:
             from rechain.link_hooks import link_hook
             return link_hook._call_hooked(self, args, kwargs)
         forward = getattr(self, "forward", None)
