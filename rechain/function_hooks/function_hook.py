@@ -36,8 +36,7 @@ test per op::
     if fh is not None:
         fh.backward_post(f, gys)
 
-Until the core makes those calls, hooks run only when these functions are
-called directly.
+Ops that a hook's callback runs are not hooked themselves.
 """
 
 import sys
