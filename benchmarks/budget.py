@@ -656,7 +656,7 @@ def main(argv=None):
     for m in names:
         if m not in zoo.NON_CHAIN:
             p.error(f"--models: {m!r} is not one of {', '.join(zoo.NON_CHAIN)}")
-    fractions = [float(v) for v in a.fractions.split(",")]
+    fractions = [float(v) for v in a.fractions.split(",") if v]
     sweep = [float(v) for v in a.sweep.split(",") if v]
     results, resmlp = [], None
 
