@@ -73,6 +73,7 @@ from rechain import configuration
 from rechain import function_node
 from rechain import random as _random
 from rechain import variable as _variable
+from rechain.recompute.outputs import check_outputs as _check_outputs
 
 Placeholder = function_node.Placeholder
 Parameter = _variable.Parameter
@@ -368,7 +369,6 @@ class Region:
         ``requires_grad`` flags they had in the forward pass, so the operations
         after them record as they did then.
         """
-        from rechain.functions.util.forget import _check_outputs
         in_data = [v._data for v in in_vars]
         k = self._match(_signature(f"forget[{_func_name(func)}]", in_data))
         self._fill_slots(k, (in_data,))
