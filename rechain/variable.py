@@ -406,7 +406,12 @@ class Variable:
         from rechain.functions.math.sum import sum as _sum
         return _sum(self, axis, keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, *, weights=None, keepdims=False):
+        """The (weighted) mean over ``axis``: ``F.mean``, or ``F.average``
+        with ``weights`` (Chainer's signature)."""
+        if weights is not None:
+            from rechain.functions.math.average import average
+            return average(self, axis, weights=weights, keepdims=keepdims)
         from rechain.functions.math.sum import mean
         return mean(self, axis, keepdims=keepdims)
 

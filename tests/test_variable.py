@@ -667,3 +667,13 @@ def test_pickle_round_trip():
     assert isinstance(r, Variable) and r.name == "p"
     numpy.testing.assert_array_equal(r.array, x.array)
     numpy.testing.assert_array_equal(r.grad, x.grad)
+
+
+def test_mean_with_weights_is_average():
+    import rechain.functions as F
+    x = Variable(numpy.arange(6, dtype=numpy.float32).reshape(2, 3))
+    w = numpy.array([1.0, 2.0, 3.0], numpy.float32)
+    numpy.testing.assert_allclose(x.mean(axis=1, weights=w).array,
+                                  F.average(x, axis=1, weights=w).array)
+    numpy.testing.assert_allclose(x.mean(axis=0, keepdims=True).array,
+                                  x.array.mean(axis=0, keepdims=True))
