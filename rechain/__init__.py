@@ -3,6 +3,8 @@
 ``import rechain as chainer`` runs Chainer v7 core code unchanged; see README.
 """
 
+import numpy
+
 from rechain import backend  # noqa: F401
 from rechain import configuration
 from rechain import random  # noqa: F401
@@ -64,4 +66,25 @@ def get_array_types():
     return backend.array_types
 
 
+def get_cpu_array_types():
+    """The array types of the CPU (NumPy's ndarray; rechain has no iDeep or ChainerX)."""
+    return (numpy.ndarray,)
+
+
+def is_arrays_compatible(arrays):
+    """Whether the arrays (None entries ignored) live on one backend, as an
+    operation needs: all NumPy, or all CuPy."""
+    arrays = [a for a in arrays if a is not None]
+    if not arrays:
+        return True
+    kinds = {type(a).__module__.split(".")[0] for a in arrays}
+    return len(kinds) == 1 and all(isinstance(a, backend.array_types) for a in arrays)
+
+
 del configuration
+from rechain import function_hooks  # noqa: E402,F401
+from rechain import link_hooks  # noqa: E402,F401
+from rechain.function_hooks import FunctionHook  # noqa: E402,F401
+from rechain.function_hooks.function_hook import get_function_hooks  # noqa: E402,F401
+from rechain.link_hooks import LinkHook  # noqa: E402,F401
+from rechain.serializer import AbstractSerializer  # noqa: E402,F401

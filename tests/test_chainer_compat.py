@@ -131,3 +131,16 @@ def test_as_variable_and_as_array():
     assert isinstance(v, chainer.Variable) and v.array is a and not v.requires_grad
     assert chainer.as_variable(v) is v
     assert chainer.as_array(v) is a and chainer.as_array(a) is a
+
+
+def test_hook_and_array_type_names_at_the_top_level():
+    import rechain.function_hook
+    import rechain.link_hook
+    assert rechain.FunctionHook is rechain.function_hook.FunctionHook
+    assert rechain.LinkHook is rechain.link_hook.LinkHook
+    assert rechain.link_hooks.SpectralNormalization and rechain.function_hooks.TimerHook
+    assert rechain.get_function_hooks() == {}
+    assert rechain.get_cpu_array_types() == (np.ndarray,)
+    assert rechain.is_arrays_compatible([np.ones(2), None, np.zeros(3)])
+    assert not rechain.is_arrays_compatible([np.ones(2), [1.0]])
+    assert issubclass(rechain.serializers.DictionarySerializer, rechain.AbstractSerializer)
