@@ -48,5 +48,6 @@ def test_check_backward_and_double_backward_raise_it():
     gradient_check.check_double_backward(cube_abs, numpy.array([0.5, -0.8]), gy,
                                          numpy.ones(2), detect_nondifferentiable=True)
     with pytest.raises(gradient_check.NondifferentiableError):
-        gradient_check.check_double_backward(F.absolute, numpy.array([1e-4, 0.8]), gy,
-                                             numpy.ones(2), detect_nondifferentiable=True)
+        gradient_check.check_double_backward(F.absolute, numpy.array([1e-5, 0.8]), gy,
+                                             numpy.ones(2), detect_nondifferentiable=True,
+                                             seed=0)
