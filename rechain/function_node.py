@@ -182,8 +182,16 @@ class FunctionNode:
 
     # -- to be implemented by subclasses ---------------------------------------
     def forward(self, inputs):
-        """Compute outputs (tuple of arrays) from inputs (tuple of arrays)."""
-        raise NotImplementedError(f"{self.label}.forward is not implemented")
+        """Compute outputs (tuple of arrays) from inputs (tuple of arrays).
+
+        The default calls ``forward_cpu`` or ``forward_gpu`` (by the inputs'
+        array module) when the subclass defines them, as Chainer's does.
+        """
+        gpu = any(type(x).__module__.startswith("cupy") for x in inputs)
+        impl = getattr(self, "forward_gpu" if gpu else "forward_cpu", None)
+        if impl is None:
+            raise NotImplementedError(f"{self.label}.forward is not implemented")
+        return impl(inputs)
 
     def backward(self, target_input_indexes, grad_outputs):
         """Return gradients (Variables or None) for the inputs.

@@ -59,6 +59,11 @@ class VariableNode:
         self.creator = None
         self.rank = 0
 
+    @property
+    def _rank(self):
+        """Chainer's name of :attr:`rank` (its tests read it)."""
+        return self.rank
+
     def __repr__(self):
         return f"<VariableNode {self.name or ''} shape={self.shape} dtype={self.dtype}>"
 

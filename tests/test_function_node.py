@@ -373,3 +373,27 @@ def test_backward_receives_variables_and_no_graph_without_double_backprop():
     assert seen["enable_backprop"] is False
     F.sum(Spy().apply((x,))[0]).backward(enable_double_backprop=True)
     assert seen["enable_backprop"] is True
+
+
+def test_default_forward_calls_forward_cpu_and_names_a_missing_one():
+    import numpy
+    import pytest
+    import rechain
+    from rechain import function_node
+
+    class Twice(function_node.FunctionNode):
+        def forward_cpu(self, inputs):
+            return inputs[0] * 2,
+
+        def backward(self, indexes, grad_outputs):
+            return grad_outputs[0] * 2,
+
+    x = rechain.Variable(numpy.ones(3, numpy.float32))
+    y, = Twice().apply((x,))
+    numpy.testing.assert_array_equal(y.array, [2, 2, 2])
+    assert y.node._rank == y.node.rank == 1
+
+    class Nothing(function_node.FunctionNode):
+        pass
+    with pytest.raises(NotImplementedError, match="Nothing.forward is not implemented"):
+        Nothing().apply((x,))

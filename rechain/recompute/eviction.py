@@ -198,7 +198,8 @@ class _BudgetRemat(function_node.Rematerializer):
         finally:
             _remat_state.on_rerun = saved_hook
             owner._rebuilding = saved_node
-            owner.stats["recompute_seconds"] += time.perf_counter() - t0
+            if saved_node is None:   # the outermost rebuild: nested ones are in it
+                owner.stats["recompute_seconds"] += time.perf_counter() - t0
         owner._after_rebuild(f)
 
 
