@@ -534,7 +534,7 @@ class _Account:
             self._add(y, None, 0, False)
         self._fit(None, 0)
         if self.resident > getattr(self, "limit", self.resident):
-            self._over()
+            self._over(backward=True)
         self._peak()
 
     def _fit(self, f, need):
@@ -630,15 +630,19 @@ class Budget(_Account):
                 self._over()
         self.stats["saved_bytes"] = self.resident
 
-    def _over(self):
+    def _over(self, backward=False):
         st = self.stats
         st["over_budget"] += 1
         if st["over_budget"] == 1:
+            why = ("in backward: the arrays the running rebuild reads, or rebuilt arrays "
+                   "kept once re-runs cost twice the forward pass (a long chain)"
+                   if backward else
+                   "what is left is held by live Variables (a skip connection, a result "
+                   "still in use) or pinned (the batch, dropout masks)")
             warnings.warn(
                 f"budget: {_mib(self.resident)} of saved arrays cannot go under the limit of "
-                f"{_mib(self.limit)}: what is left is held by live Variables (a skip "
-                f"connection, a result still in use) or pinned (the batch, dropout masks); "
-                f"stats['over_budget'] counts such moments", BudgetWarning, stacklevel=4)
+                f"{_mib(self.limit)}: {why}; stats['over_budget'] counts such moments",
+                BudgetWarning, stacklevel=4)
 
     _now = 0
 
@@ -693,7 +697,7 @@ class Budget(_Account):
         super()._after_rebuild(f)
         self._fit(f, 0)
         if self.resident > self.limit:
-            self._over()
+            self._over(backward=True)
         self._peak()
         self.stats["saved_bytes"] = self.resident
 
