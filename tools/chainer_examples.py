@@ -59,8 +59,10 @@ TABLE_PATH = os.path.join(OUT_DIR, "chainer_examples.md")
 # Third-party packages some examples import that rechain never depends on.
 # gym 0.11.0 is the newest gym with the API dqn_cartpole.py uses
 # (env.spec.timestep_limit, 4-tuple step, reset() returning the observation).
-EXAMPLE_DEPS = ["gym==0.11.0", "nltk", "progressbar2", "python-utils", "joblib"]
-DEPS_CHECK = "import gym, nltk.translate.bleu_score, progressbar"
+# gym imports pkg_resources, which setuptools 81 and later no longer ship.
+EXAMPLE_DEPS = ["gym==0.11.0", "nltk", "progressbar2", "python-utils", "joblib",
+                "setuptools<81"]
+DEPS_CHECK = "import gym, nltk.translate.bleu_score, progressbar, pkg_resources"
 
 
 # --------------------------------------------------------------------------
