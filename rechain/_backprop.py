@@ -230,8 +230,8 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
         _pass.freeing = free
         _remat.memo = memo = {}
         _remat.rerunnable = {}
-        remat = _Rematerializer() if free else None
-        _remat.freeing = None if double else remat
+        remat = _Rematerializer() if free else None   # never with double backprop
+        _remat.freeing = remat
         heappop, heappush = heapq.heappop, heapq.heappush
         simple_outputs = not retain_grad and wanted is None
         fh = _function_node._function_hooks
