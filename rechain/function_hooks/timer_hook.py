@@ -5,6 +5,7 @@ import time
 
 from rechain import backend
 from rechain.function_hooks import function_hook
+from rechain.utils import _timer_report as _report
 
 
 class TimerHook(function_hook.FunctionHook):
@@ -21,7 +22,7 @@ class TimerHook(function_hook.FunctionHook):
     """
 
     name = "TimerHook"
-    table = {"sec": 1, "ms": 10 ** 3, "us": 10 ** 6, "ns": 10 ** 9}
+    table = _report.UNITS
 
     def __init__(self):
         self.call_history = []
@@ -59,41 +60,13 @@ class TimerHook(function_hook.FunctionHook):
         return sum(t for _, t in self.call_history)
 
     def summary(self):
-        """``{label: {'elapsed_time': seconds, 'occurrence': calls}}``."""
-        out = {}
-        for name, t in self.call_history:
-            rec = out.setdefault(name, {"elapsed_time": 0.0, "occurrence": 0})
-            rec["elapsed_time"] += t
-            rec["occurrence"] += 1
-        return out
+        """``{name: {'elapsed_time': seconds, 'occurrence': calls}}``."""
+        return _report.summarize(self.call_history)
 
-    @staticmethod
-    def _choose_unit(second):
-        factor = 1
-        for unit in ("sec", "ms", "us"):
-            if second * factor >= 1:
-                return factor, unit
-            factor *= 1000
-        return factor, "ns"
+    _choose_unit = staticmethod(_report.choose_unit)
 
     def print_report(self, unit="auto", file=sys.stdout):
-        """Print function name, total time and occurrences (units as Chainer's)."""
-        if unit not in self.table and unit not in ("auto", "auto_foreach"):
-            raise ValueError(f"TimerHook.print_report: unit must be one of "
-                             f"{sorted(self.table)}, 'auto' or 'auto_foreach', got {unit!r}")
-        summary = self.summary()
-        rows = [("FunctionName", "ElapsedTime", "Occurrence")]
-        if unit == "auto":
-            factor, name = self._choose_unit(
-                max((r["elapsed_time"] for r in summary.values()), default=0.0))
-        elif unit != "auto_foreach":
-            factor, name = self.table[unit], unit
-        for label, rec in summary.items():
-            if unit == "auto_foreach":
-                factor, name = self._choose_unit(rec["elapsed_time"])
-            rows.append((label, f"{rec['elapsed_time'] * factor:3.2f}{name}",
-                         str(rec["occurrence"])))
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        for row in rows:
-            file.write("  ".join(c.rjust(w) for c, w in zip(row, widths)) + "\n")
-        file.flush()
+        """Print name, total time and occurrences: ``unit`` is ``'sec'``,
+        ``'ms'``, ``'us'``, ``'ns'``, ``'auto'`` (one unit fitting the largest)
+        or ``'auto_foreach'`` (per row), as Chainer's."""
+        _report.print_report(self.summary(), "FunctionName", unit, file)
