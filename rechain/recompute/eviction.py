@@ -82,12 +82,13 @@ _remat_state = function_node._remat
 
 #: Ops whose cost is a contraction (multiply-adds), by class name.
 _DOT_OPS = frozenset({
-    "LinearFunction", "LinearGradData", "LinearGradWeight", "MatMul", "BatchMatMul",
-    "Convolution2DFunction", "Convolution2DGradW", "ConvolutionNDFunction",
-    "ConvolutionNDGradW", "Deconvolution2DFunction", "DeconvolutionNDFunction",
-    "Tensordot", "Einsum", "Bilinear", "DepthwiseConvolution2D",
-    "DilatedConvolution2DFunction", "LocalConvolution2DFunction",
+    "LinearFunction", "LinearGradData", "LinearGradWeight", "MatMul", "TensorDot",
+    "EinSum", "DiagEinSum", "CooMatMul", "Convolution2DFunction", "Convolution2DGradW",
+    "ConvolutionNDFunction", "ConvolutionNDGradW", "Deconvolution2DFunction",
+    "DeconvolutionNDFunction",
 })
+#: Of those, the ones whose contracted extent is the last axis of input 0.
+_CONTRACT_LAST = frozenset({"MatMul", "TensorDot", "EinSum", "DiagEinSum", "CooMatMul"})
 
 
 def is_dot(op):
@@ -105,7 +106,7 @@ def op_cost(op, in_data, out_data):
         # contracted extent: the input width of a Linear, C*kh*kw of a conv
         if w.ndim >= 2:
             k = w.size // max(1, w.shape[0]) if w.ndim > 2 else w.shape[-1]
-            if type(op).__name__ in ("MatMul", "BatchMatMul", "Tensordot", "Einsum"):
+            if type(op).__name__ in _CONTRACT_LAST:
                 k = in_data[0].shape[-1] if in_data[0].ndim else 1
             return 2 * out_size * max(1, k)
     return out_size + sum(x.size for x in in_data)

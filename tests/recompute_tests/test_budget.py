@@ -402,3 +402,19 @@ def test_arrays_live_variables_hold_exceed_the_limit_with_one_warning():
             for _ in range(4):
                 hs.append(F.tanh(lin(hs[-1])))    # every result kept alive
     assert len(record) == 1 and b.stats["over_budget"] >= 2
+
+
+def test_every_dot_op_the_cost_model_names_exists():
+    """A renamed contraction op would silently become "cheap" to the budget
+    and to dots_saveable."""
+    names = set()
+    stack = [rechain.function_node.FunctionNode]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            names.add(sub.__name__)
+            stack.append(sub)
+    assert B._DOT_OPS <= names, sorted(B._DOT_OPS - names)
+    lin = L.Linear(3, 2)
+    y = lin(numpy.ones((4, 3), numpy.float32))
+    assert B.is_dot(y.creator) and B.dots_saveable(y.creator, ((4, 3),), 32)
+    assert not B.is_dot(F.relu(y).creator)
