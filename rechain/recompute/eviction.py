@@ -52,9 +52,12 @@ sees an op only after it ran; its evictions follow at once, before any user
 code runs, and ``stats['peak_saved_bytes']`` is taken after them: the op's
 own outputs exist for that instant beside what is kept (tracemalloc sees
 them; they are live results, not saved ones). What can exceed the limit:
-pinned arrays, arrays live Variables hold, and the arrays one op needs at
-once; ``stats['over_budget']`` counts how often eviction could not bring the
-total under the limit.
+pinned arrays, arrays live Variables hold, the arrays one op needs at once,
+and rebuilt arrays backward keeps once a step's re-runs have cost twice its
+forward pass (below a limit a long chain cannot meet, dropping them would
+re-run the chain for every node); ``stats['over_budget']`` counts how often
+eviction could not bring the total under the limit, and a ``BudgetWarning``
+says so once.
 
 Note [selective recomputation]. :func:`selective` (and :func:`checkpoint`)
 apply a *policy* instead of a limit: a callable ``policy(op, shapes, nbytes)``
