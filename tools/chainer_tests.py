@@ -25,8 +25,9 @@ exception line, numbers blanked), by test count.
 ``--baseline-python`` names the interpreter of an environment with Chainer
 7.8.1 (and NumPy < 2) installed; the same files then also run on real Chainer
 and the table adds Chainer's passes and how many of those pass on rechain
-(cases matched by test id). To measure Chainer once and compare later runs
-with it: ``--python PY --real-chainer --json-out chainer.json`` runs the files
+(cases matched by test id, with what differs between the two environments
+for one case taken out: see :func:`match_key`). To measure Chainer once and
+compare later runs with it: ``--python PY --real-chainer --json-out chainer.json`` runs the files
 on real Chainer and saves every case's outcome; ``--baseline-json
 chainer.json`` then compares a rechain run with that.
 """
@@ -160,6 +161,80 @@ def parse_junit(path):
     return dict(counts), outcomes, causes
 
 
+# NumPy 2 writes scalars as ``np.float64(1.0)``, ``np.int64(3)``, ``np.True_``,
+# NumPy 1 as ``1.0``, ``3``, ``True``; a complex one as ``np.complex128(1+2j)``
+# against ``(1+2j)``.
+_NP_REAL = re.compile(r"\bnp\.(?:float|int|uint|bool|str|bytes|longdouble|half|single|"
+                      r"double|intc|uintc|intp|uintp|longlong|ulonglong|short|ushort|"
+                      r"byte|ubyte|datetime64|timedelta64)\d*_?\(")
+_NP_COMPLEX = re.compile(r"\bnp\.(?:complex\d*|clongdouble|csingle|cdouble)\(")
+# a parameterized class name's ``key=array(...)`` value, up to the next
+# ``, key=`` or the end of its ``{...}``
+_ARRAY_VALUE = re.compile(r"(?<=[{ ])(\w+=)array\(.*?(?=, \w+=|\}(?:_|::|\]|$))", re.S)
+_PARAM_INDEX = re.compile(r"_param_\d+_\{")
+
+
+def _unwrap(text, pattern, keep_parens):
+    """``text`` with each ``pattern(...)`` call replaced by its argument."""
+    out, i = [], 0
+    while True:
+        m = pattern.search(text, i)
+        if m is None:
+            break
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            j += 1
+        if depth:  # unbalanced (a shortened repr): leave the rest as it is
+            break
+        inner = text[m.end():j - 1]
+        out += [text[i:m.start()], f"({inner})" if keep_parens else inner]
+        i = j
+    out.append(text[i:])
+    return "".join(out)
+
+
+def match_key(cid):
+    """The key a case is matched by between a Chainer and a rechain run.
+
+    The test id with what differs between the two environments for the same
+    case taken out: (1) the junit name of an id with a ``[`` that does not end
+    in ``]`` (a parameterized class name with a list in it) gets a ``]`` from
+    pytest >= 9.2 only; (2) NumPy 2 reprs of NumPy scalars (``np.float64(1.0)``,
+    ``np.True_``) are written as NumPy 1 writes them; (3) in a parameterized
+    class name (``Base_param_<i>_{...}``, the index ``i`` names the case) an
+    ``array(...)`` value is masked: such values are often random data drawn at
+    import, different in every run. Ids that become equal within one run are
+    not merged (see :func:`match_keys`).
+    """
+    if "[" in cid and not cid.endswith("]"):
+        cid += "]"
+    cid = cid.replace("np.True_", "True").replace("np.False_", "False")
+    cid = _unwrap(cid, _NP_COMPLEX, True)
+    cid = _unwrap(cid, _NP_REAL, False)
+    if _PARAM_INDEX.search(cid):
+        cid = _ARRAY_VALUE.sub(r"\1array(?)", cid)
+    return cid
+
+
+def match_keys(outcomes):
+    """``{match key: outcome}`` for one file's ``{test id: outcome}``.
+
+    Where two ids of the run give the same key, both keep their raw ids, so
+    the keys never join two cases of one run.
+    """
+    keys = collections.defaultdict(list)
+    for cid in outcomes:
+        keys[match_key(cid)].append(cid)
+    out = {}
+    for key, cids in keys.items():
+        if len(cids) == 1:
+            out[key] = outcomes[cids[0]]
+        else:
+            out.update((c, outcomes[c]) for c in cids)
+    return out
+
+
 def run_file(python, tests_dir, rel, timeout, shim, workdir):
     """Run one test file; returns a result dict (counts, outcomes, causes, note)."""
     xml = os.path.join(workdir, "junit.xml")
@@ -242,8 +317,9 @@ def markdown(results, baseline=None, top=25):
             if b is None:
                 cells += ["-", "-", "-"]
             else:
-                ok = [k for k, v in b["outcomes"].items() if v == "passed"]
-                here = sum(1 for k in ok if r["outcomes"].get(k) == "passed")
+                theirs, ours = match_keys(b["outcomes"]), match_keys(r["outcomes"])
+                ok = [k for k, v in theirs.items() if v == "passed"]
+                here = sum(1 for k in ok if ours.get(k) == "passed")
                 tot["base"] += len(ok)
                 tot["both"] += here
                 if ok:
