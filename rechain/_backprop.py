@@ -291,6 +291,9 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                         seen.add(c)
                         heappush(heap, (-c.rank, counter, c))
                         counter += 1
+                # hold no gradient in a local: the next backward may be given
+                # one to overwrite (function_node.take_grad_output)
+                gxs = gx = prev = None
         finally:
             (_pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable,
              _remat.freeing) = saved_pass

@@ -597,6 +597,30 @@ def take_retained_output(f, k):
     return d
 
 
+def take_grad_output(grad_outputs, k):
+    """Note [gradient buffers], for the gradient flowing in: the array of
+    ``grad_outputs[k]`` if ``f.backward`` may overwrite it, or None.
+
+    Without double backprop, the gradient of a node's output is read by that
+    node's backward only: the backward loop pops it and drops it afterwards.
+    It may be overwritten when reference counts prove that nobody else holds
+    it: the Variable is referenced by the ``grad_outputs`` tuple alone (not by
+    ``retain_grad``, ``grad()``'s results, another node's entry or the
+    caller's locals: call this before binding it), its array by that Variable
+    alone (no view, no user array), and no function hook is installed (hooks
+    see the gradients after the backward).
+    """
+    if _config.enable_backprop or _remat.memo is None or _function_hooks is not None:
+        return None
+    v = grad_outputs[k]
+    # the tuple, this local and getrefcount's argument
+    if v is None or _getrefcount(v) != 3:
+        return None
+    d = v._data
+    # the Variable's attribute, this local and getrefcount's argument
+    return d if _writable(d) and _getrefcount(d) == 3 else None
+
+
 def _take(f, stored, k):
     """The stored entry ``k`` if it may be given away, as far as the pass and
     the node's handler tell; a writable owned array, or a Placeholder."""

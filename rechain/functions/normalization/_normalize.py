@@ -79,39 +79,37 @@ def affine_normalization_grad(x, gamma_b, mean, inv_std, gy, gmean, ginv, stat_a
     return gx, ggamma, gbeta
 
 
-def _batch_norm_grad_arrays(x, gamma_b, mean, inv_std, gy, axes, gy_owned=False,
-                            x_owned=False):
+def _batch_norm_grad_arrays(x, gamma_b, mean, inv_std, gy, axes, x_owned=False):
     """:func:`affine_normalization_grad` for the common plain case, on arrays.
 
     Same formulas, computed with in-place operations instead of a fresh array
     per step (this is on every training step): one temporary of x's size
-    beyond ``gx``. With ``gy_owned`` (a gradient the caller allocated and
-    gives away) ``gx`` is written into ``gy`` and x_hat is computed twice, so
-    only one array of x's size is allocated; with ``x_owned`` (an input the
-    caller gives away) x_hat is made in x's memory. The operations and their
-    order are the same either way (products are commuted only), so the bits
-    are.
+    beyond ``gx``, none when ``x_owned`` (an input the caller gives away:
+    x_hat is made in its memory).
     """
-    m = x.size // mean.size
     numpy_like = backend.get_array_module(x)
-    if x_owned and not gy_owned:   # x is given away: x_hat in its memory
+    if x_owned:
         x_hat = numpy_like.subtract(x, mean, out=x)
     else:
         x_hat = x - mean
     x_hat *= inv_std
+    return _batch_norm_grad_from_x_hat(x_hat, gy, gamma_b, inv_std, axes)
+
+
+def _batch_norm_grad_from_x_hat(x_hat, gy, gamma_b, inv_std, axes, spare=None):
+    """The end of :func:`_batch_norm_grad_arrays` from a ready ``x_hat``, which
+    it overwrites: ``gx`` (in ``spare``, an array of x's size the caller gives
+    away, when there is one, else in a fresh array), ``ggamma``, ``gbeta``;
+    the same operations in the same order as there, so the same bits."""
+    m = x_hat.size // inv_std.size
     gbeta = gy.sum(axis=axes, keepdims=True)
-    if gy_owned:
-        x_hat *= gy
-        ggamma = x_hat.sum(axis=axes, keepdims=True)
-        numpy_like.subtract(x, mean, out=x_hat)
-        x_hat *= inv_std
-        tmp = gy
-    else:
+    if spare is None:
         tmp = gy * x_hat
-        ggamma = tmp.sum(axis=axes, keepdims=True)
-    # gx = gamma * inv_std * (gy - x_hat * ggamma / m - gbeta / m)
+    else:
+        tmp = backend.get_array_module(gy).multiply(gy, x_hat, out=spare)
+    ggamma = tmp.sum(axis=axes, keepdims=True)
     x_hat *= ggamma * (1.0 / m)
-    numpy_like.subtract(gy, x_hat, out=tmp)
+    backend.get_array_module(gy).subtract(gy, x_hat, out=tmp)
     tmp -= gbeta * (1.0 / m)
     tmp *= gamma_b * inv_std
     return tmp, ggamma, gbeta
@@ -191,17 +189,11 @@ class AffineNormalization(function_node.FunctionNode):
             gy, gmean, ginv = [None if g is None else g.array for g in (gy, gmean, ginv)]
         x, gamma = inputs[0], inputs[1]
         pshape = _bshape(x.shape, self.param_axes)
-        gy_owned = False
         if gy is not None:
-            gy, gy_owned = self._normalized_grad(inputs, mean, inv_std, gy, as_vars)
-        if (not as_vars and gy is not None and gmean is None and ginv is None
-                and self.stat_axes == self.param_axes):
-            gx, ggamma, gbeta = _batch_norm_grad_arrays(
-                x, gamma.reshape(pshape), mean, inv_std, gy, self.stat_axes, gy_owned)
-        else:
-            gx, ggamma, gbeta = affine_normalization_grad(
-                x, gamma.reshape(pshape), mean, inv_std, gy, gmean, ginv, self.stat_axes,
-                self.param_axes)
+            gy = self._normalized_grad(inputs, mean, inv_std, gy, as_vars)
+        gx, ggamma, gbeta = affine_normalization_grad(
+            x, gamma.reshape(pshape), mean, inv_std, gy, gmean, ginv, self.stat_axes,
+            self.param_axes)
         ret = []
         for i in indexes:
             g = gx if i == 0 else ggamma if i == 1 else gbeta
@@ -225,7 +217,7 @@ class AffineNormalization(function_node.FunctionNode):
             x = self.get_retained_input_arrays()[0]
         pshape = _bshape(x.shape, self.param_axes)
         gx, ggamma, gbeta = _batch_norm_grad_arrays(
-            x, gamma.reshape(pshape), mean, inv_std, gy, self.stat_axes, False, x_owned)
+            x, gamma.reshape(pshape), mean, inv_std, gy, self.stat_axes, x_owned)
         del x
         ret = []
         for i in indexes:
@@ -237,7 +229,6 @@ class AffineNormalization(function_node.FunctionNode):
 
     def _normalized_grad(self, inputs, mean, inv_std, gy, as_vars):
         """The gradient of the normalized ``y`` given that of the node's output
-        ``gy``, and whether it is a fresh array backward may overwrite. Here
-        the output is ``y`` itself; an op fused after the normalization
-        (batch_normalization_relu) applies its own backward here."""
-        return gy, False
+        ``gy``. Here the output is ``y`` itself; an op fused after the
+        normalization (batch_normalization_relu) applies its own backward here."""
+        return gy

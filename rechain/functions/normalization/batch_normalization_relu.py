@@ -47,7 +47,8 @@ from rechain import variable
 from rechain.functions.activation.relu import ReLUGrad
 from rechain.functions.normalization.batch_normalization import (BatchNormalization,
                                                                   _check, _reduce_axes)
-from rechain.functions.normalization._normalize import _bshape
+from rechain.functions.normalization._normalize import (_batch_norm_grad_from_x_hat,
+                                                         _bshape)
 from rechain.recompute import region as _region
 from rechain.utils import type_check
 
@@ -69,6 +70,55 @@ class BatchNormalizationReLU(BatchNormalization):
         backend.get_array_module(y).maximum(y, 0, out=y)
         return y, mean, inv_std
 
+    def backward(self, indexes, grad_outputs):
+        if (not configuration.config.enable_backprop and grad_outputs[0] is not None
+                and grad_outputs[1] is None and grad_outputs[2] is None
+                and self.stat_axes == self.param_axes):
+            return self._lean_backward(indexes, grad_outputs)
+        return super().backward(indexes, grad_outputs)
+
+    def _lean_backward(self, indexes, grad_outputs):
+        """The common case on arrays, with two arrays of x's size beyond x and
+        the incoming gradient, or one when the incoming gradient may be
+        overwritten (function_node Note [gradient buffers]): ReLU's masked
+        gradient is written into it, and x_hat into x's memory when nobody else
+        holds x. The operations are those of the plain path (relu's backward,
+        then _batch_norm_grad_from_x_hat), in the same order, so the bits are."""
+        mean, inv_std = [v.array for v in self.get_retained_outputs()]
+        gamma, beta = self.get_retained_input_arrays()[1:]
+        gy = function_node.take_grad_output(grad_outputs, 0)
+        gy_owned = gy is not None
+        if not gy_owned:
+            gy = grad_outputs[0].array
+        x = function_node.take_retained_input(self, 0)
+        x_owned = x is not None and x.dtype == gy.dtype and x.shape == gy.shape
+        if x is None:
+            x = self.get_retained_input_arrays()[0]
+        gy_owned = gy_owned and x.dtype == gy.dtype and x.shape == gy.shape
+        xp = backend.get_array_module(x)
+        pshape = _bshape(x.shape, self.param_axes)
+        d = xp.subtract(x, mean, out=x) if x_owned else x - mean
+        del x
+        # z = (x - mean) * (gamma * inv_std) + beta, as _pre_activation forms it
+        z = d * (gamma.reshape(pshape) * inv_std)
+        z += beta.reshape(pshape)
+        xp.greater(z, 0, out=z)    # relu's gy * (y > 0), as relu.relu_grad_array
+        if gy_owned:
+            gy *= z
+            g, spare = gy, z
+        else:
+            z *= gy
+            g, spare = z, None
+        del gy, z
+        d *= inv_std               # x_hat
+        gx, ggamma, gbeta = _batch_norm_grad_from_x_hat(
+            d, g, gamma.reshape(pshape), inv_std, self.stat_axes, spare)
+        ret = []
+        for i in indexes:
+            r = gx if i == 0 else ggamma if i == 1 else gbeta
+            ret.append(Variable._constant(r if i == 0 else r.reshape(gamma.shape)))
+        return tuple(ret)
+
     def _pre_activation(self, x, gamma, beta, mean, inv_std):
         """``z``, computed by the operations the forward pass used."""
         pshape = _bshape(x.shape, self.param_axes)
@@ -82,12 +132,12 @@ class BatchNormalizationReLU(BatchNormalization):
             x, gamma, beta = [v.array for v in inputs]
             z = self._pre_activation(x, gamma, beta, mean.array, inv_std.array)
             backend.get_array_module(z).maximum(z, 0, out=z)
-            return ReLUGrad().apply((z, gy))[0], False
+            return ReLUGrad().apply((z, gy))[0]
         z = self._pre_activation(*inputs, mean, inv_std)
         # relu's gy * (y > 0), written into z (relu.relu_grad_array's steps).
         backend.get_array_module(z).greater(z, 0, out=z)
         z *= gy
-        return z, True
+        return z
 
     def rebuild_output(self, index):
         """Output ``index`` (0 only) recomputed exactly from what the node keeps
