@@ -1,5 +1,7 @@
 """Matrix products: matmul (NumPy's semantics plus transpose flags), batch_matmul."""
 
+import warnings
+
 from rechain import backend
 from rechain import function_node
 from rechain.functions.array.broadcast import sum_to
@@ -15,12 +17,14 @@ class MatMul(function_node.FunctionNode):
     """``op(a) @ op(b)`` for inputs with at least two dimensions.
 
     ``op`` transposes the last two axes when the flag is set; batch axes
-    broadcast like :func:`numpy.matmul`.
+    broadcast like :func:`numpy.matmul`. Operands of different dtypes give
+    the promoted dtype (as NumPy), or ``dtype`` when given.
     """
 
-    def __init__(self, transa=False, transb=False):
+    def __init__(self, transa=False, transb=False, dtype=None):
         self.transa = transa
         self.transb = transb
+        self.dtype = dtype
 
     def forward(self, inputs):
         self.retain_inputs((0, 1))
@@ -31,27 +35,32 @@ class MatMul(function_node.FunctionNode):
             a = _t(a)
         if self.transb:
             b = _t(b)
-        return xp.matmul(a, b),
+        y = xp.matmul(a, b)
+        if self.dtype is not None and y.dtype != self.dtype:
+            y = y.astype(self.dtype)
+        return y,
 
     def backward(self, indexes, grad_outputs):
         # With A = op(a), B = op(b), y = A B: dA = gy B^T and dB = A^T gy;
         # each is written as one matmul on the stored a, b so that the
-        # gradient is itself a MatMul node (double backprop).
+        # gradient is itself a MatMul node (double backprop). Each gradient
+        # has its input's dtype (operands of mixed dtypes).
         gy, = grad_outputs
         a, b = self.get_retained_inputs()
         ta, tb = self.transa, self.transb
+        da, db = a.dtype, b.dtype
         ret = []
         for i in indexes:
             if i == 0:
                 if ta:   # da = (gy B^T)^T = B gy^T
-                    g = MatMul(tb, True).apply((b, gy))[0]
+                    g = MatMul(tb, True, da).apply((b, gy))[0]
                 else:    # da = gy B^T
-                    g = MatMul(False, not tb).apply((gy, b))[0]
+                    g = MatMul(False, not tb, da).apply((gy, b))[0]
             else:
                 if tb:   # db = (A^T gy)^T = gy^T A
-                    g = MatMul(True, ta).apply((gy, a))[0]
+                    g = MatMul(True, ta, db).apply((gy, a))[0]
                 else:    # db = A^T gy
-                    g = MatMul(not ta, False).apply((a, gy))[0]
+                    g = MatMul(not ta, False, db).apply((a, gy))[0]
             shape = self._shapes[i]
             ret.append(g if g.shape == shape else sum_to(g, shape))
         return tuple(ret)
@@ -71,10 +80,6 @@ def _check(fname, a, b, transa, transb):
             raise type_check.InvalidType(f"{fname}: {name} must have at least one "
                                          f"dimension, got shape {tuple(x.shape)}")
         type_check.expect_float(fname, name, x)
-    if a.dtype != b.dtype:
-        raise type_check.InvalidType(f"{fname}: a and b must have the same dtype, got "
-                                     f"a {a.dtype} {tuple(a.shape)} and b {b.dtype} "
-                                     f"{tuple(b.shape)}")
     ma = _mat_shape(a.shape, transa)
     mb = _mat_shape(b.shape, transb)
     k_a = a.shape[0] if ma is None else ma[1]
@@ -101,12 +106,13 @@ def matmul(a, b, transa=False, transb=False):
 
     Args:
         a (Variable or ndarray): Left operand (at least 1-d, floating point).
-        b (Variable or ndarray): Right operand, same dtype as ``a``.
+        b (Variable or ndarray): Right operand (at least 1-d, floating point).
         transa (bool): Use the transpose of ``a``.
         transb (bool): Use the transpose of ``b``.
 
     Returns:
-        Variable: The product.
+        Variable: The product, of NumPy's promoted dtype of ``a`` and ``b``
+        (the gradients have their inputs' dtypes).
 
     Example:
         >>> F.matmul(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32)).shape
@@ -136,7 +142,7 @@ def matmul(a, b, transa=False, transb=False):
 
 
 def batch_matmul(a, b, transa=False, transb=False):
-    """Batched matrix product (deprecated in Chainer; use :func:`matmul`).
+    """Batched matrix product (deprecated, warns as in Chainer; use :func:`matmul`).
 
     ``a`` and ``b`` are batches of matrices of shape ``(B, m, n)``; a 2-d
     operand ``(B, n)`` is a batch of column vectors ``(B, n, 1)``.
@@ -154,6 +160,8 @@ def batch_matmul(a, b, transa=False, transb=False):
         >>> F.batch_matmul(np.ones((5, 2, 3), np.float32), np.ones((5, 3), np.float32)).shape
         (5, 2, 1)
     """
+    warnings.warn("batch_matmul is deprecated (as in Chainer since v3): use matmul",
+                  DeprecationWarning, stacklevel=2)
     for name, x in (("a", a), ("b", b)):
         if x.ndim not in (2, 3):
             raise type_check.InvalidType(f"batch_matmul: {name} must be 2-d or 3-d, got "

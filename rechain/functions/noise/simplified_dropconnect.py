@@ -13,6 +13,7 @@ from rechain import backend
 from rechain import random as _random
 from rechain import variable
 from rechain.functions.array.broadcast import broadcast_to
+from rechain.functions.array.cast import cast
 from rechain.functions.array.reshape import reshape
 from rechain.functions.connection.linear import linear
 from rechain.functions.math.matmul import matmul
@@ -29,7 +30,6 @@ def _check(f, x, W, b, mask, use_batchwise_mask):
         raise type_check.InvalidType(
             f"{f}: x's size per example ({k}, from shape {tuple(x.shape)}) must equal "
             f"W.shape[1], got W {tuple(W.shape)}")
-    type_check.expect_same_dtype(f, ("x", "W"), (x, W))
     if b is not None:
         type_check.expect_float(f, "b", b)
         if b.ndim != 1 or b.shape[0] != W.shape[0]:
@@ -50,11 +50,14 @@ def simplified_dropconnect(x, W, b=None, ratio=.5, train=True, mask=None,
     With ``use_batchwise_mask`` (default) every example has its own mask of
     W's shape; otherwise one mask is shared. With ``train=False`` the ratio is
     0: the weights are used as they are (times ``mask`` if one is given).
+    ``x`` and ``W`` may have different float dtypes (as in Chainer): the layer
+    is computed in their promoted dtype and ``y`` has ``x``'s; ``b`` has
+    ``x``'s dtype.
 
     Args:
         x (Variable or ndarray): ``(N, ...)`` float input, flattened to ``(N, K)``.
-        W (Variable or ndarray): ``(M, K)`` weights.
-        b (Variable or ndarray): ``(M,)`` bias, or None.
+        W (Variable or ndarray): ``(M, K)`` float weights.
+        b (Variable or ndarray): ``(M,)`` bias of ``x``'s dtype, or None.
         ratio (float): Probability of dropping a weight, in [0, 1).
         train (bool): Drop weights (True) or not.
         mask (ndarray): The 0/1 mask to use instead of drawing one, of shape
@@ -62,7 +65,7 @@ def simplified_dropconnect(x, W, b=None, ratio=.5, train=True, mask=None,
         use_batchwise_mask (bool): One mask per example.
 
     Returns:
-        Variable: ``(N, M)``.
+        Variable: ``(N, M)``, of ``x``'s dtype.
 
     Example:
         >>> y = F.simplified_dropconnect(np.ones((2, 3), np.float32),
@@ -77,6 +80,20 @@ def simplified_dropconnect(x, W, b=None, ratio=.5, train=True, mask=None,
         _check(f, x, W, b, mask, use_batchwise_mask)
     if not train:
         ratio = 0
+    out_dtype = x.dtype
+    dtype = numpy.result_type(x.dtype, W.dtype)
+    if x.dtype != dtype:
+        x = cast(x, dtype)
+    if W.dtype != dtype:
+        W = cast(W, dtype)
+    if b is not None and b.dtype != dtype:
+        b = cast(b, dtype)
+    y = _dropconnect(x, W, b, ratio, train, mask, use_batchwise_mask)
+    return y if y.dtype == out_dtype else cast(y, out_dtype)
+
+
+def _dropconnect(x, W, b, ratio, train, mask, use_batchwise_mask):
+    """The layer on x, W (and b) of one dtype."""
     xa = variable.as_array(x)
     xp = backend.get_array_module(xa)
     n = xa.shape[0]

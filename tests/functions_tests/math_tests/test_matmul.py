@@ -86,6 +86,76 @@ def test_operator_matches_function():
     numpy.testing.assert_array_equal((a @ b).array, F.matmul(a, b).array)
 
 
+# -- operands of different dtypes (Chainer: the promoted dtype) ---------------------------
+
+MIXED = [(numpy.float16, numpy.float32), (numpy.float32, numpy.float64),
+         (numpy.float64, numpy.float16)]
+
+
+@pytest.mark.parametrize("da,db", MIXED)
+@pytest.mark.parametrize("sa,sb", [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)),
+                                   ((3,), (3,)), ((5, 2, 3), (3, 4))])
+@pytest.mark.parametrize("transb", [False, True])
+def test_mixed_dtypes_give_promoted_output_and_gradients_of_the_inputs_dtypes(
+        rng, sa, sb, transb, da, db):
+    a = Variable(_stored(rng, sa, False, da))
+    b = Variable(_stored(rng, sb, transb, db))
+    y = F.matmul(a, b, transb=transb)
+    out = numpy.result_type(da, db)
+    a64, b64 = a.array.astype(numpy.float64), _t(b.array, transb).astype(numpy.float64)
+    expected = numpy.matmul(a64, b64)
+    assert y.dtype == out and y.shape == expected.shape
+    tol = 2e-3 if numpy.float16 in (da, db) else 1e-5
+    numpy.testing.assert_allclose(y.array, expected, rtol=tol, atol=tol)
+    gy = rng.uniform(-1, 1, size=y.shape).astype(out)
+    y.grad = gy
+    y.backward()
+    assert a.grad.dtype == da and a.grad.shape == a.shape
+    assert b.grad.dtype == db and b.grad.shape == b.shape
+    g64 = gy.astype(numpy.float64)
+    # the plain products of the dense forms: d(a b)/da = gy b^T, d/db = a^T gy
+    a2 = a64.reshape((1,) + a64.shape) if a64.ndim == 1 else a64
+    b2 = b64.reshape(b64.shape + (1,)) if b64.ndim == 1 else b64
+    g2 = numpy.matmul(a2, b2).shape
+    g64 = g64.reshape(g2)
+    ga = (g64 @ numpy.swapaxes(b2, -1, -2)).reshape(a64.shape) if a64.ndim < 3 else \
+        g64 @ numpy.swapaxes(b2, -1, -2)
+    gb = numpy.swapaxes(a2, -1, -2) @ g64
+    if gb.ndim > b2.ndim:
+        gb = gb.sum(axis=tuple(range(gb.ndim - b2.ndim)))
+    gb = gb.reshape(b64.shape)
+    numpy.testing.assert_allclose(a.grad, ga, rtol=tol * 10, atol=tol * 10)
+    numpy.testing.assert_allclose(b.grad, _t(gb, transb), rtol=tol * 10, atol=tol * 10)
+
+
+def test_mixed_dtypes_numerical_and_double_backward():
+    rng = numpy.random.default_rng(3)
+    a = rng.uniform(-1, 1, (2, 3)).astype(numpy.float32)
+    b = rng.uniform(-1, 1, (3, 4))  # float64
+    gy = rng.uniform(-1, 1, (2, 4))
+    rechain.gradient_check.check_backward(F.matmul, (a, b), gy, dtype=numpy.float64,
+                                          atol=1e-3, rtol=1e-3)
+    gga = rng.uniform(-1, 1, (2, 3)).astype(numpy.float32)
+    ggb = rng.uniform(-1, 1, (3, 4))
+    rechain.gradient_check.check_double_backward(F.matmul, (a, b), gy, (gga, ggb),
+                                                 dtype=numpy.float64, atol=1e-3, rtol=1e-3)
+    # under forget: the plain gradients
+    out = []
+    for use in (False, True):
+        va, vb = Variable(a.copy()), Variable(b.copy())
+        y = F.forget(F.matmul, va, vb) if use else F.matmul(va, vb)
+        F.sum(y * y).backward()
+        out.append((y.array, va.grad, vb.grad))
+    for p, q in zip(*out):
+        numpy.testing.assert_array_equal(p, q)
+    assert out[0][1].dtype == numpy.float32 and out[0][2].dtype == numpy.float64
+
+
+def test_mixed_dtypes_still_need_floats():
+    with pytest.raises(rechain.InvalidType, match=r"matmul: b"):
+        F.matmul(numpy.ones((2, 3), numpy.float32), numpy.ones((3, 2), numpy.int32))
+
+
 # -- batch_matmul ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -97,6 +167,7 @@ def test_operator_matches_function():
     ((4, 3), (4, 3), True, False, (4, 1, 1)),
     ((4, 3), (4, 5), False, True, (4, 3, 5)),
 ])
+@pytest.mark.filterwarnings("ignore:batch_matmul is deprecated:DeprecationWarning")
 def test_batch_matmul(rng, grads, sa, sb, transa, transb, out, dtype):
     a = numpy.asarray(rng.normal(size=sa)).astype(dtype)
     b = numpy.asarray(rng.normal(size=sb)).astype(dtype)
@@ -152,25 +223,26 @@ def test_matmul_zero_dim():
         F.matmul(numpy.ones((2,), numpy.float32), numpy.ones((), numpy.float32))
 
 
-def test_matmul_dtype_mismatch():
-    with pytest.raises(rechain.InvalidType, match=re.escape(
-            "matmul: a and b must have the same dtype, got a float32 (2, 3) and "
-            "b float64 (3, 2)")):
-        F.matmul(numpy.ones((2, 3), numpy.float32), numpy.ones((3, 2), numpy.float64))
-
-
 def test_matmul_integer():
     with pytest.raises(rechain.InvalidType, match=re.escape(
             "matmul: a must have a floating-point dtype, got int64 (shape (2, 3))")):
         F.matmul(numpy.ones((2, 3), numpy.int64), numpy.ones((3, 2), numpy.float64))
 
 
+def test_batch_matmul_warns_it_is_deprecated():
+    with pytest.warns(DeprecationWarning, match="batch_matmul is deprecated.*use matmul"):
+        y = F.batch_matmul(numpy.ones((2, 2, 3)), numpy.ones((2, 3, 4)))
+    assert y.shape == (2, 2, 4)
+
+
+@pytest.mark.filterwarnings("ignore:batch_matmul is deprecated:DeprecationWarning")
 def test_batch_matmul_wrong_ndim():
     with pytest.raises(rechain.InvalidType, match=re.escape(
             "batch_matmul: a must be 2-d or 3-d, got shape (2, 2, 3, 4)")):
         F.batch_matmul(numpy.ones((2, 2, 3, 4), numpy.float32), numpy.ones((2, 4), numpy.float32))
 
 
+@pytest.mark.filterwarnings("ignore:batch_matmul is deprecated:DeprecationWarning")
 def test_batch_matmul_shape_mismatch():
     with pytest.raises(rechain.InvalidType, match=r"batch_matmul: a \(4, 2, 3\) and b \(4, 5, 1\)"):
         F.batch_matmul(numpy.ones((4, 2, 3), numpy.float32), numpy.ones((4, 5), numpy.float32))

@@ -71,3 +71,53 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"simplified_dropconnect: ratio must be a float in "
                                          r"\[0, 1\), got 1"):
         f(x, W[:, :3], ratio=1)
+
+
+@pytest.mark.parametrize("batchwise", [True, False])
+@pytest.mark.parametrize("xd,wd", [(numpy.float16, numpy.float64), (numpy.float64, numpy.float32),
+                                   (numpy.float32, numpy.float16)])
+def test_mixed_dtypes_compute_in_the_promoted_dtype_and_return_x_dtype(batchwise, xd, wd):
+    rng = numpy.random.default_rng(4)
+    x = rng.normal(size=(4, 3)).astype(xd)
+    W = rng.normal(size=(2, 3)).astype(wd)
+    b = rng.normal(size=2).astype(xd)
+    mask = rng.uniform(size=(4, 2, 3) if batchwise else (2, 3)) >= 0.5
+    vx, vW, vb = rechain.Variable(x), rechain.Variable(W), rechain.Variable(b)
+    y = F.simplified_dropconnect(vx, vW, vb, ratio=0.5, mask=mask, use_batchwise_mask=batchwise)
+    assert y.dtype == xd and y.shape == (4, 2)
+    ct = numpy.result_type(xd, wd)
+    expected = _ref(x.astype(ct), W.astype(ct), b.astype(ct), mask, 0.5, batchwise).astype(xd)
+    numpy.testing.assert_allclose(y.array, expected, rtol=1e-3, atol=1e-3)
+    F.sum(y).backward()
+    assert vx.grad.dtype == xd and vW.grad.dtype == wd and vb.grad.dtype == xd
+    # d sum(y) / dx = sum over outputs of the masked weights, / dW = mask * x / (1 - ratio)
+    m = mask.astype(numpy.float64) / 0.5
+    gx = (numpy.einsum("ijk->ik", m * W) if batchwise else
+          numpy.broadcast_to((m * W).sum(0), (4, 3)))
+    gW = (numpy.einsum("ijk,ik->jk", numpy.broadcast_to(m, (4, 2, 3)), x) if batchwise
+          else m * x.astype(numpy.float64).sum(0))
+    numpy.testing.assert_allclose(vx.grad, gx, rtol=1e-2, atol=1e-2)
+    numpy.testing.assert_allclose(vW.grad, gW, rtol=1e-2, atol=1e-2)
+    numpy.testing.assert_array_equal(vb.grad, numpy.full(2, 4, xd))
+
+
+def test_mixed_dtypes_numerical_double_backward_and_forget(forget_matches_plain):
+    rng = numpy.random.default_rng(5)
+    x = rng.normal(size=(3, 4)).astype(numpy.float32)
+    W, b = rng.normal(size=(2, 4)), rng.normal(size=2).astype(numpy.float32)
+    mask = rng.uniform(size=(3, 2, 4)) >= 0.5
+    f = lambda x, W, b: F.simplified_dropconnect(x, W, b, ratio=0.5, mask=mask)  # noqa: E731
+    gy = rng.normal(size=(3, 2)).astype(numpy.float32)
+    rechain.gradient_check.check_backward(f, (x, W, b), gy, dtype=numpy.float64, atol=1e-3,
+                                          rtol=1e-3)
+    gg = (rng.normal(size=(3, 4)).astype(numpy.float32), rng.normal(size=(2, 4)),
+          rng.normal(size=2).astype(numpy.float32))
+    rechain.gradient_check.check_double_backward(f, (x, W, b), gy, gg, dtype=numpy.float64,
+                                                 atol=1e-3, rtol=1e-3)
+    forget_matches_plain(f, (x, W, b))
+
+
+def test_bias_must_have_x_dtype():
+    with pytest.raises(rechain.InvalidType, match=r"simplified_dropconnect: .*x.*b"):
+        F.simplified_dropconnect(numpy.zeros((2, 3), numpy.float32),
+                                 numpy.zeros((4, 3), numpy.float64), numpy.zeros(4, numpy.float64))
