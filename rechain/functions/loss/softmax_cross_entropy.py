@@ -74,6 +74,21 @@ class SoftmaxCrossEntropy(function_node.FunctionNode):
         self.reduce = reduce
         self.weighted = weighted
 
+    @property
+    def y(self):
+        """The softmax of ``x`` kept for backward (an array), or None.
+
+        Set by the forward pass when ``cache_score`` is true (as Chainer's
+        ``SoftmaxCrossEntropy.y``); None without ``cache_score``, and once
+        the graph is unchained.
+        """
+        if not self.cache_score:
+            return None
+        if self._handler is not None:  # kept by a saved-array handler (F.forget)
+            return self.get_retained_outputs()[0].array
+        stored = self._retained_out
+        return stored[0] if stored else None  # None once unchained
+
     def forward(self, inputs):
         x, t = inputs[:2]
         w = inputs[2] if self.weighted else None

@@ -164,6 +164,25 @@ def test_cache_score_retains_softmax_not_x():
     assert kinds == [("input", 0), ("input", 1)]
 
 
+def test_creator_y_is_the_cached_softmax_or_none():
+    rng = numpy.random.default_rng(0)
+    x = rechain.Variable(rng.normal(size=(4, 3)))
+    t = numpy.array([0, 1, 2, 1], numpy.int32)
+    loss = F.softmax_cross_entropy(x, t)
+    e = numpy.exp(x.array - x.array.max(1, keepdims=True))
+    numpy.testing.assert_allclose(loss.creator.y, e / e.sum(1, keepdims=True), rtol=1e-12)
+    assert F.softmax_cross_entropy(x, t, cache_score=False).creator.y is None
+    # inside F.forget the score is kept by the forget region and still readable
+    seen = []
+
+    def f(x):
+        loss = F.softmax_cross_entropy(x, t)
+        seen.append(loss.creator)
+        return loss
+    F.forget(f, x).backward()
+    numpy.testing.assert_allclose(seen[0].y, e / e.sum(1, keepdims=True), rtol=1e-12)
+
+
 @pytest.mark.parametrize("soft_target_loss", ["cross-entropy", "kl-divergence"])
 @pytest.mark.parametrize("reduce", ["mean", "no"])
 def test_soft_targets(soft_target_loss, reduce):
