@@ -25,3 +25,8 @@ from rechain.functions.connection.local_convolution_2d import (  # noqa: E402,F4
     local_convolution_2d)
 from rechain.functions.normalization.batch_renormalization import (  # noqa: E402,F401
     batch_renormalization)
+from rechain.functions.array.flip import flip  # noqa: E402,F401
+from rechain.functions.math.identity import identity  # noqa: E402,F401
+from rechain.functions.noise.dropout import dropout  # noqa: E402,F401
+from rechain.functions.loss.crf1d import crf1d  # noqa: E402,F401
+from rechain.functions.loss.negative_sampling import negative_sampling  # noqa: E402,F401

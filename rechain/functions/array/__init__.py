@@ -5,7 +5,7 @@ from rechain.functions.array.cast import cast
 from rechain.functions.array.concat import concat
 from rechain.functions.array.expand_dims import expand_dims
 from rechain.functions.array.flatten import flatten
-from rechain.functions.array.flip import flip
+from rechain.functions.array import flip as _flip  # noqa: F401  (the module)
 from rechain.functions.array.get_item import get_item
 from rechain.functions.array.hstack import hstack
 from rechain.functions.array.moveaxis import moveaxis
@@ -39,7 +39,7 @@ from rechain.functions.array.scatter_add import scatter_add
 from rechain.functions.array.select_item import select_item
 
 __all__ = ["as_strided", "broadcast", "broadcast_to", "cast", "concat", "copy", "depth2space",
-           "dstack", "expand_dims", "flatten", "flip", "fliplr", "flipud", "get_item", "hstack",
+           "dstack", "expand_dims", "flatten", "fliplr", "flipud", "get_item", "hstack",
            "im2col", "moveaxis", "pad", "pad_sequence", "permutate", "repeat", "reshape",
            "resize_images", "rollaxis", "scatter_add", "select_item", "separate", "shift",
            "space2depth", "spatial_transformer_grid", "spatial_transformer_sampler", "split_axis",

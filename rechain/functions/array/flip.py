@@ -5,6 +5,11 @@ from rechain import function_node
 from rechain.functions.array import _util
 
 
+def _flip(array, axis):
+    """``array`` (an ndarray) reversed along ``axis`` (an int, a tuple or None)."""
+    return backend.get_array_module(array).flip(array, axis)
+
+
 class Flip(function_node.FunctionNode):
     """Reverses along ``axis``; its own inverse, so the gradient flips back."""
 
@@ -13,8 +18,7 @@ class Flip(function_node.FunctionNode):
 
     def forward(self, inputs):
         x, = inputs
-        xp = backend.get_array_module(x)
-        return xp.flip(x, self.axis),
+        return _flip(x, self.axis),
 
     def backward(self, indexes, grad_outputs):
         return Flip(self.axis).apply(grad_outputs)

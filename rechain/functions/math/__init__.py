@@ -45,10 +45,10 @@ __all__ += ["arccos", "arcsin", "arctan", "arctan2", "arctanh", "ceil", "cosh", 
 from rechain.functions.math.batch_l2_norm_squared import batch_l2_norm_squared  # noqa: E402
 from rechain.functions.math.difference import (  # noqa: E402
     absolute_error, squared_difference, squared_error)
-from rechain.functions.math.identity import identity  # noqa: E402
+from rechain.functions.math import identity as _identity  # noqa: E402,F401  (the module)
 from rechain.functions.math.multi_add import add  # noqa: E402
 
-__all__ += ["absolute_error", "add", "batch_l2_norm_squared", "identity",
+__all__ += ["absolute_error", "add", "batch_l2_norm_squared",
             "squared_difference", "squared_error"]
 
 # Linear algebra (det.py, inv.py, cholesky.py, diagonal.py).
