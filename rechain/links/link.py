@@ -39,12 +39,41 @@ def _link_label(link):
     return f"{name} '{link.name}'" if link.name else name
 
 
+def _is_shape(value):
+    """None, an int, or a sequence of ints."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes)):
+        return False
+    if isinstance(value, _abc.Sequence):
+        return all(_is_int(v) for v in value)
+    return _is_int(value)
+
+
+def _is_int(v):
+    return isinstance(v, (int, numpy.integer)) and not isinstance(v, bool)
+
+
+def _shape_and_dtype(name, spec):
+    """``Link(name=spec)``: a shape (float32), or a ``(shape, dtype)`` pair."""
+    if _is_shape(spec):
+        return spec, numpy.float32
+    if isinstance(spec, (tuple, list)) and len(spec) == 2 and _is_shape(spec[0]):
+        try:
+            return spec[0], numpy.dtype(spec[1])
+        except TypeError:
+            pass
+    raise TypeError(f"Link: parameter {name!r} must be given as a shape or a (shape, dtype) "
+                    f"pair, got {spec!r}")
+
+
 class Link:
     """A building block of models: parameters, persistent values and ``forward``.
 
     Args:
-        **params: Deprecated Chainer form ``Link(W=(3, 4))``: each entry adds an
-            uninitialised-by-NaN parameter of that shape.
+        **params: Deprecated Chainer form ``Link(W=(3, 4))``: each entry adds a
+            NaN-filled parameter of that shape (float32), or of a
+            ``(shape, dtype)`` pair: ``Link(W=((3, 4), numpy.float16))``.
 
     Example:
         >>> class Affine(rechain.Link):
@@ -63,8 +92,9 @@ class Link:
         d["_within_init_scope"] = False
         d["name"] = None
         d["_device"] = None  # None: CPU; otherwise the CuPy device id
-        for name, shape in params.items():
-            self.add_param(name, shape)
+        for name, spec in params.items():
+            shape, dtype = _shape_and_dtype(name, spec)
+            self.add_param(name, shape, dtype=dtype)
 
     # -- registration ------------------------------------------------------------
     @property

@@ -110,6 +110,26 @@ def test_add_param_add_link_and_errors():
     assert list(Link(W=(2, 2)).namedparams())[0][1].shape == (2, 2)
 
 
+def test_constructor_params_take_shapes_or_shape_dtype_pairs():
+    link = Link(a=(2, 3), b=((2,), numpy.float16), c=4, d=((3, 1), "d"), e=None,
+                f=(None, numpy.float64), g=(0, 2))
+    assert (link.a.shape, link.a.dtype) == ((2, 3), numpy.float32)
+    assert (link.b.shape, link.b.dtype) == ((2,), numpy.float16)
+    assert (link.c.shape, link.c.dtype) == ((4,), numpy.float32)
+    assert (link.d.shape, link.d.dtype) == ((3, 1), numpy.float64)
+    assert (link.g.shape, link.g.dtype) == ((0, 2), numpy.float32)
+    assert numpy.isnan(link.d.array).all()
+    assert link.e.array is None and link.f.array is None
+    link.f.initialize((2,))
+    assert link.f.dtype == numpy.float64
+    assert sorted(n for n, _ in link.namedparams()) == ["/a", "/b", "/c", "/d", "/e", "/f", "/g"]
+    with pytest.raises(TypeError, match=r"Link: parameter 'z' must be given as a shape or a "
+                                        r"\(shape, dtype\) pair, got 'x'"):
+        Link(z="x")
+    with pytest.raises(TypeError, match=r"parameter 'z'"):
+        Link(z=((2,), "not a dtype"))
+
+
 def test_forgot_super_init():
     class Bad(Link):
         def __init__(self):
