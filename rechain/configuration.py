@@ -117,6 +117,58 @@ global_config = _GlobalConfig()
 _MISSING = object()
 
 
+def _print_entries(obj, names, file):
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        print(f"{name:<{width}} {getattr(obj, name)}", file=file)
+
+
+class GlobalConfig:
+    """A configuration shared by every thread, for a configuration of one's own.
+
+    Chainer's class; a plain namespace. ``rechain.config`` and
+    ``rechain.global_config`` are not instances of it (their defaults are
+    class attributes, read in C on the hot path), but a pair
+    ``LocalConfig(GlobalConfig())`` behaves as they do and works with
+    :class:`using_config`.
+
+    Example:
+        >>> g = GlobalConfig(); c = LocalConfig(g); g.x = 1; c.x
+        1
+    """
+
+    def show(self, file=None):
+        """Print the entries, sorted by name, one ``name value`` a line."""
+        _print_entries(self, sorted(vars(self)), sys.stdout if file is None else file)
+
+
+class LocalConfig(threading.local):
+    """Per-thread entries over a :class:`GlobalConfig` (Chainer's class).
+
+    Reading an entry looks in the calling thread's own entries, then in
+    ``global_config``; setting or deleting one touches the thread's own only.
+
+    Args:
+        global_config (GlobalConfig): Where entries a thread has not set come from.
+    """
+
+    def __init__(self, global_config):  # run in every thread that uses the object
+        vars(self)["_LocalConfig__global"] = global_config
+
+    def __getattr__(self, name):
+        if name.startswith("_LocalConfig__"):
+            raise AttributeError(name)
+        return getattr(self.__global, name)
+
+    def show(self, file=None):
+        """Print the thread's entries and the global ones, sorted by name."""
+        own = {n for n in vars(self) if not n.startswith("_LocalConfig__")}
+        names = sorted(own | set(vars(self.__global)))
+        _print_entries(self, names, sys.stdout if file is None else file)
+
+
+
+
 class using_config:
     """Context manager that sets a configuration value for the calling thread.
 

@@ -266,3 +266,39 @@ def test_type_check_flag_switches_checks_off():
         a + b
     with rechain.using_config("type_check", False):
         assert (a + b).dtype == numpy.float64
+
+
+def test_own_global_and_local_config_pair():
+    from rechain.configuration import GlobalConfig, LocalConfig
+    g = GlobalConfig()
+    c = LocalConfig(g)
+    g.x, g.y = "gx", "gy"
+    c.y, c.z = "ly", "lz"
+    assert (c.x, c.y, c.z) == ("gx", "ly", "lz")
+    assert not hasattr(c, "w") and not hasattr(g, "z")
+    del c.y
+    assert c.y == "gy"
+    with pytest.raises(AttributeError):
+        del c.x  # only global
+
+    def other():
+        seen.append(getattr(c, "z", None))
+        c.z = "other"
+        g.x = "gx2"
+    seen = []
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert seen == [None] and c.z == "lz" and c.x == "gx2"
+    with rechain.using_config("x", "tmp", c):
+        assert c.x == "tmp" and g.x == "gx2"
+    assert c.x == "gx2"
+    c.abc = 1
+    out = io.StringIO()
+    c.show(out)
+    assert out.getvalue() == "abc 1\nx   gx2\ny   gy\nz   lz\n"
+    out = io.StringIO()
+    g.show(out)
+    assert out.getvalue() == "x gx2\ny gy\n"
+    # rechain's own config is untouched by these
+    assert not hasattr(rechain.config, "abc")
