@@ -142,6 +142,8 @@ class UpdateRule:
         self.enabled = True
         self.t = 0
         self.hyperparam = Hyperparameter(parent_hyperparam)
+        self._use_fp32_update = False
+        self._fp32_param = None
 
     @property
     def state(self):
@@ -174,25 +176,67 @@ class UpdateRule:
     def init_state(self, param):
         """Fill ``self.state`` for ``param`` (called before the first update)."""
 
+    def use_fp32_update(self, flag=True):
+        """Update a float16 parameter through a float32 copy of it (``flag``).
+
+        The copy (``fp32_param``) is made at the first update and kept: each
+        update converts the gradient to float32 (and divides out a loss scale
+        there), updates the copy, with the state and hooks on the copy, and
+        writes it back to the parameter rounded to float16. Small steps that
+        float16 would round away thus accumulate. Parameters of other dtypes
+        are updated as they are.
+        """
+        self._use_fp32_update = bool(flag)
+
+    @property
+    def fp32_param(self):
+        """The float32 copy of the parameter (:meth:`use_fp32_update`), or None."""
+        return self._fp32_param
+
+    def _fp32_target(self, param):
+        """The float32 copy of ``param`` with its gradient, or None without a gradient."""
+        scale = param._loss_scale
+        param._loss_scale = None
+        if param.grad is None:
+            return None
+        master = self._fp32_param
+        if master is None or master.shape != param.shape:
+            master = _variable.Parameter(param.array.astype(numpy.float32), name=param.name)
+            self._fp32_param = master
+        grad = param.grad.astype(numpy.float32)
+        if scale is not None:
+            grad /= float(scale)
+        master.grad = grad
+        return master
+
     def update(self, param):
         """Update ``param`` from its gradient (nothing if disabled or no gradient)."""
         if not self.enabled or param.array is None:
             return
-        _unscale_grad(param)
-        if param.grad is None:
-            return
+        if self._use_fp32_update and param.dtype == numpy.float16:
+            target = self._fp32_target(param)
+            if target is None:
+                return
+        else:
+            _unscale_grad(param)
+            if param.grad is None:
+                return
+            target = param
         self.t += 1
         if self._state is None:
             self._state = {}
-            self.init_state(param)
+            self.init_state(target)
         else:
-            self._move_state(param)
+            self._move_state(target)
         for hook in self._pre_update_hooks.values():
-            hook(self, param)
+            hook(self, target)
         function_node.before_parameter_update(param)
-        self.update_core(param)
+        self.update_core(target)
         for hook in self._post_update_hooks.values():
-            hook(self, param)
+            hook(self, target)
+        if target is not param:
+            param.array[...] = target.array
+            target.grad = None
 
     def _move_state(self, param):
         """Put state arrays (e.g. just loaded on the CPU) where the parameter is."""
@@ -215,6 +259,14 @@ class UpdateRule:
 
     def update_core_gpu(self, param):
         self.update_core_cpu(param)
+
+    def update_core_chainerx(self, param):
+        """Chainer's update for ChainerX arrays; rechain has none, so :meth:`update_core`
+        never calls it. Called directly, it updates as :meth:`update_core` does."""
+        if backend.get_array_module(param.array) is numpy:
+            self.update_core_cpu(param)
+        else:
+            self.update_core_gpu(param)
 
     def _state_keys(self):
         """The state keys :meth:`init_state` creates (found on a dummy parameter)."""
@@ -387,12 +439,26 @@ class GradientMethod(Optimizer):
     def __init__(self):
         super().__init__()
         self.hyperparam = Hyperparameter()
+        self._use_fp32_update = False
 
     def setup(self, link):
         super().setup(link)
         for param in unique_params(link):
             param.update_rule = self.create_update_rule()
+            if self._use_fp32_update:
+                param.update_rule.use_fp32_update()
         return self
+
+    def use_fp32_update(self, flag=True):
+        """Update float16 parameters through float32 copies (see
+        :meth:`UpdateRule.use_fp32_update`), for the target's parameters and
+        those of a later :meth:`setup`."""
+        self._use_fp32_update = bool(flag)
+        target = getattr(self, "target", None)
+        if target is not None:
+            for param in unique_params(target):
+                if param.update_rule is not None:
+                    param.update_rule.use_fp32_update(flag)
 
     def create_update_rule(self):
         """A new UpdateRule whose hyperparameters default to this optimizer's."""
