@@ -121,3 +121,36 @@ def test_bias_must_have_x_dtype():
     with pytest.raises(rechain.InvalidType, match=r"simplified_dropconnect: .*x.*b"):
         F.simplified_dropconnect(numpy.zeros((2, 3), numpy.float32),
                                  numpy.zeros((4, 3), numpy.float64), numpy.zeros(4, numpy.float64))
+
+
+@pytest.mark.parametrize("batchwise", [True, False])
+@pytest.mark.parametrize("train,ratio", [(True, 0.6), (True, 0.0), (False, 0.6)])
+def test_creator_is_the_node_with_its_mask(batchwise, train, ratio):
+    rng = numpy.random.default_rng(6)
+    x = rng.normal(size=(4, 3)).astype(numpy.float16)
+    W = rng.normal(size=(2, 3))
+    y = F.simplified_dropconnect(rechain.Variable(x), rechain.Variable(W), None, ratio, train,
+                                 None, batchwise)
+    node = y.creator
+    assert type(node).__name__ == "SimplifiedDropconnect"
+    assert node.mask.shape == ((4, 2, 3) if batchwise else (2, 3))
+    assert node.mask.dtype == numpy.bool_
+    if not train or ratio == 0:
+        assert node.mask.all()
+        numpy.testing.assert_allclose(y.array, (x.astype(numpy.float64) @ W.T).astype(
+            numpy.float16), rtol=1e-3, atol=1e-3)
+    else:
+        expected = _ref(x.astype(numpy.float64), W, None, node.mask, ratio, batchwise)
+        numpy.testing.assert_allclose(y.array, expected.astype(numpy.float16), rtol=1e-3,
+                                      atol=1e-3)
+
+
+@pytest.mark.parametrize("batchwise", [True, False])
+def test_gradients_without_a_mask_in_test_mode_and_of_nd_x(check_grads, batchwise):
+    rng = numpy.random.default_rng(7)
+    x, W, b = rng.normal(size=(3, 2, 2)), rng.normal(size=(2, 4)), rng.normal(size=2)
+    check_grads(lambda x, W, b: F.simplified_dropconnect(
+        x, W, b, ratio=0.5, train=False, use_batchwise_mask=batchwise), (x, W, b))
+    mask = rng.uniform(size=(3, 2, 4) if batchwise else (2, 4)) >= 0.5
+    check_grads(lambda x, W: F.simplified_dropconnect(
+        x, W, ratio=0.2, mask=mask, use_batchwise_mask=batchwise), (x, W))
