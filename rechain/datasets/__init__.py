@@ -18,6 +18,11 @@ from rechain.datasets.fashion_mnist import get_fashion_mnist  # NOQA
 from rechain.datasets.fashion_mnist import get_fashion_mnist_labels  # NOQA
 from rechain.datasets.image_dataset import ImageDataset  # NOQA
 from rechain.datasets.image_dataset import LabeledImageDataset  # NOQA
+from rechain.datasets.image_dataset import LabeledZippedImageDataset  # NOQA
+from rechain.datasets.image_dataset import MultiZippedImageDataset  # NOQA
+from rechain.datasets.image_dataset import ZippedImageDataset  # NOQA
+from rechain.datasets.kuzushiji_mnist import get_kuzushiji_mnist  # NOQA
+from rechain.datasets.kuzushiji_mnist import get_kuzushiji_mnist_labels  # NOQA
 from rechain.datasets.mnist import get_mnist  # NOQA
 from rechain.datasets.pickle_dataset import open_pickle_dataset  # NOQA
 from rechain.datasets.pickle_dataset import open_pickle_dataset_writer  # NOQA
@@ -39,10 +44,12 @@ from rechain.datasets.tuple_dataset import TupleDataset  # NOQA
 
 __all__ = [
     "TupleDataset", "DictDataset", "SubDataset", "TransformDataset", "ConcatenatedDataset",
-    "TextDataset", "ImageDataset", "LabeledImageDataset", "PickleDataset",
+    "TextDataset", "ImageDataset", "LabeledImageDataset", "ZippedImageDataset",
+    "MultiZippedImageDataset", "LabeledZippedImageDataset", "PickleDataset",
     "PickleDatasetWriter", "open_pickle_dataset", "open_pickle_dataset_writer",
     "split_dataset", "split_dataset_random", "split_dataset_n", "split_dataset_n_random",
     "get_cross_validation_datasets", "get_cross_validation_datasets_random",
-    "get_mnist", "get_fashion_mnist", "get_fashion_mnist_labels", "get_cifar10",
+    "get_mnist", "get_fashion_mnist", "get_fashion_mnist_labels", "get_kuzushiji_mnist",
+    "get_kuzushiji_mnist_labels", "get_cifar10",
     "get_cifar100", "get_svhn", "get_ptb_words", "get_ptb_words_vocabulary", "get_digits",
 ]

@@ -1,16 +1,26 @@
-"""Datasets of image files, decoded with Pillow when an example is read.
+"""Datasets of image files (or of images in zip files), decoded with Pillow when an
+example is read.
 
 Pillow is an optional dependency: ``pip install Pillow`` (or
 ``pip install rechain[image]``). Without it, building one of these datasets
 raises ``ImportError`` saying so.
 """
 
+import bisect
+import importlib.util
+import io
 import os
+import threading
+import zipfile
 
 import numpy
 
 import rechain
 from rechain.dataset import dataset_mixin
+
+#: Whether Pillow can be imported (Chainer's ``image_dataset.available``); it is
+#: imported only when an image is read.
+available = importlib.util.find_spec("PIL") is not None
 
 
 def _pil_image(where):
@@ -136,3 +146,129 @@ class LabeledImageDataset(dataset_mixin.DatasetMixin):
         path, label = self._pairs[i]
         image = _read_image(os.path.join(self._root, path), self._dtype, "LabeledImageDataset")
         return image, numpy.array(label, dtype=self._label_dtype)
+
+
+class ZippedImageDataset(dataset_mixin.DatasetMixin):
+    """Images read from the members of one zip file, in the archive's order.
+
+    Every member that is not a directory is an example: an array
+    ``(channels, height, width)`` as :class:`ImageDataset` makes it. Reading
+    one image reads only its member. The dataset pickles (without its open
+    file; a copy reopens the archive on first use, also after a fork, e.g.
+    when sent to other processes).
+
+    Args:
+        zipfilename (str): Path of the zip file.
+        dtype: The array dtype; ``rechain.config.dtype`` when None.
+
+    Raises:
+        ImportError: If Pillow is not installed.
+    """
+
+    def __init__(self, zipfilename, dtype=None):
+        _pil_image("ZippedImageDataset")
+        self._zipfilename = os.fspath(zipfilename)
+        self._zf = zipfile.ZipFile(self._zipfilename)
+        self._zf_pid = os.getpid()
+        self._dtype = _float_dtype(dtype)
+        self._paths = [name for name in self._zf.namelist() if not name.endswith("/")]
+        self._names = set(self._paths)
+        self._lock = threading.Lock()
+
+    def __len__(self):
+        return len(self._paths)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_zf"] = None
+        state["_lock"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def get_example(self, i_or_filename):
+        """Read image ``i`` (an index) or the member named ``i_or_filename``."""
+        if isinstance(i_or_filename, str):
+            name = i_or_filename
+            if name not in self._names:
+                raise KeyError(f"ZippedImageDataset: {self._zipfilename} has no member "
+                               f"{name!r}")
+        else:
+            name = self._paths[i_or_filename]
+        with self._lock:
+            # A ZipFile is not safe to share across a fork: reopen in a new process.
+            if self._zf is None or self._zf_pid != os.getpid():
+                self._zf = zipfile.ZipFile(self._zipfilename)
+                self._zf_pid = os.getpid()
+            data = self._zf.read(name)
+        # Pillow may seek, which a zip member stream cannot: decode from memory.
+        return _read_image(io.BytesIO(data), self._dtype, "ZippedImageDataset")
+
+
+class MultiZippedImageDataset(dataset_mixin.DatasetMixin):
+    """The images of several zip files, one after the other.
+
+    Args:
+        zipfilenames (list of str): Paths of the zip files.
+        dtype: The array dtype; ``rechain.config.dtype`` when None.
+    """
+
+    def __init__(self, zipfilenames, dtype=None):
+        if isinstance(zipfilenames, (str, os.PathLike)):
+            raise TypeError("MultiZippedImageDataset: zipfilenames must be a list of paths, "
+                            "not one path (use ZippedImageDataset for one file)")
+        self._zfs = [ZippedImageDataset(name, dtype) for name in zipfilenames]
+        self._starts = [0]
+        for ds in self._zfs:
+            self._starts.append(self._starts[-1] + len(ds))
+
+    def __len__(self):
+        return self._starts[-1]
+
+    def get_example(self, i):
+        """Read image ``i`` of the concatenation."""
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"MultiZippedImageDataset: index {i} is out of range for "
+                             f"{len(self)} images")
+        if i < 0:
+            i += len(self)
+        part = bisect.bisect_right(self._starts, i) - 1
+        return self._zfs[part].get_example(i - self._starts[part])
+
+
+class LabeledZippedImageDataset(dataset_mixin.DatasetMixin):
+    """``(image, label)`` pairs: images from a zip file, labels from a text file.
+
+    Args:
+        zipfilename (str): Path of the zip file of images.
+        labelfilename (str): Path of a text file with one ``<member> <label>``
+            pair per line (as for :class:`LabeledImageDataset`), each member a
+            file name in the archive; example ``i`` is line ``i``.
+        dtype: The image dtype; ``rechain.config.dtype`` when None.
+        label_dtype: The label dtype (int32).
+
+    Raises:
+        ImportError: If Pillow is not installed.
+        ValueError: If a line is not ``<member> <label>``, or names a member
+            the archive does not have.
+    """
+
+    def __init__(self, zipfilename, labelfilename, dtype=None, label_dtype=numpy.int32):
+        _pil_image("LabeledZippedImageDataset")
+        self._pairs = _read_pairs(os.fspath(labelfilename), "LabeledZippedImageDataset")
+        self._zipfile = ZippedImageDataset(zipfilename, dtype=dtype)
+        missing = [p for p, _ in self._pairs if p not in self._zipfile._names]
+        if missing:
+            raise ValueError(f"LabeledZippedImageDataset: {labelfilename} names files that "
+                             f"{zipfilename} does not have: {missing[:5]}")
+        self._label_dtype = numpy.dtype(label_dtype)
+
+    def __len__(self):
+        return len(self._pairs)
+
+    def get_example(self, i):
+        """Read image ``i`` and return it with its label."""
+        path, label = self._pairs[i]
+        return self._zipfile.get_example(path), numpy.array(label, dtype=self._label_dtype)

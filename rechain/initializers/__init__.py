@@ -25,6 +25,8 @@ from rechain.initializers.normal import HeNormal  # noqa: F401
 from rechain.initializers.normal import LeCunNormal  # noqa: F401
 from rechain.initializers.normal import Normal  # noqa: F401
 from rechain.initializers.orthogonal import Orthogonal  # noqa: F401
+from rechain.initializers.sampling import DownsamplingConvFilter  # noqa: F401
+from rechain.initializers.sampling import UpsamplingDeconvFilter  # noqa: F401
 from rechain.initializers.uniform import GlorotUniform  # noqa: F401
 from rechain.initializers.uniform import HeUniform  # noqa: F401
 from rechain.initializers.uniform import LeCunUniform  # noqa: F401
@@ -57,4 +59,5 @@ def _get_initializer(initializer, default=None):
 
 __all__ = ["Initializer", "generate_array", "get_fans", "Constant", "Identity", "NaN",
            "One", "Zero", "Normal", "LeCunNormal", "GlorotNormal", "HeNormal", "Orthogonal",
-           "Uniform", "LeCunUniform", "GlorotUniform", "HeUniform"]
+           "Uniform", "LeCunUniform", "GlorotUniform", "HeUniform", "UpsamplingDeconvFilter",
+           "DownsamplingConvFilter"]

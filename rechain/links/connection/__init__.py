@@ -1,4 +1,5 @@
-"""Connection links: Linear, convolutions, deconvolutions, EmbedID, Inception, Scale, Bias."""
+"""Connection links: Linear, convolutions, deconvolutions, EmbedID, Inception, Scale, Bias,
+Parameter."""
 
 from rechain.links.connection.bias import Bias
 from rechain.links.connection.bilinear import Bilinear
@@ -16,10 +17,11 @@ from rechain.links.connection.inceptionbn import InceptionBN
 from rechain.links.connection.linear import Linear
 from rechain.links.connection.local_convolution_2d import LocalConvolution2D
 from rechain.links.connection.mlp_convolution_2d import MLPConvolution2D
+from rechain.links.connection.parameter import Parameter
 from rechain.links.connection.scale import Scale
 
 __all__ = ["Bias", "Bilinear", "Convolution1D", "Convolution2D", "Convolution3D", "ConvolutionND",
            "Deconvolution1D", "Deconvolution2D", "Deconvolution3D", "DeconvolutionND",
            "DeformableConvolution2D", "DepthwiseConvolution2D", "DilatedConvolution2D",
            "EmbedID", "Inception", "InceptionBN", "Linear", "LocalConvolution2D",
-           "MLPConvolution2D", "Scale"]
+           "MLPConvolution2D", "Parameter", "Scale"]
