@@ -110,7 +110,7 @@ def unique_params(link, include_uninit=True):
 
 def _unscale_grad(param):
     """Divide a gradient recorded with a loss scale by it, once."""
-    scale = param._loss_scale
+    scale = getattr(param, "_loss_scale", None)  # a plain Variable has none
     if scale is None:
         return
     g = param.grad
@@ -195,8 +195,9 @@ class UpdateRule:
 
     def _fp32_target(self, param):
         """The float32 copy of ``param`` with its gradient, or None without a gradient."""
-        scale = param._loss_scale
-        param._loss_scale = None
+        scale = getattr(param, "_loss_scale", None)
+        if scale is not None:
+            param._loss_scale = None
         if param.grad is None:
             return None
         master = self._fp32_param
@@ -269,20 +270,30 @@ class UpdateRule:
             self.update_core_gpu(param)
 
     def _state_keys(self):
-        """The state keys :meth:`init_state` creates (found on a dummy parameter)."""
+        """The state keys :meth:`init_state` creates (found on a dummy parameter).
+
+        The probe is a shallow copy sharing a fresh state dict with ``self``
+        (so an ``init_state`` that writes ``rule.state`` of the rule itself
+        is seen too); ``self``'s state is put back afterwards.
+        """
         dummy = _variable.Variable(numpy.zeros((1,), dtype=numpy.float32))
         dummy.grad = numpy.zeros((1,), dtype=numpy.float32)
-        probe = copy.copy(self)
-        probe._state = {}
-        probe.init_state(dummy)
-        return sorted(probe._state)
+        saved, self._state = self._state, {}
+        try:
+            probe = copy.copy(self)
+            probe.init_state(dummy)
+            return sorted(self._state)
+        finally:
+            self._state = saved
 
     def serialize(self, serializer):
         """Save or load ``t`` and the state.
 
         Loading into a rule without state builds the state from the stored
-        arrays. A stored rule that never updated (``t == 0``) has no state
-        entries, and the loaded rule gets none either.
+        arrays. If an entry is absent (a non-strict deserializer gives None;
+        a strict one raises KeyError, which a disabled rule ignores), the
+        rule keeps no state and initializes it at its next update, as in
+        Chainer; a rule stored before its first update has no entries.
         """
         self.t = serializer("t", self.t)
         if self._state is not None:
@@ -292,17 +303,19 @@ class UpdateRule:
         from rechain.serializers import base as _sbase
         if not isinstance(serializer, _sbase.Deserializer):
             return
-        keys = self._state_keys()
-        if not keys:
-            return
-        state = {key: serializer(key, None) for key in keys}
-        if all(v is None for v in state.values()):
-            return  # saved before its first update: no state stored
-        missing = [key for key, v in state.items() if v is None]
-        if missing:
-            raise KeyError(f"{type(self).__name__}.serialize: state entries {missing} are "
-                           f"missing while {sorted(set(keys) - set(missing))} are present")
-        self._state = state
+        state = {}
+        for key in self._state_keys():
+            try:
+                value = serializer(key, None)
+            except KeyError:
+                if self.enabled:
+                    raise
+                value = None
+            if value is None:
+                return
+            state[key] = value
+        if state:
+            self._state = state
 
     def __repr__(self):
         return f"{type(self).__name__}(t={self.t}, hyperparam={self.hyperparam!r})"

@@ -248,3 +248,55 @@ def test_shared_link_is_updated_once():
     opt.update()
     numpy.testing.assert_allclose(shared.W.array, expected, rtol=1e-6)
     assert shared.W.update_rule.t == 1
+
+
+class _DictDeserializer(rechain.serializers.base.Deserializer):
+    """Reads from a dict; a strict one raises KeyError for absent keys, a lax one gives None."""
+
+    def __init__(self, data, strict=True):
+        self.data, self.strict = data, strict
+
+    def __getitem__(self, key):
+        raise NotImplementedError
+
+    def __call__(self, key, value):
+        if key not in self.data:
+            if self.strict:
+                raise KeyError(key)
+            return None
+        return self.data[key]
+
+
+class _TwoStateRule(rechain.optimizer.UpdateRule):
+    def init_state(self, param):
+        self.state["a"] = numpy.zeros_like(param.array)
+        self.state["b"] = numpy.ones_like(param.array)
+
+
+def test_rule_deserialize_builds_the_state_or_leaves_none():
+    full = {"t": 5, "a": numpy.array([1.0]), "b": numpy.array([2.0])}
+    rule = _TwoStateRule()
+    rule.serialize(_DictDeserializer(full))
+    assert rule.t == 5 and sorted(rule.state) == ["a", "b"]
+    numpy.testing.assert_array_equal(rule.state["b"], [2.0])
+    partial = {"t": 5, "a": numpy.array([1.0])}
+    rule = _TwoStateRule()
+    with pytest.raises(KeyError):
+        rule.serialize(_DictDeserializer(partial))  # strict, enabled
+    rule = _TwoStateRule()
+    rule.serialize(_DictDeserializer(partial, strict=False))
+    assert rule.t == 5 and rule.state is None  # initialized at the next update
+    rule = _TwoStateRule()
+    rule.enabled = False
+    rule.serialize(_DictDeserializer(partial))
+    assert rule.state is None
+
+
+def test_rule_deserialize_sees_an_init_state_set_on_the_instance():
+    rule = rechain.optimizer.UpdateRule()
+
+    def init_state(param):  # writes the rule's own state, as Chainer's tests do
+        rule.state["v"] = numpy.zeros_like(param.array)
+    rule.init_state = init_state
+    rule.serialize(_DictDeserializer({"t": 1, "v": numpy.array([3.0])}))
+    numpy.testing.assert_array_equal(rule.state["v"], [3.0])
