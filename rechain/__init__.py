@@ -15,9 +15,9 @@ from rechain.function import Function, FunctionAdapter  # noqa: F401
 from rechain.variable import (Parameter, Variable, VariableNode, as_array,  # noqa: F401
                               as_variable)
 from rechain._backprop import backward, grad  # noqa: F401
-from rechain.functions.math import basic_math as _basic_math
+from rechain.functions.math import basic_math  # noqa: E402  (Chainer's chainer.basic_math)
 
-_basic_math.install_variable_arithmetics()
+basic_math.install_variable_arithmetics()
 
 from rechain import functions  # noqa: E402,F401
 from rechain import initializers  # noqa: E402,F401

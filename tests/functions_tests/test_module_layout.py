@@ -34,3 +34,11 @@ def test_private_flip_helper_is_numpy_flip():
     for axis in (0, 1, -1, (0, 2), None):
         numpy.testing.assert_array_equal(F.array.flip._flip(x, axis), numpy.flip(x, axis))
     numpy.testing.assert_array_equal(F.flip(x, 1).array, x[:, ::-1])
+
+
+def test_basic_math_module_is_reachable_from_the_top_as_in_chainer():
+    import rechain
+    from rechain import basic_math
+    assert basic_math is rechain.functions.math.basic_math
+    v = rechain.Variable(numpy.ones(2))
+    assert type((v + v).creator) is basic_math.Add
