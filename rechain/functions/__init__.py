@@ -30,3 +30,4 @@ from rechain.functions.math.identity import identity  # noqa: E402,F401
 from rechain.functions.noise.dropout import dropout  # noqa: E402,F401
 from rechain.functions.loss.crf1d import crf1d  # noqa: E402,F401
 from rechain.functions.loss.negative_sampling import negative_sampling  # noqa: E402,F401
+from rechain.functions.connection.shift import shift  # noqa: E402,F401

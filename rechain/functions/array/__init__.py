@@ -27,7 +27,6 @@ from rechain.functions.array.as_strided import as_strided
 from rechain.functions.array.copy import copy
 from rechain.functions.array.im2col import im2col
 from rechain.functions.array.resize_images import resize_images
-from rechain.functions.array.shift import shift
 from rechain.functions.array.spatial_transformer import (spatial_transformer_grid,
                                                           spatial_transformer_sampler)
 from rechain.functions.array.depth2space import depth2space, space2depth
@@ -41,7 +40,7 @@ from rechain.functions.array.select_item import select_item
 __all__ = ["as_strided", "broadcast", "broadcast_to", "cast", "concat", "copy", "depth2space",
            "dstack", "expand_dims", "flatten", "fliplr", "flipud", "get_item", "hstack",
            "im2col", "moveaxis", "pad", "pad_sequence", "permutate", "repeat", "reshape",
-           "resize_images", "rollaxis", "scatter_add", "select_item", "separate", "shift",
+           "resize_images", "rollaxis", "scatter_add", "select_item", "separate",
            "space2depth", "spatial_transformer_grid", "spatial_transformer_sampler", "split_axis",
            "squeeze", "stack", "sum_to", "swapaxes", "tile", "transpose", "transpose_sequence",
            "vstack", "where"]
