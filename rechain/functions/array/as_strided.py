@@ -43,8 +43,14 @@ def as_strided(x, shape, strides, storage_offset=None):
                [1., 2.],
                [2., 3.]], dtype=float32)
     """
-    f = "as_strided"
-    _util.check_input(f, x)
+    _util.check_input("as_strided", x)
+    idx = _element_index("as_strided", x.shape, shape, strides, storage_offset)
+    xp = backend.get_array_module(variable.as_array(x))
+    return get_item(reshape(x, (int(numpy.prod(x.shape)),)), xp.asarray(idx))
+
+
+def _element_index(f, x_shape, shape, strides, storage_offset):
+    """The C-order element index of ``x`` that each output element reads (checked)."""
     shape, strides = tuple(shape), tuple(strides)
     if not all(_util.is_int(s) and s >= 0 for s in shape):
         raise ValueError(f"{f}: shape must be a tuple of non-negative ints, got {shape!r}")
@@ -54,17 +60,28 @@ def as_strided(x, shape, strides, storage_offset=None):
     offset = 0 if storage_offset is None else storage_offset
     if not _util.is_int(offset) or offset < 0:
         raise ValueError(f"{f}: storage_offset must be a non-negative int, got {offset!r}")
-    size = int(numpy.prod(x.shape))
+    size = int(numpy.prod(x_shape))
     if int(numpy.prod(shape)) > 0:
         lo = offset + sum(min(0, (n - 1) * s) for n, s in zip(shape, strides))
         hi = offset + sum(max(0, (n - 1) * s) for n, s in zip(shape, strides))
         if lo < 0 or hi >= size:
             raise type_check.InvalidType(
                 f"{f}: shape {shape}, strides {strides} and storage_offset {offset} reach "
-                f"elements {lo} to {hi}, outside x of shape {tuple(x.shape)} ({size} elements)")
-    xp = backend.get_array_module(variable.as_array(x))
+                f"elements {lo} to {hi}, outside x of shape {tuple(x_shape)} ({size} elements)")
     idx = numpy.full(shape, offset, dtype=numpy.intp)
     for axis, (n, s) in enumerate(zip(shape, strides)):
         idx += (numpy.arange(n, dtype=numpy.intp) * s).reshape(
             (1,) * axis + (n,) + (1,) * (len(shape) - axis - 1))
-    return get_item(reshape(x, (size,)), xp.asarray(idx))
+    return idx
+
+
+def _stride_array(array, shape, strides, storage_offset):
+    """:func:`as_strided` on an ndarray, without a graph (Chainer's helper of that name).
+
+    As :func:`as_strided`, it strides over ``array``'s elements in C order
+    (Chainer: over its buffer, which differs for a non-contiguous view).
+    Returns a new array; an index outside ``array`` raises ValueError.
+    """
+    idx = _element_index("_stride_array", array.shape, shape, strides, storage_offset)
+    xp = backend.get_array_module(array)
+    return array.reshape(-1)[xp.asarray(idx)]

@@ -57,3 +57,22 @@ def test_bad_input():
         F.as_strided(x, (3, 3), (1,))
     with pytest.raises(ValueError, match="as_strided: storage_offset must be a non-negative int"):
         F.as_strided(x, (2,), (1,), -1)
+
+
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.int16, numpy.int64])
+def test_stride_array_helper_on_ndarrays(dtype):
+    from rechain.functions.array.as_strided import _stride_array
+    x = numpy.arange(8, dtype=dtype)
+    y = _stride_array(x, (3, 3), (-1, 2), 3)
+    numpy.testing.assert_array_equal(y, numpy.array([[3, 5, 7], [2, 4, 6], [1, 3, 5]], dtype))
+    assert y.dtype == dtype and isinstance(y, numpy.ndarray)
+    numpy.testing.assert_array_equal(_stride_array(x, (4,), (-1,), 3), x[3::-1])
+    b = numpy.arange(12, dtype=dtype).reshape(3, 4)
+    numpy.testing.assert_array_equal(_stride_array(b, (2, 3, 4), (0, 4, 1), 0),
+                                     numpy.broadcast_to(b, (2, 3, 4)))
+    # C order of the view's elements (Chainer would read the buffer of x[::-1])
+    numpy.testing.assert_array_equal(_stride_array(b[::-1], (12,), (1,), 0), b[::-1].ravel())
+    with pytest.raises(ValueError, match=r"_stride_array: .* reach elements -1 to 5"):
+        _stride_array(x, (3, 3), (-1, 2), 1)
+    numpy.testing.assert_array_equal(F.as_strided(x.astype(numpy.float32), (3, 3), (-1, 2),
+                                                  3).array, y)
