@@ -318,6 +318,10 @@ def test_auto_resnet_caffemodel_name_means_the_converted_npz(resnet50, dataset_r
     save_npz(str(directory / "ResNet-50-model.npz"), resnet50, compression=False)
     _same_state(resnet50, L.ResNet50Layers(pretrained_model="ResNet-50-model.caffemodel"))
     _same_state(resnet50, L.ResNet50Layers())
+    # As in Chainer, any Caffe model path means the converted npz of the models directory.
+    _same_state(resnet50, L.ResNet50Layers(pretrained_model="/elsewhere/x.caffemodel"))
+    with pytest.raises(FileNotFoundError, match="ResNet-101-model.npz are not at"):
+        L.ResNet101Layers(pretrained_model="ResNet-101-model.caffemodel")
 
 
 @pytest.mark.parametrize("make,name", [
@@ -348,7 +352,7 @@ def test_pretrained_path_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="GoogLeNet: the pretrained_model file"):
         L.GoogLeNet(pretrained_model=str(tmp_path / "nope.npz"))
     with pytest.raises(ValueError, match="cannot read Caffe models"):
-        L.ResNet50Layers(pretrained_model=str(tmp_path / "ResNet-50-model.caffemodel"))
+        L.GoogLeNet(pretrained_model=str(tmp_path / "bvlc_googlenet.caffemodel"))
     with pytest.raises(NotImplementedError, match="no Caffe model reader"):
         L.VGG16Layers.convert_caffemodel_to_npz("a.caffemodel", "a.npz")
 

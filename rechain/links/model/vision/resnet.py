@@ -1,10 +1,10 @@
 """ResNet-50/101/152 (He et al., 2015), Chainer's ``ResNet{50,101,152}Layers``.
 
 Weights: ``pretrained_model=None`` draws the convolutions from
-HeNormal(scale=1.0), as the paper does; ``'auto'`` (or, as in Chainer, the
-name of the Caffe model, e.g. ``'ResNet-50-model.caffemodel'``) loads the
+HeNormal(scale=1.0), as the paper does; ``'auto'`` (or, as in Chainer, a
+Caffe model's name or path, e.g. ``'ResNet-50-model.caffemodel'``) loads the
 converted ``ResNet-50-model.npz`` from the models directory of the dataset
-root; a path loads that npz (see Note [pretrained weights offline] in
+root; a path to an npz loads that npz (see Note [pretrained weights offline] in
 :mod:`rechain.links.model.vision._common`).
 """
 
@@ -175,8 +175,9 @@ class ResNetLayers(_common.PretrainedLayers):
 
     Args:
         pretrained_model (str or None): ``'auto'``, a ``'*.caffemodel'`` name
-            (the same as ``'auto'``), the path of an npz, or None for fresh
-            weights (HeNormal(scale=1.0) convolutions).
+            or path (the same as ``'auto'``: the converted npz in the models
+            directory), the path of an npz, or None for fresh weights
+            (HeNormal(scale=1.0) convolutions).
         n_layers (int): 50, 101 or 152.
         downsample_fb (bool): See :class:`BottleneckA`.
 
@@ -188,9 +189,10 @@ class ResNetLayers(_common.PretrainedLayers):
         super().__init__()
         if n_layers not in _BLOCKS:
             raise ValueError(f"ResNetLayers: n_layers must be 50, 101 or 152, got {n_layers!r}")
-        if isinstance(pretrained_model, str) and pretrained_model.endswith(".caffemodel") \
-                and os.path.basename(pretrained_model) == pretrained_model:
-            # Chainer's name for "the converted file in the models directory".
+        if isinstance(pretrained_model, (str, os.PathLike)) and \
+                os.fspath(pretrained_model).endswith(".caffemodel"):
+            # As in Chainer: a Caffe model stands for its converted npz in the
+            # models directory (which rechain cannot make from it).
             pretrained_model = "auto"
         weights = self._weights_file(pretrained_model, f"ResNet-{n_layers}-model.npz",
                                      _ORIGIN.format(n_layers))
