@@ -18,5 +18,5 @@ def test_to_cpu_of_arrays_scalars_and_none():
     assert _cpu._to_cpu(None) is None
     s = _cpu._to_cpu(numpy.float32(2.5))
     assert isinstance(s, numpy.ndarray) and s.shape == () and s == 2.5
-    with pytest.raises(TypeError, match="cannot move an object of type str"):
-        _cpu._to_cpu("x")
+    with pytest.raises(TypeError, match="cannot move an object of type list"):
+        _cpu._to_cpu([1.0])  # one array, not a list (backend.to_cpu maps lists)
