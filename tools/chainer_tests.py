@@ -167,6 +167,8 @@ def parse_junit(path):
 _NP_REAL = re.compile(r"\bnp\.(?:float|int|uint|bool|str|bytes|longdouble|half|single|"
                       r"double|intc|uintc|intp|uintp|longlong|ulonglong|short|ushort|"
                       r"byte|ubyte|datetime64|timedelta64)\d*_?\(")
+# ``numpy.bool_.__name__``: ``bool_`` in NumPy 1, ``bool`` in NumPy 2
+_BOOL_NAME = re.compile(r"\bbool_\b")
 _NP_COMPLEX = re.compile(r"\bnp\.(?:complex\d*|clongdouble|csingle|cdouble)\(")
 # a parameterized class name's ``key=array(...)`` value, up to the next
 # ``, key=`` or the end of its ``{...}``
@@ -201,7 +203,8 @@ def match_key(cid):
     case taken out: (1) the junit name of an id with a ``[`` that does not end
     in ``]`` (a parameterized class name with a list in it) gets a ``]`` from
     pytest >= 9.2 only; (2) NumPy 2 reprs of NumPy scalars (``np.float64(1.0)``,
-    ``np.True_``) are written as NumPy 1 writes them; (3) in a parameterized
+    ``np.True_``) are written as NumPy 1 writes them, and NumPy 1's type name
+    ``bool_`` as NumPy 2's ``bool``; (3) in a parameterized
     class name (``Base_param_<i>_{...}``, the index ``i`` names the case) an
     ``array(...)`` value is masked: such values are often random data drawn at
     import, different in every run. Ids that become equal within one run are
@@ -210,6 +213,7 @@ def match_key(cid):
     if "[" in cid and not cid.endswith("]"):
         cid += "]"
     cid = cid.replace("np.True_", "True").replace("np.False_", "False")
+    cid = _BOOL_NAME.sub("bool", cid)
     cid = _unwrap(cid, _NP_COMPLEX, True)
     cid = _unwrap(cid, _NP_REAL, False)
     if _PARAM_INDEX.search(cid):

@@ -146,6 +146,10 @@ def test_match_key_takes_out_numpy_2_reprs_and_pytest_junit_brackets():
                            "b=np.True_, s=np.str_('a')}::test_forward")
             == tool.match_key(base + "c=1.5, n=-2, z=(1+2j), b=True, s='a'}::test_forward"))
     assert tool.match_key("m.T::test_a[np.float32(0.5)-x]") == "m.T::test_a[0.5-x]"
+    # numpy.bool_.__name__ is 'bool_' in NumPy 1 and 'bool' in NumPy 2
+    assert tool.match_key(base + "dtype=bool_, n=1}::t") == \
+        tool.match_key(base + "dtype=bool, n=1}::t")
+    assert tool.match_key(base + "dtype=bool_x}::t") == base + "dtype=bool_x}::t"
     # pytest 9.2 closes a junit name that has a '[' (a list in a class name) with ']'
     name = base + "shapes=[(2, 3)]}::test_backward"
     assert tool.match_key(name) == tool.match_key(name + "]") == name + "]"
@@ -164,7 +168,8 @@ def test_match_key_takes_out_numpy_2_reprs_and_pytest_junit_brackets():
     # without a parameter index, array values are kept
     assert tool.match_key("m.T::test_a[array([1])]") != tool.match_key("m.T::test_a[array([2])]")
     # repr forms that are not NumPy scalars stay
-    assert tool.match_key("m.T_param_0_{f=np.linalg.norm}::t") == "m.T_param_0_{f=np.linalg.norm}::t"
+    assert tool.match_key("m.T_param_0_{f=np.linalg.norm}::t") == \
+        "m.T_param_0_{f=np.linalg.norm}::t"
     assert tool.match_key("m.T_param_0_{x=1.0}::t") != tool.match_key("m.T_param_0_{x=1}::t")
 
 
