@@ -1,5 +1,7 @@
 """repeat: repeat each element of an array."""
 
+import numpy
+
 from rechain import backend
 from rechain import function_node
 from rechain.functions.array import _util
@@ -58,13 +60,19 @@ class RepeatGrad(function_node.FunctionNode):
         return Repeat(self.repeats, self.axis).apply(grad_outputs)
 
 
+def _is_count(r):
+    """An int, or a bool (0 or 1 repetitions)."""
+    return _util.is_int(r) or isinstance(r, (bool, numpy.bool_))
+
+
 def repeat(x, repeats, axis=None):
     """Repeat each element of ``x`` ``repeats`` times along ``axis``.
 
     Args:
         x (Variable or ndarray): Input.
         repeats (int or sequence of int): Repetitions, for all elements or one
-            per element along ``axis``.
+            per element along ``axis``. A bool counts as 0 or 1, as in NumPy and
+            Chainer (``axis`` must not be one).
         axis (int or None): The axis; None repeats over the flattened input
             and returns a 1-D variable.
 
@@ -84,7 +92,7 @@ def repeat(x, repeats, axis=None):
                                          f"zero-dimensional (shape ())")
         axis = _util.normalize_axis("repeat", axis, x.shape)
         n = x.shape[axis]
-    if _util.is_int(repeats):
+    if _is_count(repeats):
         repeats = (repeats,)
     if isinstance(repeats, backend.array_types):
         repeats = backend.to_cpu(repeats).tolist()
@@ -94,7 +102,7 @@ def repeat(x, repeats, axis=None):
         raise TypeError(f"repeat: repeats must be an int or a sequence of ints, not "
                         f"{type(repeats).__name__}") from None
     for i, r in enumerate(repeats):
-        if not _util.is_int(r):
+        if not _is_count(r):
             raise TypeError(f"repeat: repeats[{i}] must be an int, not {type(r).__name__}")
         if r < 0:
             raise ValueError(f"repeat: repeats must be non-negative, got {repeats} "

@@ -41,3 +41,18 @@ def test_bad_repeats():
     with pytest.raises(rechain.InvalidType,
                        match=r"repeat: axis=2 is out of range for x of shape \(2, 3\)"):
         F.repeat(x, 2, 2)
+
+
+def test_bool_repeats_count_as_zero_or_one_as_in_numpy():
+    x = rechain.Variable(numpy.arange(6.0).reshape(2, 3))
+    for repeats, axis in [(True, None), ((True,), 1), ((True, False, True), 1), (False, 0),
+                          (numpy.bool_(True), 0)]:
+        y = F.repeat(x, repeats, axis)
+        numpy.testing.assert_array_equal(y.array, numpy.repeat(x.array, repeats, axis))
+    y = F.repeat(x, (True, False, True), 1)
+    F.sum(y * y).backward()
+    numpy.testing.assert_array_equal(x.grad, [[0, 0, 4], [6, 0, 10]])
+    with pytest.raises(TypeError, match=r"repeat: axis must be an int, not bool"):
+        F.repeat(x, 1, True)
+    with pytest.raises(TypeError, match=r"repeat: repeats\[1\] must be an int, not float"):
+        F.repeat(x, (1, 1.5, 1), 1)
