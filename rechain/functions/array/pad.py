@@ -35,8 +35,9 @@ def pad(x, pad_width, mode="constant", **keywords):
         pad_width (int or sequence): Widths as in ``numpy.pad``: ``n``,
             ``(before, after)``, or one ``(before, after)`` pair per axis.
         mode (str): Only ``'constant'`` is supported.
-        constant_values (scalar): The fill value (default 0). Passed as a
-            keyword, as in ``numpy.pad``.
+        constant_values (scalar or sequence): The fill value (default 0), or
+            values as in ``numpy.pad``: ``(before, after)`` for every axis, or
+            one ``(before, after)`` pair per axis. Passed as a keyword.
 
     Returns:
         Variable: The padded variable.
@@ -51,9 +52,7 @@ def pad(x, pad_width, mode="constant", **keywords):
     unknown = set(keywords) - {"constant_values"}
     if unknown:
         raise TypeError(f"pad: unexpected keyword arguments {sorted(unknown)}")
-    cv = keywords.get("constant_values", 0)
-    if not numpy.isscalar(cv) or isinstance(cv, (str, bytes)):
-        raise TypeError(f"pad: constant_values must be a scalar, not {type(cv).__name__}")
+    cv = _constant_values(keywords.get("constant_values", 0), x)
     try:
         pw = numpy.broadcast_to(numpy.asarray(pad_width), (x.ndim, 2))
     except ValueError:
@@ -65,4 +64,25 @@ def pad(x, pad_width, mode="constant", **keywords):
         raise ValueError(f"pad: pad_width {pad_width!r} must be non-negative "
                          f"(x shape {x.shape})")
     pw = tuple((int(b), int(a)) for b, a in pw)
-    return Pad(pw, cv.item() if isinstance(cv, numpy.generic) else cv).apply((x,))[0]
+    return Pad(pw, cv).apply((x,))[0]
+
+
+def _constant_values(cv, x):
+    """A scalar, or ``(before, after)`` pairs per axis as nested tuples of scalars."""
+    if isinstance(cv, numpy.generic):
+        return cv.item()
+    if numpy.isscalar(cv) and not isinstance(cv, (str, bytes)):
+        return cv
+    try:
+        a = numpy.asarray(backend.to_cpu(cv) if backend.is_array(cv) else cv)
+    except (TypeError, ValueError):
+        a = numpy.asarray(None)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"pad: constant_values must be a number or (before, after) numbers "
+                        f"per axis, got {cv!r} of type {type(cv).__name__}")
+    try:
+        pairs = numpy.broadcast_to(a, (x.ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: constant_values {cv!r} cannot be broadcast to ({x.ndim}, 2) "
+                         f"(before, after) pairs for x of shape {x.shape}") from None
+    return tuple((b.item(), e.item()) for b, e in pairs)

@@ -4,7 +4,10 @@ import pytest
 import rechain.functions as F
 
 CASES = [((3,), 1, 0), ((3,), (0, 2), 1.5), ((2, 3), ((1, 0), (2, 1)), 0),
-         ((2, 3), 0, 0), ((1, 2, 2), ((0, 0), (1, 1), (0, 2)), -1)]
+         ((2, 3), 0, 0), ((1, 2, 2), ((0, 0), (1, 1), (0, 2)), -1),
+         # (before, after) values for every axis, or per axis (numpy.pad's forms)
+         ((2, 3), (1, 2), (1.0, 2.0)), ((2, 3), ((1, 2), (3, 4)), ((1, 2), (3, 4))),
+         ((2, 2), 1, numpy.array([-1.0, 3.0]))]
 
 
 @pytest.mark.parametrize("shape,pw,cv", CASES)
@@ -35,3 +38,14 @@ def test_bad_arguments():
         F.pad(x, 1, "reflect")
     with pytest.raises(TypeError, match=r"pad: unexpected keyword arguments \['foo'\]"):
         F.pad(x, 1, "constant", foo=1)
+
+
+def test_bad_constant_values():
+    x = numpy.zeros((2, 3), numpy.float32)
+    with pytest.raises(ValueError, match=r"pad: constant_values \(1, 2, 3\) cannot be "
+                                         r"broadcast to \(2, 2\) \(before, after\) pairs"):
+        F.pad(x, 1, "constant", constant_values=(1, 2, 3))
+    for bad in ("a", {"a": 1}, (None, 1)):
+        with pytest.raises(TypeError, match=r"pad: constant_values must be a number or "
+                                            r"\(before, after\) numbers per axis"):
+            F.pad(x, 1, "constant", constant_values=bad)
