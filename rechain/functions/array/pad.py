@@ -19,6 +19,8 @@ class Pad(function_node.FunctionNode):
         x, = inputs
         self._in_shape = x.shape
         xp = backend.get_array_module(x)
+        if x.ndim == 0:  # nothing to pad (NumPy takes no empty pad_width)
+            return x.copy(),
         return xp.pad(x, self.pad_width, mode="constant",
                       constant_values=self.constant_values),
 
