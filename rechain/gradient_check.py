@@ -271,7 +271,8 @@ def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
     Args:
         func (callable): As for :func:`check_backward`.
         x_data: Inputs.
-        y_grad: Output gradients (also differentiated).
+        y_grad: Output gradients (also differentiated); None for an output
+            that gets no gradient.
         x_grad_grad: Gradients of the first-order gradients (one per input).
         params, params_grad_grad: Parameters and the gradients of their gradients.
 
@@ -279,7 +280,10 @@ def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
         AssertionError: with a readable report.
     """
     xs = _as_tuple(x_data)
-    gys = _as_tuple(y_grad)
+    all_gys = _as_tuple(y_grad)
+    # an output whose gradient is None contributes nothing (as in Chainer)
+    with_grad = [k for k, g in enumerate(all_gys) if g is not None]
+    gys = tuple(all_gys[k] for k in with_grad)
     ggxs = _as_tuple(x_grad_grad)
     params = _as_tuple(params)
     pggs = _as_tuple(params_grad_grad)
@@ -295,6 +299,11 @@ def check_double_backward(func, x_data, y_grad, x_grad_grad, params=(),
         xv = args[:n_in]
         gv = args[n_in:]
         ys = _as_tuple(func(*xv))
+        if len(gys) != len(all_gys):  # leave out the outputs without a gradient
+            if len(ys) != len(all_gys):
+                raise ValueError(f"check_double_backward: {len(all_gys)} y_grad for "
+                                 f"{len(ys)} outputs")
+            ys = tuple(ys[k] for k in with_grad)
         # the numerical side runs in float64; an output of a fixed dtype (a
         # cast) takes its gradient in its own dtype, as grad() requires
         gv = tuple(g if g.dtype == y.dtype else _cast(g, y.dtype) for g, y in zip(gv, ys))

@@ -264,6 +264,21 @@ def test_check_double_backward_with_params():
                                          params_grad_grad=_a((3,), seed=3))
 
 
+def test_check_double_backward_with_an_output_without_gradient():
+    def two(v):
+        return v ** 3, v * 2.0
+
+    gradient_check.check_double_backward(two, _a(), (_a(seed=1), None), _a(seed=2))
+    # the second output's gradient is left out, not taken as zero by mistake: a wrong
+    # second derivative of the first output is still caught
+    with pytest.raises(AssertionError):
+        gradient_check.check_double_backward(
+            lambda v: (SquareBadSecond().apply((v,))[0], v * 2.0), _a(), (_a(seed=1), None),
+            _a(seed=2))
+    with pytest.raises(ValueError, match=r"check_double_backward: 3 y_grad for 2 outputs"):
+        gradient_check.check_double_backward(two, _a(), (_a(seed=1), None, None), _a(seed=2))
+
+
 def test_check_double_backward_grad_grad_count_mismatch():
     with pytest.raises(ValueError, match=r"check_double_backward: 2 x_grad_grad for 1"):
         gradient_check.check_double_backward(lambda v: v ** 3, _a(), _a(), (_a(), _a()))
