@@ -53,3 +53,21 @@ def test_int_arguments_and_bad_input():
         conv_nd.im2col_nd(x, (2, 2, 2), 1, 0)
     with pytest.raises(ValueError, match=r"col2im_nd: col must be"):
         conv_nd.col2im_nd(x, 1, 0, (2, 4))
+
+
+@pytest.mark.parametrize("cover_all", [False, True])
+def test_2d_im2col_col2im_of_utils_conv(cover_all):
+    from rechain.utils import conv
+    rng = numpy.random.default_rng(1)
+    x = rng.normal(size=(2, 3, 5, 4))
+    col = conv.im2col_cpu(x, 3, 2, 2, 1, 1, 0, pval=-1.0, cover_all=cover_all, dy=1, dx=2)
+    numpy.testing.assert_array_equal(
+        col, _im2col_loops(x, (3, 2), (2, 1), (1, 0), (1, 2), cover_all, -1.0))
+    col[...] = 0  # a new array, writable
+    col0 = conv.im2col(x, 3, 2, 2, 1, 1, 0, cover_all, 1, 2)
+    c = rng.normal(size=col0.shape)
+    back = conv.col2im_cpu(c, 2, 1, 1, 0, 5, 4, dy=1, dx=2)
+    numpy.testing.assert_allclose((col0 * c).sum(), (x * back).sum(), rtol=1e-12)
+    assert conv.im2col_gpu is not None and conv.col2im_gpu is conv.col2im
+    with pytest.raises(ValueError, match=r"im2col: no window fits"):
+        conv.im2col(x, 9, 9, 1, 1, 0, 0)
