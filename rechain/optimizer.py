@@ -334,6 +334,8 @@ class Optimizer:
     t = 0
     epoch = 0
     _loss_scale = None
+    _loss_scale_max = 65504.0  # the largest float16
+    _dynamic_loss_scale = None  # (growth per clean step, a non-finite step seen yet)
 
     def __init__(self):
         self.target = None
@@ -357,8 +359,8 @@ class Optimizer:
         """
         from rechain.links import link as _link
         if not isinstance(link, _link.Link):
-            raise TypeError(f"{type(self).__name__}.setup: the target must be a Link, "
-                            f"not {type(link).__name__}")
+            raise TypeError(f"{type(self).__name__}.setup: the optimization target must be "
+                            f"a link (a rechain.Link), not {type(link).__name__}")
         self.target = link
         self.t = 0
         self.epoch = 0
@@ -383,6 +385,57 @@ class Optimizer:
         Gradients are divided by the scale again before the update.
         """
         self._loss_scale = loss_scale
+        self._dynamic_loss_scale = None
+
+    def loss_scaling(self, interval=1000, scale=None):
+        """Scale the loss in ``update(lossfun)``'s backward pass (float16 training).
+
+        With ``scale`` the scale is that constant ("static" scaling, as
+        :meth:`set_loss_scale`). Without, it is "dynamic": it starts at 1 and
+        doubles after every update until a gradient first holds an inf or a
+        NaN; from then on it grows by ``2 ** (1 / interval)`` per update
+        (doubling every ``interval`` updates). An update whose gradients are
+        not all finite is skipped, with a warning, and halves the scale. The
+        scale stays within [1, 65504]. Chainer's algorithm.
+
+        Args:
+            interval (int): Updates per doubling once a non-finite gradient was seen.
+            scale (float): A fixed scale, or None for dynamic scaling.
+        """
+        name = type(self).__name__
+        if scale is None:
+            if not isinstance(interval, (int, numpy.integer)) or interval < 1:
+                raise ValueError(f"{name}.loss_scaling: interval must be an int >= 1, got "
+                                 f"{interval!r}")
+            self._loss_scale = 1.0
+            self._dynamic_loss_scale = [2.0 ** (1.0 / int(interval)), False]
+        else:
+            if not scale > 0:
+                raise ValueError(f"{name}.loss_scaling: scale must be positive, got {scale!r}")
+            self.set_loss_scale(scale)
+
+    def _grads_finite(self, params):
+        """False (with a warning) if a gradient holds an inf or NaN (dynamic scaling only)."""
+        if self._dynamic_loss_scale is None:
+            return True
+        for param in params:
+            g = param.grad
+            if g is not None and not bool(backend.get_array_module(g).isfinite(g).all()):
+                import warnings
+                warnings.warn(f"{type(self).__name__}.update: non-finite gradient of "
+                              f"{param.name!r} (update {self.t}, loss scale "
+                              f"{self._loss_scale}); the update is skipped", UserWarning,
+                              stacklevel=3)
+                self._dynamic_loss_scale[1] = True
+                return False
+        return True
+
+    def _next_loss_scale(self, finite):
+        dyn = self._dynamic_loss_scale
+        if dyn is None:
+            return
+        factor = 0.5 if not finite else (dyn[0] if dyn[1] else 2.0)
+        self._loss_scale = max(1.0, min(self._loss_scale_max, self._loss_scale * factor))
 
     def add_hook(self, hook, name=None, timing="auto"):
         """Register a hook called at every update.
@@ -502,11 +555,14 @@ class GradientMethod(Optimizer):
         params = list(unique_params(self.target))
         for param in params:
             _unscale_grad(param)
+        finite = self._grads_finite(params)
         self.call_hooks("pre")
         self.t += 1
-        for param in params:
-            param.update()
+        if finite:
+            for param in params:
+                param.update()
         self.call_hooks("post")
+        self._next_loss_scale(finite)
 
     def use_cleargrads(self, use=True):
         """Kept for Chainer compatibility; gradients are always cleared to None."""

@@ -25,7 +25,8 @@ def test_setup_returns_self_and_attaches_rules():
     opt = optimizers.SGD()
     assert opt.setup(model) is opt and opt.target is model
     assert all(isinstance(p.update_rule, optimizers.sgd.SGDRule) for p in model.params())
-    with pytest.raises(TypeError, match="SGD.setup: the target must be a Link, not int"):
+    with pytest.raises(TypeError, match=r"SGD.setup: the optimization target must be a link "
+                                        r"\(a rechain.Link\), not int"):
         optimizers.SGD().setup(3)
 
 
@@ -300,3 +301,58 @@ def test_rule_deserialize_sees_an_init_state_set_on_the_instance():
     rule.init_state = init_state
     rule.serialize(_DictDeserializer({"t": 1, "v": numpy.array([3.0])}))
     numpy.testing.assert_array_equal(rule.state["v"], [3.0])
+
+
+def _scaled_model():
+    link = rechain.Link()
+    with link.init_scope():
+        link.w = rechain.Parameter(numpy.ones(2, numpy.float32))
+    return link
+
+
+def test_dynamic_loss_scaling_doubles_then_halves_and_skips_non_finite_updates():
+    link = _scaled_model()
+    opt = optimizers.SGD(lr=0.1).setup(link)
+    opt.loss_scaling(interval=2)
+    seen = []
+
+    def loss(bad=False):
+        seen.append(opt._loss_scale)
+        scale = numpy.float32(numpy.inf if bad else 1.0)
+        return F.sum(link.w * scale)
+
+    opt.update(loss)
+    opt.update(loss)
+    assert seen == [1.0, 2.0] and opt._loss_scale == 4.0
+    # the gradient was recorded times the scale and divided again: w -= 0.1 each step
+    numpy.testing.assert_allclose(link.w.array, [0.8, 0.8], rtol=1e-6)
+    with pytest.warns(UserWarning, match=r"SGD.update: non-finite gradient of 'w' .* skipped"):
+        opt.update(loss, bad=True)
+    numpy.testing.assert_allclose(link.w.array, [0.8, 0.8], rtol=1e-6)  # not updated
+    assert opt._loss_scale == 2.0 and opt.t == 3
+    opt.update(loss)
+    assert opt._loss_scale == pytest.approx(2.0 * 2 ** 0.5)  # 2 ** (1 / interval) per update
+    numpy.testing.assert_allclose(link.w.array, [0.7, 0.7], rtol=1e-6)
+
+
+def test_loss_scaling_static_bounds_and_bad_arguments():
+    link = _scaled_model()
+    opt = optimizers.SGD(lr=0.1).setup(link)
+    opt.loss_scaling(scale=8.0)
+    seen = []
+
+    def loss():
+        seen.append(opt._loss_scale)
+        return F.sum(link.w)
+    opt.update(loss)
+    opt.update(loss)
+    assert seen == [8.0, 8.0]
+    numpy.testing.assert_allclose(link.w.array, [0.8, 0.8], rtol=1e-6)
+    opt.loss_scaling()
+    opt._loss_scale = 60000.0
+    opt.update(loss)
+    assert opt._loss_scale == 65504.0  # at most the largest float16
+    with pytest.raises(ValueError, match=r"SGD.loss_scaling: interval must be an int >= 1"):
+        opt.loss_scaling(interval=0)
+    with pytest.raises(ValueError, match=r"SGD.loss_scaling: scale must be positive"):
+        opt.loss_scaling(scale=-1.0)
