@@ -61,8 +61,12 @@ class VariableNode:
 
     @property
     def _rank(self):
-        """Chainer's name of :attr:`rank` (its tests read it)."""
+        """Chainer's name of :attr:`rank` (its tests read and set it)."""
         return self.rank
+
+    @_rank.setter
+    def _rank(self, value):
+        self.rank = value
 
     def __repr__(self):
         return f"<VariableNode {self.name or ''} shape={self.shape} dtype={self.dtype}>"

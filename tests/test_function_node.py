@@ -1,6 +1,7 @@
 """FunctionNode: the op contract (forward/backward/retain/apply)."""
 
 import gc
+import warnings
 
 import numpy
 import pytest
@@ -8,6 +9,7 @@ import pytest
 import rechain
 import rechain.functions as F
 from rechain import FunctionNode, Variable
+from rechain import function_node
 from rechain import gradient_check
 
 
@@ -351,8 +353,27 @@ def test_unimplemented_forward_and_backward():
 
     with pytest.raises(NotImplementedError, match=r"Empty\.forward"):
         Empty().apply((Variable(_x()),))
-    with pytest.raises(NotImplementedError, match=r"Empty\.backward"):
-        Empty().backward((0,), (None,))
+    # backward: not differentiable, as in Chainer, with a warning once per class
+    with pytest.warns(function_node.NondifferentiableWarning, match=r"Empty\.backward"):
+        assert Empty().backward((0, 1), (None,)) == (None, None)
+
+
+def test_function_without_backward_passes_no_gradient_and_warns_once():
+    class Through(FunctionNode):
+        def forward(self, inputs):
+            return inputs[0] * 1,
+
+    x = Variable(_x())
+    w = Variable(_x())
+    with pytest.warns(function_node.NondifferentiableWarning, match="Through.backward"):
+        y, = Through().apply((x * w,))
+        F.sum(y + x).backward()
+    numpy.testing.assert_array_equal(x.grad, numpy.ones_like(x.array))  # only via y + x
+    assert w.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, = Through().apply((x * w,))
+        F.sum(y).backward()   # the second time: no warning
 
 
 def test_backward_receives_variables_and_no_graph_without_double_backprop():
@@ -392,6 +413,11 @@ def test_default_forward_calls_forward_cpu_and_names_a_missing_one():
     y, = Twice().apply((x,))
     numpy.testing.assert_array_equal(y.array, [2, 2, 2])
     assert y.node._rank == y.node.rank == 1
+    x2 = rechain.Variable(numpy.ones(3, numpy.float32))
+    x2.node._rank = 5  # Chainer's tests set it
+    assert x2.node.rank == 5 and x2.rank == 5
+    z, = Twice().apply((x2,))
+    assert z.rank == 6
 
     class Nothing(function_node.FunctionNode):
         pass
