@@ -10,5 +10,8 @@ from rechain._devices import CpuDevice  # noqa: F401
 
 def _to_cpu(array):
     """``array`` as a NumPy array (None stays None, a CuPy array is copied, a
-    scalar becomes a 0-d array); not lists (use :func:`rechain.backend.to_cpu`)."""
+    scalar becomes a 0-d array); a list or tuple of them element by element,
+    as the same type."""
+    if isinstance(array, (list, tuple)):
+        return type(array)([_to_cpu(a) for a in array])
     return _backend._array_to_cpu(array)

@@ -160,10 +160,17 @@ class Trainer:
             raise TypeError(f"Trainer.extend: an extension must be callable, not "
                             f"{type(extension).__name__}")
         if name is None:
+            # the extension's own name is used as it is, as in Chainer
             name = _extension_name(extension)
-        if not isinstance(name, str):
+            try:
+                hash(name)
+            except TypeError:
+                raise TypeError(f"Trainer.extend: the extension's name {name!r} is not "
+                                f"hashable; pass name=") from None
+        elif not isinstance(name, str):   # e.g. a trigger passed in name's place
             raise TypeError(f"Trainer.extend: the name must be a str, not "
-                            f"{type(name).__name__} ({name!r})")
+                            f"{type(name).__name__} ({name!r}); pass the trigger as "
+                            f"trigger=")
         if name == "training":
             raise ValueError("Trainer.extend: 'training' is reserved and cannot name an "
                              "extension")
@@ -349,4 +356,6 @@ class Trainer:
             serializer("_pending_triggers", json.dumps(pending))
             elapsed = (self._snapshot_elapsed_time if self._start_at is None and not self._done
                        else self.elapsed_time)
+            if elapsed is None:   # ended without having started (a mocked run)
+                elapsed = self._snapshot_elapsed_time
             serializer("_snapshot_elapsed_time", float(elapsed))

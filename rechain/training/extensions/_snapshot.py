@@ -55,7 +55,8 @@ def _natural_key(name):
 
 
 def _find_snapshot_files(fmt, path):
-    """Files in ``path`` matching ``fmt``'s prefix and suffix, oldest first."""
+    """``(mtime, name)`` of the files in ``path`` matching ``fmt``'s prefix
+    and suffix, oldest first (ties in natural order: ``_9`` before ``_10``)."""
     prefix = fmt.split("{")[0]
     suffix = fmt.split("}")[-1] if "}" in fmt else ""
     try:
@@ -73,9 +74,23 @@ def _find_snapshot_files(fmt, path):
         full = os.path.join(path, name)
         if not os.path.isfile(full):
             continue
-        found.append((os.stat(full).st_mtime_ns, _natural_key(name), name))
+        st = os.stat(full)
+        found.append((st.st_mtime_ns, _natural_key(name), st.st_mtime, name))
     found.sort()
-    return [name for _, _, name in found]
+    return [(mtime, name) for _, _, mtime, name in found]
+
+
+def _find_latest_snapshot(fmt, path):
+    """The name of the newest file in ``path`` matching ``fmt``, or None."""
+    files = _find_snapshot_files(fmt, path)
+    return files[-1][1] if files else None
+
+
+def _find_stale_snapshots(fmt, path, n_retains):
+    """The names of the files matching ``fmt`` in ``path`` beyond the newest
+    ``n_retains``, oldest first."""
+    files = _find_snapshot_files(fmt, path)
+    return [name for _, name in files[:max(len(files) - n_retains, 0)]]
 
 
 def _archive_problem(path):
@@ -188,8 +203,7 @@ class _Snapshot(extension.Extension):
             fmt, n = self.filename, self.n_retains
 
             def cleanup():
-                files = _find_snapshot_files(fmt, outdir)
-                for name in files[:max(len(files) - n, 0)]:
+                for name in _find_stale_snapshots(fmt, outdir, n):
                     try:
                         os.remove(os.path.join(outdir, name))
                     except FileNotFoundError:
@@ -201,7 +215,7 @@ class _Snapshot(extension.Extension):
     def _autoload(self, target, outdir):
         candidates = _find_snapshot_files(self.filename, outdir)
         skipped = []
-        for name in reversed(candidates):
+        for _, name in reversed(candidates):
             path = os.path.join(outdir, name)
             problem = _archive_problem(path)
             if problem is not None:

@@ -10,6 +10,7 @@ from rechain import configuration
 from rechain import reporter as reporter_module
 from rechain.dataset import convert
 from rechain.links import link as link_module
+from rechain.training import _util
 from rechain.training import extension
 
 
@@ -70,9 +71,6 @@ class Evaluator(extension.Extension):
         if "main" not in iterator:
             raise ValueError(f"Evaluator: the iterators must include one named 'main' "
                              f"(got {sorted(iterator)})")
-        if eval_func is None and "main" not in target:
-            raise ValueError(f"Evaluator: without eval_func the targets must include one "
-                             f"named 'main' (got {sorted(target)})")
         if not callable(converter):
             raise TypeError(f"Evaluator: converter must be callable, not "
                             f"{type(converter).__name__}")
@@ -135,7 +133,7 @@ class Evaluator(extension.Extension):
         return copy.copy(iterator)
 
     def _call_eval_func(self, eval_func, batch):
-        in_arrays = self.converter(batch, self.device)
+        in_arrays = _util._call_converter(self.converter, batch, self.device)
         with configuration.no_backprop_mode():
             if isinstance(in_arrays, tuple):
                 eval_func(*in_arrays)
@@ -153,7 +151,10 @@ class Evaluator(extension.Extension):
         Returns:
             dict: Key to mean value over the batches.
         """
-        eval_func = self.eval_func or self._targets["main"]
+        eval_func = self.eval_func or self._targets.get("main")
+        if eval_func is None:   # (a subclass overriding evaluate may have no targets)
+            raise ValueError(f"Evaluator.evaluate: without eval_func the targets must "
+                             f"include one named 'main' (got {sorted(self._targets)})")
         if self.eval_hook:
             self.eval_hook(self)
         it = self._fresh_iterator()

@@ -43,6 +43,11 @@ class ParameterStatistics(extension.Extension):
         skip_nan_params (bool): Report NaN for an array containing NaN
             instead of computing the statistic.
 
+    A parameter without a gradient yet (before the first backward, or after
+    ``cleargrads``) reports its gradient statistics as NaN, as those of the
+    NaN-filled gradient a Chainer Parameter starts with: the keys are the same
+    at every report.
+
     Example:
         >>> trainer.extend(extensions.ParameterStatistics(model))
     """
@@ -78,10 +83,17 @@ class ParameterStatistics(extension.Extension):
             for param_name, param in link.namedparams():
                 for attr_name in self._attrs:
                     array = param.array if attr_name == "data" else param.grad
-                    if array is None:  # uninitialised, or no gradient yet
-                        continue
-                    flat = array.ravel()
-                    has_nan = self._skip_nan_params and bool(_xp(flat).isnan(flat).any())
+                    if array is None and (attr_name == "data" or param.array is None):
+                        continue   # uninitialised
+                    if array is None:
+                        # no gradient yet: NaN statistics, as for the NaN-filled
+                        # gradient a Chainer Parameter starts with (the same keys)
+                        has_nan = self._skip_nan_params
+                        flat = None if has_nan else _xp(param.array).full(
+                            param.array.size, numpy.nan, param.array.dtype)
+                    else:
+                        flat = array.ravel()
+                        has_nan = self._skip_nan_params and bool(_xp(flat).isnan(flat).any())
                     for function_name, function in self._statistics.items():
                         value = numpy.nan if has_nan else function(flat)
                         key = self.report_key_template.format(

@@ -106,7 +106,7 @@ class StandardWriter(Writer):
         if worker is not None:
             worker.join()
             code = getattr(worker, "exitcode", 0)
-            if code:
+            if type(code) is int and code:   # a process's (threads have none)
                 raise RuntimeError(f"{type(self).__name__}: the process saving a snapshot "
                                    f"failed (exit code {code})")
         error, self._error = self._error, None
@@ -175,7 +175,7 @@ class QueueWriter(Writer):
                     sys.exit(1)  # a consumer process reports failure by its exit code
                 return
             try:
-                task, filename, outdir, target = item
+                task, filename, outdir, target = item[0], item[1], item[2], item[3]
                 if self._error is None:
                     task(filename, outdir, target)
             except BaseException as e:  # re-raised on the training thread
@@ -190,7 +190,7 @@ class QueueWriter(Writer):
             self._queue.join()
             self._consumer.join()
             code = getattr(self._consumer, "exitcode", 0)
-            if code:
+            if type(code) is int and code:
                 raise RuntimeError(f"{type(self).__name__}: the process saving snapshots "
                                    f"failed (exit code {code})")
         self._raise_error()

@@ -4,13 +4,10 @@ import numpy
 
 from rechain import backend
 from rechain.dataset import convert
+from rechain.training._util import _call_converter, _is_device_object
 from rechain.training.updaters import _updater
 
 _CPU_SPECS = ("@numpy", "cpu")
-
-
-def _is_device_object(spec):
-    return not isinstance(spec, str) and hasattr(spec, "send") and hasattr(spec, "xp")
 
 
 def _resolve_device(spec, arg):
@@ -34,40 +31,6 @@ def _resolve_device(spec, arg):
         f"StandardUpdater: {arg}={spec!r} needs rechain.backend.get_device to be interpreted, "
         f"and this build has none; without it only None, a negative int, '@numpy' and 'cpu' "
         f"are accepted")
-
-
-def _legacy_device_id(device):
-    """The integer id a plain-function converter expects: -1 for the CPU."""
-    if not _is_device_object(device):
-        if isinstance(device, str):
-            return -1
-        return int(device)
-    if device.xp is numpy:
-        return -1
-    inner = getattr(device, "device", None)
-    device_id = getattr(inner, "id", None)
-    if device_id is None:
-        device_id = getattr(device, "id", None)
-    if device_id is None:
-        raise TypeError(f"StandardUpdater: cannot tell the GPU id of device {device!r} for a "
-                        f"converter that takes an int device; decorate the converter with "
-                        f"rechain.dataset.converter() to receive the device object")
-    return int(device_id)
-
-
-def _call_converter(converter, batch, device):
-    """Call ``converter(batch, device)`` as Chainer does.
-
-    A :class:`~rechain.dataset.Converter` (such as ``concat_examples``)
-    receives the device itself; a plain function receives None, -1 for the
-    CPU or the GPU id.
-    """
-    if device is None:
-        return converter(batch, None)
-    converter_type = getattr(convert, "Converter", None)
-    if converter_type is not None and isinstance(converter, converter_type):
-        return converter(batch, device)
-    return converter(batch, _legacy_device_id(device))
 
 
 class StandardUpdater(_updater.Updater):
@@ -244,4 +207,6 @@ class StandardUpdater(_updater.Updater):
         for name, opt in self._optimizers.items():
             opt.serialize(serializer["optimizer:" + name])
             opt.target.serialize(serializer["model:" + name])
-        self.iteration = int(serializer("iteration", self.iteration))
+        value = serializer("iteration", self.iteration)
+        if value is not None:   # a serializer may return nothing (it only records)
+            self.iteration = int(value)
