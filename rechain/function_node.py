@@ -44,6 +44,7 @@ Variable) raises :class:`RecomputeError` naming the node and saying to pass
 import operator
 import sys
 import threading
+import warnings
 import weakref
 
 import numpy
@@ -156,6 +157,14 @@ def _as_input(x, f, i):
                     f"not {type(x).__name__}")
 
 
+class NondifferentiableWarning(UserWarning):
+    """A FunctionNode without ``backward`` was backpropagated through: it is
+    taken as not differentiable."""
+
+
+_warned_nondifferentiable = set()   # FunctionNode classes warned about
+
+
 class FunctionNode:
     """Base class of differentiable operations (see the module docstring).
 
@@ -202,8 +211,19 @@ class FunctionNode:
 
         Returns:
             A tuple with one gradient per target index, or one per input.
+
+        The default, as in Chainer, says the function is not differentiable:
+        no gradient flows to its inputs. Since that is easily an omission, it
+        warns once per class (``NondifferentiableWarning``).
         """
-        raise NotImplementedError(f"{self.label}.backward is not implemented")
+        cls = type(self)
+        if cls not in _warned_nondifferentiable:
+            _warned_nondifferentiable.add(cls)
+            warnings.warn(f"{self.label}.backward is not implemented: it is taken as not "
+                          f"differentiable, and no gradient flows to its inputs (as in "
+                          f"Chainer); define backward to pass gradients",
+                          NondifferentiableWarning, stacklevel=2)
+        return (None,) * len(target_input_indexes)
 
     def retain_inputs(self, indexes):
         """Declare which inputs ``backward`` needs (call inside ``forward``)."""
