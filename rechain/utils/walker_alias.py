@@ -62,6 +62,11 @@ class WalkerAlias:
         return int(self.threshold.shape[0])
 
     @property
+    def device(self):
+        """The device of the table (``CpuDevice`` or a ``GpuDevice``)."""
+        return backend.get_device_from_array(self.threshold)
+
+    @property
     def use_gpu(self):
         """Whether the table lives on a GPU (draws are then CuPy arrays)."""
         return not isinstance(self.threshold, numpy.ndarray)

@@ -64,3 +64,9 @@ def test_gpu():
     assert isinstance(s, cp.ndarray)
     assert abs(float((s == 1).mean()) - 0.75) < 0.03
     assert not w.to_cpu().use_gpu
+
+
+def test_device_of_the_table():
+    from rechain import backend
+    sampler = WalkerAlias([0.25, 0.75])
+    assert sampler.device == backend.CpuDevice()

@@ -6,7 +6,7 @@ from rechain import backend
 from rechain import configuration
 from rechain import initializers
 from rechain import variable as _variable
-from rechain.functions.loss.negative_sampling import negative_sampling as _negative_sampling
+from rechain.functions.loss import negative_sampling as _ns  # the module: looked up per call
 from rechain.links import link as _link
 from rechain.utils.walker_alias import WalkerAlias
 
@@ -73,5 +73,5 @@ class NegativeSampling(_link.Link):
             Variable, or ``(Variable, ndarray)`` with ``return_samples``.
         """
         self._sync_sampler()
-        return _negative_sampling(x, t, self.W, self.sampler.sample, self.sample_size,
-                                  reduce=reduce, return_samples=return_samples)
+        return _ns.negative_sampling(x, t, self.W, self.sampler.sample, self.sample_size,
+                                     reduce=reduce, return_samples=return_samples)

@@ -104,3 +104,19 @@ def test_gpu_sampler_follows_the_link():
     loss, samples = model.ns(numpy.ones((2, 3), numpy.float32), numpy.array([0, 1]),
                              return_samples=True)
     assert isinstance(samples, numpy.ndarray) and not model.ns.sampler.use_gpu
+
+
+def test_link_calls_the_function_through_its_module(monkeypatch):
+    # Chainer's tests patch chainer.functions.loss.negative_sampling.negative_sampling
+    import rechain.functions.loss.negative_sampling  # noqa: F401
+    module = rechain.functions.loss.negative_sampling
+    calls = []
+    real = module.negative_sampling
+
+    def spy(*args, **kwargs):
+        calls.append(args[3])
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, "negative_sampling", spy)
+    link = rechain.links.NegativeSampling(3, [1, 2, 3], 2)
+    link(numpy.ones((2, 3), numpy.float32), numpy.array([0, 1], numpy.int32))
+    assert len(calls) == 1 and calls[0] == link.sampler.sample
