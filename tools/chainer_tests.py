@@ -168,6 +168,8 @@ _NP_REAL = re.compile(r"\bnp\.(?:float|int|uint|bool|str|bytes|longdouble|half|s
                       r"double|intc|uintc|intp|uintp|longlong|ulonglong|short|ushort|"
                       r"byte|ubyte|datetime64|timedelta64)\d*_?\(")
 # ``numpy.bool_.__name__``: ``bool_`` in NumPy 1, ``bool`` in NumPy 2
+# an object's address in a default repr (``<function f at 0x7f...>``): new in every run
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _BOOL_NAME = re.compile(r"\bbool_\b")
 _NP_COMPLEX = re.compile(r"\bnp\.(?:complex\d*|clongdouble|csingle|cdouble)\(")
 # a parameterized class name's ``key=array(...)`` value, up to the next
@@ -204,8 +206,9 @@ def match_key(cid):
     in ``]`` (a parameterized class name with a list in it) gets a ``]`` from
     pytest >= 9.2 only; (2) NumPy 2 reprs of NumPy scalars (``np.float64(1.0)``,
     ``np.True_``) are written as NumPy 1 writes them, and NumPy 1's type name
-    ``bool_`` as NumPy 2's ``bool``; (3) in a parameterized
-    class name (``Base_param_<i>_{...}``, the index ``i`` names the case) an
+    ``bool_`` as NumPy 2's ``bool``; an object's address in a default repr
+    (``<function f at 0x7f..>``), new in every run, is masked; (3) in a
+    parameterized class name (``Base_param_<i>_{...}``, the index ``i`` names the case) an
     ``array(...)`` value is masked: such values are often random data drawn at
     import, different in every run. Ids that become equal within one run are
     not merged (see :func:`match_keys`).
@@ -214,6 +217,7 @@ def match_key(cid):
         cid += "]"
     cid = cid.replace("np.True_", "True").replace("np.False_", "False")
     cid = _BOOL_NAME.sub("bool", cid)
+    cid = _ADDRESS.sub(" at 0x?", cid)
     cid = _unwrap(cid, _NP_COMPLEX, True)
     cid = _unwrap(cid, _NP_REAL, False)
     if _PARAM_INDEX.search(cid):
