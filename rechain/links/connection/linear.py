@@ -37,7 +37,8 @@ class Linear(_link.Link):
         super().__init__()
         if out_size is None:
             in_size, out_size = None, in_size
-        if out_size is None or int(out_size) < 0:
+        if isinstance(out_size, bool) or not isinstance(out_size, (int, numpy.integer)) \
+                or out_size < 0:
             raise ValueError(f"Linear: out_size must be a non-negative int, got {out_size!r}")
         if in_size is not None and (isinstance(in_size, bool) or not isinstance(
                 in_size, (int, numpy.integer)) or in_size < 0):

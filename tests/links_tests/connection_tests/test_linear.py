@@ -93,3 +93,9 @@ def test_used_in_forget_gives_same_gradients():
 def test_bad_in_size_names_the_argument(in_size):
     with pytest.raises(ValueError, match=r"Linear: in_size must be a non-negative int"):
         Linear(in_size, 5)
+
+
+@pytest.mark.parametrize("args", [((3, 3),), (2.5,), (3, -1), (3, True)])
+def test_bad_out_size_is_named(args):
+    with pytest.raises(ValueError, match=r"Linear: out_size must be a non-negative int, got "):
+        Linear(*args)
