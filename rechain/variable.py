@@ -289,7 +289,10 @@ class Variable:
         self._grad_var = None
 
     def zerograd(self):
-        """Set the gradient to zeros (kept for Chainer compatibility)."""
+        """Set the gradient to zeros (deprecated as in Chainer: use :meth:`cleargrad`)."""
+        import warnings
+        warnings.warn("Variable.zerograd is deprecated (as in Chainer); use cleargrad",
+                      DeprecationWarning, stacklevel=2)
         xp = self.xp
         self._grad_var = Variable._constant(xp.zeros_like(self._data))
 
@@ -546,6 +549,10 @@ class Parameter(Variable):
     def zerograd(self):
         if self._data is not None:
             super().zerograd()
+        else:  # warns as the initialised case does
+            import warnings
+            warnings.warn("Variable.zerograd is deprecated (as in Chainer); use cleargrad",
+                          DeprecationWarning, stacklevel=2)
 
     def __repr__(self):
         return "parameter" + super().__repr__()[8:]

@@ -103,7 +103,8 @@ def test_callable_initializer_without_shape_is_lazy():
     assert p.array is None
     assert not p.is_initialized
     assert p.grad is None
-    p.zerograd()  # uninitialised: no-op, no crash
+    with pytest.warns(DeprecationWarning):
+        p.zerograd()  # uninitialised: no-op, no crash
     assert p.grad is None
     p.initialize((2, 3))
     assert p.is_initialized

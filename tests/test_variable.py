@@ -222,7 +222,8 @@ def test_cleargrad():
 
 def test_zerograd():
     x = Variable(_arr((2, 3), numpy.float64))
-    x.zerograd()
+    with pytest.warns(DeprecationWarning, match="Variable.zerograd is deprecated"):
+        x.zerograd()
     assert x.grad.shape == (2, 3)
     assert x.grad.dtype == numpy.float64
     assert not x.grad.any()
