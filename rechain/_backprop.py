@@ -253,7 +253,10 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                     continue
                 if fh is not None:
                     fh.backward_pre(f, gys)
-                gxs = f.backward(targets, gys)
+                if type(f).backward_accumulate is _DEFAULT_ACCUMULATE:
+                    gxs = f.backward(targets, gys)
+                else:
+                    gxs = _backward_accumulate(f, targets, in_nodes, gys, grads, owned)
                 if fh is not None:
                     fh.backward_post(f, gys)
                 if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
@@ -320,6 +323,26 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
             if loss_scale is not None and isinstance(v, Parameter):
                 v._loss_scale = loss_scale
     return found
+
+
+_DEFAULT_ACCUMULATE = _function_node.FunctionNode.backward_accumulate
+
+
+def _backward_accumulate(f, targets, in_nodes, gys, grads, owned):
+    """A node that overrides ``backward_accumulate``: it is given the gradient
+    summed so far for each target input (taken out of ``grads``; None for a
+    repeated input after its first position) and returns the new sums."""
+    taken = set()
+    gins = []
+    for i in targets:
+        node = in_nodes[i]
+        if node in taken:
+            gins.append(None)
+            continue
+        taken.add(node)
+        gins.append(grads.pop(node, None))
+        owned.discard(node)   # the node's result is not ours to add into
+    return f.backward_accumulate(targets, gys, tuple(gins))
 
 
 _getrefcount = sys.getrefcount

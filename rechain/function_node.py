@@ -51,6 +51,7 @@ import numpy
 
 from rechain import configuration
 from rechain import variable as _variable
+from rechain.utils import type_check
 
 Variable = _variable.Variable
 VariableNode = _variable.VariableNode
@@ -165,8 +166,41 @@ class NondifferentiableWarning(UserWarning):
 _warned_nondifferentiable = set()   # FunctionNode classes warned about
 
 
+def _no_type_check(self, in_types):
+    """Check the input types before ``forward`` (Chainer's type-check DSL,
+    :mod:`rechain.utils.type_check`); the default checks nothing."""
+
+
+class _CheckTypeForwardSlot:
+    """``FunctionNode.check_type_forward`` when no subclass defines it: the
+    default that checks nothing. Assigning one to an instance (as Chainer's
+    own tests do with a mock) also turns the check on for that instance.
+    A subclass that defines the method shadows this slot, and
+    ``FunctionNode.__init_subclass__`` turns the check on for the class."""
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return _no_type_check
+        f = obj.__dict__.get("check_type_forward")
+        return f if f is not None else _no_type_check.__get__(obj, cls)
+
+    def __set__(self, obj, value):
+        obj.__dict__["check_type_forward"] = value
+        obj.__dict__["_checks_types"] = True
+
+    def __delete__(self, obj):
+        obj.__dict__.pop("check_type_forward", None)
+        obj.__dict__.pop("_checks_types", None)
+
+
 class FunctionNode:
     """Base class of differentiable operations (see the module docstring).
+
+    A subclass may define ``check_type_forward(self, in_types)`` with
+    Chainer's type-check DSL (:mod:`rechain.utils.type_check`): ``apply``
+    then calls it before ``forward`` while ``config.type_check`` is on, and a
+    failed check raises :class:`~rechain.utils.type_check.InvalidType`
+    naming the function. Functions that define none pay one attribute test.
 
     Attributes:
         inputs (tuple of VariableNode): Set when the node enters the graph.
@@ -183,6 +217,34 @@ class FunctionNode:
     _retained_out = None
     _handler = None
     _freed = False
+    _checks_types = False    # True: apply calls check_type_forward (see __init_subclass__)
+
+    check_type_forward = _CheckTypeForwardSlot()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for k in cls.__mro__:
+            if k is FunctionNode:
+                break
+            d = k.__dict__
+            if "_checks_types" in d:    # decided by the class itself or a base
+                return
+            if "check_type_forward" in d:
+                cls._checks_types = True
+                return
+
+    def _check_data_type_forward(self, in_data):
+        """Chainer's two-phase check: a light-mode pass on the arrays; only if
+        it fails, a full-mode pass that raises the detailed InvalidType."""
+        try:
+            with type_check.light_mode:
+                self.check_type_forward(type_check.get_light_types(in_data))
+            return
+        except type_check.InvalidType:
+            pass
+        in_types = type_check.get_types(in_data, "in_types", False)
+        with type_check.get_function_check_context(self):
+            self.check_type_forward(in_types)
 
     @property
     def label(self):
@@ -225,6 +287,21 @@ class FunctionNode:
                           NondifferentiableWarning, stacklevel=2)
         return (None,) * len(target_input_indexes)
 
+    def backward_accumulate(self, target_input_indexes, grad_outputs, grad_inputs):
+        """Return the gradients of the target inputs *added to* ``grad_inputs``.
+
+        ``grad_inputs`` holds, per target, the gradient the pass has summed for
+        that input so far (or None). A node may override this to fuse the sum
+        into its backward (Chainer's API); the backward pass then calls it
+        instead of :meth:`backward`. The default calls :meth:`backward` and adds.
+        """
+        gxs = self.backward(target_input_indexes, grad_outputs)
+        if len(gxs) != len(target_input_indexes) and self.inputs is not None \
+                and len(gxs) == len(self.inputs):
+            gxs = tuple([gxs[i] for i in target_input_indexes])
+        return tuple([gx if g_in is None else g_in if gx is None else gx + g_in
+                      for gx, g_in in zip(gxs, grad_inputs)])
+
     def retain_inputs(self, indexes):
         """Declare which inputs ``backward`` needs (call inside ``forward``)."""
         self._in_retain = tuple(indexes)
@@ -255,6 +332,8 @@ class FunctionNode:
             record = any(map(_get_requires_grad, in_nodes))
         else:
             record = False
+        if self._checks_types and type_check.enabled():
+            self._check_data_type_forward(in_data)
         fh = _function_hooks
         if fh is not None:
             fh.forward_pre(self, in_data)

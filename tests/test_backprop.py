@@ -446,3 +446,60 @@ def test_each_node_runs_once_after_all_its_consumers():
     assert order.index("a") == 3  # a waits for both consumers (b and c)
     assert order.index("d") < order.index("b")
     numpy.testing.assert_array_equal(x.grad, numpy.full(3, 2.0))
+
+
+# -- FunctionNode.backward_accumulate (Chainer's API) ---------------------------
+
+class _MulAdd(rechain.FunctionNode):
+    """a * b + c whose backward adds into the gradients summed so far."""
+    calls = 0
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        a, b, c = inputs
+        return a * b + c,
+
+    def backward_accumulate(self, target_input_indexes, grad_outputs, grad_inputs):
+        type(self).calls += 1
+        a, b = self.get_retained_inputs()
+        g, = grad_outputs
+        out = []
+        for i, g_in in zip(target_input_indexes, grad_inputs):
+            own = g * b if i == 0 else a * g if i == 1 else g
+            out.append(own if g_in is None else own + g_in)
+        return tuple(out)
+
+
+@pytest.mark.parametrize("mapping", [(0, 1, 2), (0, 0, 1), (0, 1, 0), (0, 0, 0)])
+def test_backward_accumulate_sums_like_the_plain_ops(mapping):
+    rng = numpy.random.default_rng(0)
+    data = [rng.standard_normal(3).astype(numpy.float32) for _ in range(3)]
+    gy = rng.standard_normal(3).astype(numpy.float32)
+    first = [rechain.Variable(d.copy(), grad=d * 2) for d in data]
+    second = [rechain.Variable(d.copy(), grad=d * 2) for d in data]
+    a, b, c = [first[i] for i in mapping]
+    h = a * 1.5                        # a gradient already summed when MulAdd runs
+    y = _MulAdd().apply((h + a, b, c))[0] + h
+    y.grad = gy
+    calls = _MulAdd.calls
+    y.backward()
+    assert _MulAdd.calls == calls + 1
+    a2, b2, c2 = [second[i] for i in mapping]
+    h2 = a2 * 1.5
+    y2 = (h2 + a2) * b2 + c2 + h2
+    y2.grad = gy
+    y2.backward()
+    for v, w in zip(first, second):
+        numpy.testing.assert_allclose(v.grad, w.grad, rtol=1e-6)
+
+
+def test_default_backward_accumulate_adds_backward_to_the_given_gradients():
+    x = rechain.Variable(numpy.ones(2, numpy.float32))
+    y = x * 3.0
+    f = y.creator
+    g_out = rechain.Variable(numpy.full(2, 2.0, numpy.float32))
+    g_in = rechain.Variable(numpy.full(2, 10.0, numpy.float32))
+    got, = f.backward_accumulate((0,), (g_out,), (g_in,))
+    numpy.testing.assert_array_equal(got.array, [16.0, 16.0])
+    got, = f.backward_accumulate((0,), (g_out,), (None,))
+    numpy.testing.assert_array_equal(got.array, [6.0, 6.0])
