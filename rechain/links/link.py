@@ -17,6 +17,7 @@ and serializers rely on it.
 
 import collections.abc as _abc
 import contextlib
+import threading
 import copy as _copy
 import warnings
 
@@ -37,6 +38,24 @@ _link_hooks_on = False
 def _link_label(link):
     name = type(link).__name__
     return f"{name} '{link.name}'" if link.name else name
+
+
+_moving = threading.local()  # depth of Link moves running in this thread
+
+
+@contextlib.contextmanager
+def _device_move(method, device):
+    """Warn that ``Link.<method>`` is deprecated, unless inside another move (to_device,
+    or an override calling ``super().to_cpu()``)."""
+    depth = getattr(_moving, "depth", 0)
+    if depth == 0 and method is not None:
+        warnings.warn(f"Link.{method} is deprecated (as in Chainer v7); use "
+                      f"to_device({device})", DeprecationWarning, stacklevel=4)
+    _moving.depth = depth + 1
+    try:
+        yield
+    finally:
+        _moving.depth = depth
 
 
 def _is_shape(value):
@@ -199,31 +218,35 @@ class Link:
     def to_cpu(self):
         """Move parameters and persistent arrays to the CPU; returns self.
 
+        Deprecated as in Chainer v7 (it warns; use ``to_device('@numpy')``).
         A descendant whose class overrides ``to_cpu`` (to move other state,
         such as an LSTM's ``c`` and ``h``) has its override called once, as in
         Chainer.
         """
-        for link in self.links():
-            for name in link._params:
-                link.__dict__[name].to_cpu()
-            link._move_persistents(backend.to_cpu)
-            link.__dict__["_device"] = None
-        self._call_overrides("to_cpu")
+        with _device_move("to_cpu", "'@numpy'"):
+            for link in self.links():
+                for name in link._params:
+                    link.__dict__[name].to_cpu()
+                link._move_persistents(backend.to_cpu)
+                link.__dict__["_device"] = None
+            self._call_overrides("to_cpu")
         return self
 
     def to_gpu(self, device=None):
         """Move parameters and persistent arrays to a GPU; returns self.
 
+        Deprecated as in Chainer v7 (it warns; use ``to_device('@cupy:N')``).
         Overrides of ``to_gpu`` in descendants are called as for :meth:`to_cpu`.
         """
-        backend._require_cupy("Link.to_gpu")
-        dev = backend.cupy.cuda.Device(device).id
-        for link in self.links():
-            for name in link._params:
-                link.__dict__[name].to_gpu(dev)
-            link._move_persistents(lambda a: backend.to_gpu(a, dev))
-            link.__dict__["_device"] = dev
-        self._call_overrides("to_gpu", dev)
+        with _device_move("to_gpu", "'@cupy:N'"):
+            backend._require_cupy("Link.to_gpu")
+            dev = backend.cupy.cuda.Device(device).id
+            for link in self.links():
+                for name in link._params:
+                    link.__dict__[name].to_gpu(dev)
+                link._move_persistents(lambda a: backend.to_gpu(a, dev))
+                link.__dict__["_device"] = dev
+            self._call_overrides("to_gpu", dev)
         return self
 
     def _call_overrides(self, method, *args):
@@ -247,9 +270,10 @@ class Link:
             <CpuDevice (numpy)>
         """
         device = backend.get_device(device)
-        if isinstance(device, backend.GpuDevice):
-            return self.to_gpu(device.device.id)
-        return self.to_cpu()
+        with _device_move(None, None):  # to_cpu/to_gpu below do not warn
+            if isinstance(device, backend.GpuDevice):
+                return self.to_gpu(device.device.id)
+            return self.to_cpu()
 
     # -- traversal ------------------------------------------------------------------
     def params(self, include_uninit=True):

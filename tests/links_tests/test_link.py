@@ -355,3 +355,22 @@ def test_link_repeat():
     assert not numpy.array_equal(r[0].W.array, r[1].W.array)
     with pytest.raises(ValueError, match="n_repeat must be >= 0"):
         Linear(2, 2).repeat(-1)
+
+
+def test_to_cpu_warns_deprecated_once_and_to_device_does_not():
+    import warnings
+    chain = rechain.Chain()
+    with chain.init_scope():
+        chain.lstm = rechain.links.LSTM(2, 3)  # overrides to_cpu, calling super().to_cpu()
+        chain.lin = rechain.links.Linear(2, 3)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert chain.to_cpu() is chain
+    assert [str(x.message) for x in w] == [
+        "Link.to_cpu is deprecated (as in Chainer v7); use to_device('@numpy')"]
+    assert w[0].category is DeprecationWarning and w[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert chain.to_device("@numpy") is chain
+        chain.lstm.to_device(-1)
+    assert chain.lin.W.array is not None and chain.device == rechain.backend.CpuDevice()
