@@ -18,5 +18,7 @@ def test_to_cpu_of_arrays_scalars_and_none():
     assert _cpu._to_cpu(None) is None
     s = _cpu._to_cpu(numpy.float32(2.5))
     assert isinstance(s, numpy.ndarray) and s.shape == () and s == 2.5
-    with pytest.raises(TypeError, match="cannot move an object of type list"):
-        _cpu._to_cpu([1.0])  # one array, not a list (backend.to_cpu maps lists)
+    out = _cpu._to_cpu((a, None))  # containers element by element, same type
+    assert type(out) is tuple and out[0] is a and out[1] is None
+    with pytest.raises(TypeError, match="cannot move an object of type dict"):
+        _cpu._to_cpu({"a": a})
