@@ -110,6 +110,7 @@ class Variable:
     """
 
     __slots__ = ("_data", "_node", "_grad_var", "__weakref__")
+    _has_chainerx_array = False   # Chainer's flag; rechain has no ChainerX arrays
     __array_priority__ = 200  # so ndarray <op> Variable defers to Variable
 
     def __init__(self, data=None, *, name=None, grad=None, requires_grad=True):
@@ -273,11 +274,23 @@ class Variable:
         return _rebuild_variable, (self._data, self.name, self.grad, self.requires_grad)
 
     def __repr__(self):
-        name = f"name={self.name!r}, " if self.name else ""
-        return f"variable({name}{self._data!r})".replace("\n", "\n" + " " * 9)
+        # as Chainer prints it: ``variable name([...])``, rows aligned under
+        # the first, comma-separated like repr(ndarray)
+        return self._format(", ", True)
 
     def __str__(self):
-        return f"variable({self._data})"
+        return self._format(" ", False)
+
+    def _format(self, separator, shape_if_empty):
+        head = "variable " + self.name if self.name else "variable"
+        a = self._data
+        if a is None:
+            return f"{head}(None)"
+        a = backend.to_cpu(a) if not isinstance(a, numpy.ndarray) else a
+        if shape_if_empty and a.size == 0 and a.shape != (0,):
+            return f"{head}([], shape={a.shape!r})"
+        body = numpy.array2string(a, separator=separator, prefix=head + "(")
+        return f"{head}({body})"
 
     def summary(self):
         name = self.name or "variable"
