@@ -53,6 +53,18 @@ class FunctionAdapter(function_node.FunctionNode):
         f = self.function
         return f.label if f is not None else "FunctionAdapter"
 
+    @property
+    def _checks_types(self):
+        """Whether the wrapped function has a type check of its own (a
+        ``check_type_forward`` of its class, or one assigned to it)."""
+        f = self.function
+        return f is not None and (
+            type(f).check_type_forward is not Function.check_type_forward
+            or "check_type_forward" in f.__dict__)
+
+    def check_type_forward(self, in_types):
+        self.function.check_type_forward(in_types)
+
     def forward(self, inputs):
         self.retain_inputs(tuple(range(len(inputs))))   # all, unless forward says less
         outputs = self._function.forward(inputs)
@@ -182,8 +194,10 @@ class Function:
         return self.node.output_data
 
     def check_type_forward(self, in_types):
-        """Chainer's type-check hook; rechain's functions check their inputs
-        themselves, and this default checks nothing."""
+        """Check the input types before ``forward`` with Chainer's type-check
+        DSL (:mod:`rechain.utils.type_check`), as in Chainer: a subclass that
+        overrides this has it called on every call while ``config.type_check``
+        is on. This default checks nothing (and is never called)."""
 
     def forward(self, inputs):
         if any(type(x).__module__.startswith("cupy") for x in inputs):

@@ -423,3 +423,108 @@ def test_default_forward_calls_forward_cpu_and_names_a_missing_one():
         pass
     with pytest.raises(NotImplementedError, match="Nothing.forward is not implemented"):
         Nothing().apply((x,))
+
+
+# -- Chainer's type-check DSL: check_type_forward -------------------------------------
+
+from rechain.utils import type_check  # noqa: E402
+
+
+class _Checked(FunctionNode):
+    """Identity that requires one float32 input with at least 2 dimensions."""
+
+    calls = None
+
+    def check_type_forward(self, in_types):
+        if self.calls is not None:
+            self.calls.append(in_types)
+        type_check.expect(in_types.size() == 1)
+        x_type, = in_types
+        type_check.expect(x_type.dtype == numpy.float32, x_type.ndim >= 2)
+
+    def forward(self, inputs):
+        return inputs[0].copy(),
+
+
+def test_check_type_forward_runs_once_in_light_mode_on_good_input():
+    f = _Checked()
+    f.calls = []
+    x = numpy.ones((2, 3), numpy.float32)
+    y, = f.apply((Variable(x),))
+    numpy.testing.assert_array_equal(y.array, x)
+    assert len(f.calls) == 1
+    ts = f.calls[0]
+    assert isinstance(ts, type_check.LightTypeInfoTuple)
+    assert ts[0].shape == (2, 3) and ts[0].dtype == numpy.float32
+
+
+def test_check_type_forward_failure_names_the_function():
+    f = _Checked()
+    f.calls = []
+    with pytest.raises(type_check.InvalidType) as e:
+        f.apply((numpy.ones((2, 3)),))
+    assert str(e.value) == (
+        "\nInvalid operation is performed in: _Checked (Forward)\n\n"
+        "Expect: in_types[0].dtype == <class 'numpy.float32'>\n"
+        "Actual: float64 != <class 'numpy.float32'>")
+    # light pass, then the full pass on named expressions
+    assert [type(t) for t in f.calls] == [type_check.LightTypeInfoTuple,
+                                          type_check.TypeInfoTuple]
+    with pytest.raises(type_check.InvalidType, match=r"Expect: in_types\[0\]\.ndim >= 2\n"
+                                                     r"Actual: 1 < 2"):
+        _Checked().apply((numpy.ones(3, numpy.float32),))
+    with pytest.raises(type_check.InvalidType, match=r"Expect: in_types.size == 1\n"
+                                                     r"Actual: 2 != 1"):
+        _Checked().apply((numpy.ones((1, 1), numpy.float32),) * 2)
+    assert isinstance(e.value, TypeError) and isinstance(e.value, ValueError)
+
+
+def test_check_type_forward_skipped_when_type_check_is_off():
+    f = _Checked()
+    f.calls = []
+    with rechain.using_config("type_check", False):
+        y, = f.apply((numpy.ones(3),))
+    assert f.calls == [] and y.shape == (3,)
+
+
+def test_check_type_forward_flag_is_set_per_class():
+    class Sub(_Checked):
+        pass
+
+    class Plain(FunctionNode):
+        def forward(self, inputs):
+            return inputs
+
+    assert _Checked._checks_types and Sub._checks_types
+    assert not Plain._checks_types and not FunctionNode._checks_types
+    assert not F.math.basic_math.Mul._checks_types
+    assert not F.math.basic_math.Add._checks_types
+    # no built-in function is flagged: they check their inputs themselves
+    def subclasses(c):
+        for s in c.__subclasses__():
+            yield s
+            yield from subclasses(s)
+    flagged = [c for c in subclasses(FunctionNode)
+               if c.__module__.startswith("rechain.") and c._checks_types is True]
+    assert flagged == []
+
+
+def test_check_type_forward_assigned_to_an_instance_is_called():
+    calls = []
+    f = Exp()
+    f.check_type_forward = calls.append
+    assert f._checks_types and not Exp._checks_types
+    f.apply((numpy.zeros(2, numpy.float32),))
+    assert len(calls) == 1 and isinstance(calls[0], type_check.LightTypeInfoTuple)
+    del f.check_type_forward
+    assert not f._checks_types
+
+
+def test_check_type_forward_not_run_for_direct_forward_and_backward_still_works():
+    f = _Checked()
+    f.calls = []
+    f.forward((numpy.ones((2, 2), numpy.float32),))
+    assert f.calls == []
+    x = Variable(numpy.ones((2, 2), numpy.float32))
+    y, = _Checked().apply((x,))
+    assert y.creator is not None

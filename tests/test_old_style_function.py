@@ -153,3 +153,48 @@ def test_the_graph_owns_the_function_once_called():
     del y
     gc.collect()
     assert r() is None
+
+
+# -- Chainer's type-check DSL: check_type_forward on an old-style Function ---------------
+
+from rechain.utils import type_check  # noqa: E402
+
+
+class CheckedSquare(Square):
+    def __init__(self):
+        self.calls = []
+
+    def check_type_forward(self, in_types):
+        self.calls.append(in_types)
+        x_type, = in_types
+        type_check.expect(x_type.dtype.kind == "f", x_type.ndim >= 2)
+
+
+def test_old_style_check_type_forward_passes_and_is_called_once():
+    f = CheckedSquare()
+    y = f(numpy.full((2, 2), 3.0, numpy.float32))
+    numpy.testing.assert_array_equal(y.array, numpy.full((2, 2), 9.0))
+    assert len(f.calls) == 1 and isinstance(f.calls[0], type_check.LightTypeInfoTuple)
+
+
+def test_old_style_check_type_forward_failure_names_the_function():
+    f = CheckedSquare()
+    with pytest.raises(type_check.InvalidType) as e:
+        f(numpy.ones(3, numpy.float32))
+    assert str(e.value) == ("\nInvalid operation is performed in: CheckedSquare (Forward)\n\n"
+                            "Expect: in_types[0].ndim >= 2\nActual: 1 < 2")
+    # as Chainer, the operands are shown by str (so 'f' prints as f)
+    with pytest.raises(type_check.InvalidType,
+                       match=r"Expect: in_types\[0\]\.dtype\.kind == f\nActual: i != f"):
+        CheckedSquare()(numpy.ones((2, 2), numpy.int32))
+
+
+def test_old_style_default_check_is_not_run_and_instance_one_is():
+    f = Square()
+    assert not f.node._checks_types        # the default checks nothing
+    calls = []
+    g = Square()
+    g.check_type_forward = calls.append
+    g(numpy.ones(2, numpy.float32))
+    assert len(calls) == 1 and isinstance(calls[0], type_check.LightTypeInfoTuple)
+    assert type(calls[0][0]) is numpy.ndarray
