@@ -527,8 +527,14 @@ class Link:
             raise NotImplementedError(f"{type(self).__name__} defines no forward method")
         return forward(*args, **kwargs)
 
+    @property
+    def printable_specs(self):
+        """``(name, value)`` pairs the repr shows, ``Name(a=1, b=2)`` (Chainer's API;
+        none here; links with settings override it or ``_repr_fields``)."""
+        return iter(())
+
     def _repr_fields(self):
-        return ""
+        return ", ".join(f"{k}={v}" for k, v in self.printable_specs)
 
     def __repr__(self):
         return f"{type(self).__name__}({self._repr_fields()})"
@@ -659,8 +665,8 @@ class Chain(Link):
 
     def __repr__(self):
         lines = [f"{type(self).__name__}("]
-        for name, child in self.namedchildren():
-            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
+        for name, child in self.namedchildren():  # one child a line, ending in ',' (Chainer)
+            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  ") + ",")
         lines.append(")")
         return "\n".join(lines) if len(lines) > 2 else f"{type(self).__name__}()"
 
@@ -825,8 +831,8 @@ class ChainList(Link):
 
     def __repr__(self):
         lines = [f"{type(self).__name__}("]
-        for name, child in self.namedchildren():
-            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
+        for name, child in self.namedchildren():  # one child a line, ending in ',' (Chainer)
+            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  ") + ",")
         lines.append(")")
         return "\n".join(lines) if len(lines) > 2 else f"{type(self).__name__}()"
 

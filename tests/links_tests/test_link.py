@@ -374,3 +374,22 @@ def test_to_cpu_warns_deprecated_once_and_to_device_does_not():
         assert chain.to_device("@numpy") is chain
         chain.lstm.to_device(-1)
     assert chain.lin.W.array is not None and chain.device == rechain.backend.CpuDevice()
+
+
+def test_repr_of_printable_specs_and_of_chains_as_chainer_prints_them():
+    class Spec(rechain.Link):
+        @property
+        def printable_specs(self):
+            yield "in_size", 10
+            yield "nobias", False
+    assert str(Spec()) == "Spec(in_size=10, nobias=False)"
+    assert str(rechain.Link()) == "Link()" and str(rechain.Chain()) == "Chain()"
+    outer = rechain.Chain()
+    with outer.init_scope():
+        outer.c1 = rechain.Chain()
+        with outer.c1.init_scope():
+            outer.c1.l1 = rechain.Link()
+        outer.l3 = Spec()
+    assert str(outer) == ("Chain(\n  (c1): Chain(\n    (l1): Link(),\n  ),\n"
+                          "  (l3): Spec(in_size=10, nobias=False),\n)")
+    assert str(rechain.ChainList(rechain.Link())) == "ChainList(\n  (0): Link(),\n)"
