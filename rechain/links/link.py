@@ -412,11 +412,9 @@ class Link:
 
     @property
     def update_enabled(self):
-        """False when some parameter's update rule is disabled."""
-        for p in self.params():
-            if p.update_rule is not None and not p.update_rule.enabled:
-                return False
-        return True
+        """True if at least one parameter has an enabled update rule (Chainer's meaning;
+        False before an optimizer gave the parameters rules)."""
+        return any(p.update_rule is not None and p.update_rule.enabled for p in self.params())
 
     # -- copy and serialization --------------------------------------------------------
     def copy(self, mode="share"):
@@ -746,6 +744,11 @@ class ChainList(Link):
         for link in list(links):
             self.append(link)
 
+    def __iadd__(self, links):
+        """``chain_list += links``: :meth:`extend` (as a MutableSequence does)."""
+        self.extend(links)
+        return self
+
     def insert(self, index, link):
         """Insert ``link`` before position ``index``; the children are renamed."""
         self._check_child(link, "insert")
@@ -938,6 +941,40 @@ class Sequential(ChainList):
         if callable(other):
             return Sequential(*(self._layers + [other]))
         return NotImplemented
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise TypeError(f"Sequential +=: the right side must be a Sequential, not "
+                            f"{type(other).__name__}")
+        self.extend(list(other._layers))
+        return self
+
+    @staticmethod
+    def _type_name(layer):
+        """A link's class name, or a function's ``__name__``."""
+        if isinstance(layer, Link):
+            return type(layer).__name__
+        return getattr(layer, "__name__", type(layer).__name__)
+
+    def count_by_layer_type(self, type_name):
+        """How many layers are links of class ``type_name`` or functions of that name."""
+        return sum(1 for la in self._layers if self._type_name(la) == type_name)
+
+    def remove_by_layer_type(self, type_name):
+        """Remove every layer that is a link of class ``type_name`` or a
+        function of that name."""
+        for la in [la for la in self._layers if self._type_name(la) == type_name]:
+            self.remove(la)
+
+    def flatten(self):
+        """A Sequential of the same layers, nested Sequentials expanded in place."""
+        flat = []
+        for la in self._layers:
+            if isinstance(la, Sequential):
+                flat.extend(la.flatten()._layers)
+            else:
+                flat.append(la)
+        return Sequential(*flat)
 
     def clear(self):
         """Remove every layer."""

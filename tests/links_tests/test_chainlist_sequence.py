@@ -119,3 +119,37 @@ def test_repeat_modes(mode):
 
 def test_repeat_zero_is_empty():
     assert len(L.Linear(2, 2).repeat(0)) == 0
+
+
+def test_chainlist_iadd_extends_and_renames():
+    a, b, c = L.Linear(2, 2), L.Linear(2, 2), L.Linear(2, 2)
+    cl = ChainList(a)
+    other = ChainList(b, c)
+    same = cl
+    cl += other
+    assert cl is same and list(cl) == [a, b, c] and c.name == "2"
+    cl += [L.Linear(2, 2)]
+    assert len(cl) == 4
+    with pytest.raises(TypeError):
+        cl += [3]
+
+
+def test_sequential_by_layer_type_flatten_and_iadd():
+    import rechain.functions as F
+    import rechain.links as L
+    l1, l2, l3 = L.Linear(3, 3), L.Linear(3, 3), L.Linear(3, 2)
+    inner = rechain.Sequential(l2, F.relu)
+    seq = rechain.Sequential(l1, F.relu, inner)
+    assert seq.count_by_layer_type("Linear") == 1
+    assert seq.count_by_layer_type("relu") == 1
+    flat = seq.flatten()
+    assert list(flat) == [l1, F.relu, l2, F.relu]
+    assert flat.count_by_layer_type("Linear") == 2
+    flat.remove_by_layer_type("relu")
+    assert list(flat) == [l1, l2]
+    flat += rechain.Sequential(l3)
+    assert list(flat) == [l1, l2, l3] and len(list(flat.params())) == 6
+    x = numpy.ones((2, 3), numpy.float32)
+    assert flat(x).shape == (2, 2)
+    with pytest.raises(TypeError, match=r"Sequential \+=: the right side must be a Sequential"):
+        flat += 1

@@ -237,12 +237,17 @@ def test_serialize_keys():
 def test_disable_enable_update():
     from rechain.optimizers import SGD
     net = Net()
+    assert not net.update_enabled  # no update rules yet
     SGD().setup(net)
-    net.l1.disable_update()
-    assert not net.update_enabled and not net.l1.W.update_rule.enabled
-    assert net.l2.W.update_rule.enabled
-    net.enable_update()
     assert net.update_enabled
+    net.l1.disable_update()
+    assert not net.l1.update_enabled and not net.l1.W.update_rule.enabled
+    assert net.l2.W.update_rule.enabled
+    assert net.update_enabled  # as Chainer: some parameter still updates
+    net.disable_update()
+    assert not net.update_enabled
+    net.enable_update()
+    assert net.update_enabled and net.l1.update_enabled
 
 
 # -- ChainList ----------------------------------------------------------------------------
