@@ -135,11 +135,9 @@ def test_chainlist_iadd_extends_and_renames():
 
 
 def test_sequential_by_layer_type_flatten_and_iadd():
-    import rechain.functions as F
-    import rechain.links as L
     l1, l2, l3 = L.Linear(3, 3), L.Linear(3, 3), L.Linear(3, 2)
-    inner = rechain.Sequential(l2, F.relu)
-    seq = rechain.Sequential(l1, F.relu, inner)
+    inner = Sequential(l2, F.relu)
+    seq = Sequential(l1, F.relu, inner)
     assert seq.count_by_layer_type("Linear") == 1
     assert seq.count_by_layer_type("relu") == 1
     flat = seq.flatten()
@@ -147,7 +145,7 @@ def test_sequential_by_layer_type_flatten_and_iadd():
     assert flat.count_by_layer_type("Linear") == 2
     flat.remove_by_layer_type("relu")
     assert list(flat) == [l1, l2]
-    flat += rechain.Sequential(l3)
+    flat += Sequential(l3)
     assert list(flat) == [l1, l2, l3] and len(list(flat.params())) == 6
     x = numpy.ones((2, 3), numpy.float32)
     assert flat(x).shape == (2, 2)
