@@ -21,6 +21,15 @@ chain only through these numbers:
 - ``BlockCost.rerun_bwd_bytes``: optional; the transient of the block's
   backward when the block runs stored inside a re-run (a forget region being
   replayed), where backprop frees the refilled saved arrays node by node.
+- ``BlockCost.rerun_saved_bytes``: optional; what the block keeps when it
+  is a stored item of a re-run, where a replay refills every array its
+  nodes keep (a lean block keeps one array more there: ``F.lean_apply`` is
+  off in a replay).
+- ``BlockCost.rerun_last_bytes``: optional; the peak of the block as the
+  last item of a re-run (the replay stops after its last operation that
+  keeps something, then its backward runs).
+- ``BlockCost.top_bwd_bytes``: optional; the transient of the block's
+  backward at top level, where it differs from a re-run's.
 - ``BlockCost.fwd_time`` / ``bwd_time``: seconds for one forward / one
   backward execution.
 - ``ChainCosts.const_bytes``: parameters and anything else alive all along;
@@ -90,21 +99,41 @@ class BlockCost:
         grad_bytes: Gradients of the block's parameters, created by its
             backward and kept to the end of the step. Defaults to 0.
         rerun_bwd_bytes: The transient of the block's backward when the block
-            is a stored item of a re-run (memory model of ``plan.py``, rule
-            6), or None (the default) to use the rule of a plain backward,
-            ``A_i + grad_bytes + temp_bytes``. Precisely: with ``S_i`` (the
-            refilled saved arrays), ``h_i``, ``g_{i+1}`` and whatever else
-            alive when the block's backward starts in the re-run, the live
-            bytes never exceed that total plus ``rerun_bwd_bytes`` until the
-            backward is done; then ``g_{i+1}``, ``S_i`` and ``h_i`` are freed
-            and ``g_i`` and the parameter gradients remain, as in a plain
-            backward. The model uses at least ``A_i + grad_bytes`` (see
-            ``rerun_backward``). It is the re-run counterpart of ``A_i + grad_bytes +
-            temp_bytes`` and may be smaller: backprop drops each node's
-            refilled arrays right after that node's backward, so ``S_i``
-            shrinks while ``g_i`` and the gradients are being made. At top
-            level, where the saved arrays stay to the end of the step, the
-            plain rule always applies.
+            is a stored item of a re-run (memory model of ``plan.py``, rules
+            6 and 9), or None (the default) to use the rule of a plain
+            backward, ``A_i + grad_bytes + temp_bytes``. Precisely: with what
+            the block keeps in a re-run (``rerun_saved()``), ``h_i``,
+            ``g_{i+1}`` and whatever else alive when the block's backward
+            starts in the re-run, the live bytes never exceed that total plus
+            ``rerun_bwd_bytes`` until the backward is done; then ``g_{i+1}``,
+            the kept arrays and ``h_i`` are freed and ``g_i`` and the
+            parameter gradients remain. The model uses at least ``A_i +
+            grad_bytes`` (see ``rerun_backward``). It may be smaller than the
+            plain rule: backprop drops each node's refilled arrays right after
+            that node's backward, so they shrink while ``g_i`` and the
+            gradients are being made, and a node may write its gradient into
+            a refilled array (function_node Note [gradient buffers]). Also
+            used at top level when ``top_bwd_bytes`` is None.
+        rerun_saved_bytes: What the block keeps when it is a stored item of
+            a re-run (rule 9), or None (the default) for ``saved_bytes``. It
+            can exceed ``saved_bytes``: a replay refills every array the
+            block's nodes keep, so a block that rebuilds an array in its
+            backward at top level (``F.lean_apply``, which is off in a
+            replay) keeps that array in a re-run.
+        rerun_last_bytes: The peak of the block as the last item of a
+            re-run, above everything alive when its replay starts (its
+            input ``h_i`` and the gradient ``g_{i+1}`` among them), until
+            its backward is done, or None (the default) for the model's
+            rule (``rerun_last``). The replay stops after the block's last
+            operation that keeps something (note "early stop" in
+            ``plan.py``), so the block's output is often never made.
+        top_bwd_bytes: The transient of the block's backward at top level,
+            above ``saved_bytes``, ``h_i``, ``g_{i+1}`` and whatever else is
+            alive then, as ``rerun_bwd_bytes`` is in a re-run; or None (the
+            default) for ``rerun_backward``. The two differ where a backward
+            writes its gradient into an array it is handed (function_node
+            Note [gradient buffers]): a refilled array always may be, a
+            top-level one only when nothing else holds it.
 
     Raises:
         TypeError: A field is not a number.
@@ -122,15 +151,50 @@ class BlockCost:
     temp_bytes: int = 0
     grad_bytes: int = 0
     rerun_bwd_bytes: int = None
+    rerun_saved_bytes: int = None
+    rerun_last_bytes: int = None
+    top_bwd_bytes: int = None
 
     def __post_init__(self):
         for name in ("fwd_time", "bwd_time"):
             object.__setattr__(self, name, _check_seconds("BlockCost", name, getattr(self, name)))
         for name in ("out_bytes", "saved_bytes", "temp_bytes", "grad_bytes"):
             object.__setattr__(self, name, _check_bytes("BlockCost", name, getattr(self, name)))
-        if self.rerun_bwd_bytes is not None:
-            object.__setattr__(self, "rerun_bwd_bytes", _check_bytes(
-                "BlockCost", "rerun_bwd_bytes", self.rerun_bwd_bytes))
+        for name in ("rerun_bwd_bytes", "rerun_saved_bytes", "rerun_last_bytes",
+                     "top_bwd_bytes"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _check_bytes("BlockCost", name,
+                                                            getattr(self, name)))
+
+    def rerun_saved(self):
+        """What the block keeps as a stored item of a re-run (rule 9):
+        ``rerun_saved_bytes``, or ``saved_bytes`` when that is None."""
+        return self.saved_bytes if self.rerun_saved_bytes is None else self.rerun_saved_bytes
+
+    def top_backward(self, in_bytes):
+        """The transient of this block's backward at top level (rule 6):
+        ``max(top_bwd_bytes, in_bytes + grad_bytes)``, or
+        ``rerun_backward(in_bytes)`` when ``top_bwd_bytes`` is None."""
+        if self.top_bwd_bytes is not None:
+            return max(self.top_bwd_bytes, in_bytes + self.grad_bytes)
+        return self.rerun_backward(in_bytes)
+
+    def rerun_last(self, in_bytes):
+        """The peak of this block as the last item of a re-run (rule 9).
+
+        ``rerun_last_bytes`` when known, but at least ``rerun_saved()`` (the
+        replay makes what the block keeps) and ``in_bytes + grad_bytes -
+        out_bytes`` (once done, ``g_i`` and the parameter gradients are there
+        in place of ``g_{i+1}``); else the forward moment ``out_bytes +
+        rerun_saved() + temp_bytes`` or the backward moment ``rerun_saved() +
+        rerun_backward(in_bytes)``, whichever is larger.
+        """
+        saved = self.rerun_saved()
+        if self.rerun_last_bytes is not None:
+            return max(self.rerun_last_bytes, saved,
+                       in_bytes + self.grad_bytes - self.out_bytes)
+        return max(self.out_bytes + saved + self.temp_bytes,
+                   saved + self.rerun_backward(in_bytes))
 
     def rerun_backward(self, in_bytes):
         """The transient of this block's backward inside a re-run.
@@ -211,13 +275,15 @@ class ChainCosts:
 
     @classmethod
     def uniform(cls, n, fwd_time, bwd_time, out_bytes, saved_bytes=0, temp_bytes=0,
-                input_bytes=None, const_bytes=0, grad_bytes=0, rerun_bwd_bytes=None):
+                input_bytes=None, const_bytes=0, grad_bytes=0, rerun_bwd_bytes=None,
+                rerun_saved_bytes=None, rerun_last_bytes=None, top_bwd_bytes=None):
         """A chain of ``n`` identical blocks.
 
         Args:
             n: Number of blocks, at least 1.
             fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes,
-                grad_bytes, rerun_bwd_bytes: The cost of every block (see
+                grad_bytes, rerun_bwd_bytes, rerun_saved_bytes,
+                rerun_last_bytes, top_bwd_bytes: The cost of every block (see
                 ``BlockCost``).
             input_bytes: Size of the chain input; defaults to ``out_bytes``.
             const_bytes: Constant bytes (parameters and gradients).
@@ -233,7 +299,8 @@ class ChainCosts:
         if n < 1:
             raise ValueError(f"ChainCosts.uniform: n must be >= 1, got {n}")
         block = BlockCost(fwd_time, bwd_time, out_bytes, saved_bytes, temp_bytes, grad_bytes,
-                          rerun_bwd_bytes)
+                          rerun_bwd_bytes, rerun_saved_bytes, rerun_last_bytes,
+                          top_bwd_bytes)
         if input_bytes is None:
             input_bytes = block.out_bytes
         return cls(input_bytes, [block] * int(n), const_bytes)
@@ -242,7 +309,9 @@ class ChainCosts:
         """These costs for a batch ``factor`` times as large (an estimate).
 
         Activations scale with the batch: ``input_bytes``, ``out_bytes``,
-        ``saved_bytes``, ``temp_bytes``, ``rerun_bwd_bytes`` and the times are
+        ``saved_bytes``, ``temp_bytes``, ``rerun_bwd_bytes``,
+        ``rerun_saved_bytes``, ``rerun_last_bytes``, ``top_bwd_bytes`` and the
+        times are
         multiplied by ``factor`` (bytes rounded to whole bytes); what does not
         depend on the batch is kept: ``grad_bytes`` and ``const_bytes``. Used
         by a planned chain when a training step's batch changes
@@ -264,7 +333,8 @@ class ChainCosts:
 
         blocks = [BlockCost(b.fwd_time * factor, b.bwd_time * factor, size(b.out_bytes),
                             size(b.saved_bytes), size(b.temp_bytes), b.grad_bytes,
-                            size(b.rerun_bwd_bytes))
+                            size(b.rerun_bwd_bytes), size(b.rerun_saved_bytes),
+                            size(b.rerun_last_bytes), size(b.top_bwd_bytes))
                   for b in self.blocks]
         return ChainCosts(size(self.input_bytes), blocks, self.const_bytes,
                           self.seconds_per_byte)

@@ -15,15 +15,31 @@ memory model (plan.py, note "memory model"):
   not already counted by an earlier block);
 - ``temp_bytes``: the largest transient above what the model accounts for, in
   the forward pass or the backward pass;
+- ``rerun_saved_bytes``: what the block keeps as a stored item of a re-run
+  (memory model rule 9): a traced backward of the block under ``F.forget``
+  followed by a probe, an operation that keeps only a 0-d output, so that
+  the replay runs the whole block; the probe's backward reads what the
+  refilled block holds, then makes the output gradient. A lean block
+  (``F.lean_apply``, off in a replay) keeps one array more here than at top
+  level. An output the block keeps (``F.relu``) is not counted: in a re-run
+  it is the next item's input, an activation;
 - ``rerun_bwd_bytes``: the transient of the block's backward with its saved
-  arrays alive (``costs.BlockCost``; memory model rule 6): the peak of the
-  backward above the block's input, its saved arrays and the output
-  gradient. The backward frees each operation's saved arrays once that
-  operation's backward is done (function_node Note [freeing backward]), at
-  top level as in a re-run, so one traced backward gives it. A block whose
-  last operation keeps its output (``F.relu``) has that output counted in
-  it: inside a re-run the replay refills it as an array of its own, where
-  the chain's activation ``h_{i+1}`` is already freed;
+  arrays alive (``costs.BlockCost``; memory model rules 6 and 9): the peak
+  of the probed backward above the block's input and the output gradient
+  (its high-water mark), less ``saved_bytes``. The backward frees each
+  operation's saved arrays once that operation's backward is done
+  (function_node Note [freeing backward]), at top level as in a re-run, and
+  the mark is the same in both (a lean block rebuilds at top level what a
+  re-run keeps). There, as in a chain, the output gradient is held by
+  backprop alone and a kept output (``F.relu``) by its node alone, so a
+  backward may write its gradient into them (function_node Note [gradient
+  buffers]); a block's plain traced backward, whose caller holds both, would
+  overstate the mark by an array (it is the fallback when the probe's
+  backward does not run);
+- ``rerun_last_bytes``: the peak of the block as the last item of a re-run:
+  a traced backward of the block alone under ``F.forget`` (the replay stops
+  after its last operation that keeps something), above its input and
+  output gradient;
 - ``const_bytes``: the graph's own objects (nodes, regions, placeholders),
   what a block run in ``F.forget`` keeps besides its output: one traced
   forward of the block under ``F.forget``. The graph is the same whatever
@@ -44,13 +60,16 @@ structure (the same class, the same parameter shapes and dtypes, the same
 input shape and dtype; a Sequential's functions the same objects) have the
 same bytes: the first two of such blocks are traced, and when their bytes
 agree (within 1% or 1 KiB, the graph's Python objects) the others take
-theirs without being traced. A traced block runs forward twice (plainly
-and under ``F.forget``) and backward once, under tracing; every block
+theirs without being traced. A traced block runs forward six times
+(plainly, under ``F.forget``, and twice under ``F.forget`` with a replay
+each: the probed re-run and the re-run as a last item) and backward three
+times, under tracing; every block
 then runs forward and backward untraced ``ceil(repeat / g)`` times, ``g``
 the size of its group of alike blocks (alike in structure and bytes, or,
 for the others, in class, shapes and measured bytes). For a chain of
-identical blocks that is about one training step plus two traced blocks;
-for ``n`` different blocks, about ``1.3 + repeat`` steps, tracing's
+identical blocks that is about one training step plus two traced blocks
+(each about four of its own training steps); for ``n`` different blocks,
+about ``4 + repeat`` steps, tracing's
 slowdown of small operations aside. Blocks alike by these tests but
 doing different work (a hyper-parameter that changes only the time, or the
 bytes of a third block only) would share numbers: measure them with
@@ -190,6 +209,93 @@ def _keeps_output(y):
     return any(d is y.array for d in kept)
 
 
+def _probe_node():
+    """A FunctionNode class of one input that seeds the block's backward.
+
+    Its backward returns a gradient of ones for the block's output, made
+    there, so that backprop alone holds it, as in a chain. With a ``box``
+    (a list) it is a probe: it keeps its 0-d output, so inside ``F.forget``
+    the replay runs the whole block before it (note "early stop"); its
+    backward asks for that output (which makes the region replay), records
+    the traced memory in ``box`` and resets the peak before making the
+    gradient.
+    """
+    from rechain import backend
+    from rechain import function_node
+
+    class _Probe(function_node.FunctionNode):
+        def __init__(self, box=None):
+            self.box = box
+
+        def forward(self, inputs):
+            y, = inputs
+            self.like = (backend.get_array_module(y), y.shape, y.dtype)
+            if self.box is not None:
+                self.retain_outputs((0,))
+            return y.reshape(-1)[:1].sum(),
+
+        def backward(self, indexes, grad_outputs):
+            if self.box is not None:
+                self.get_retained_outputs()
+                self.box.append(tracemalloc.get_traced_memory()[0])
+                tracemalloc.reset_peak()
+            xp, shape, dtype = self.like
+            return Variable._constant(xp.ones(shape, dtype)),
+
+    return _Probe
+
+
+def _rerun_memory(block, x, params, out):
+    """What the block keeps in a re-run, its backward's high-water mark there,
+    its peak as the last item of a re-run; traced (module docstring).
+
+    Args:
+        out: Bytes of the block's output (and of its gradient).
+
+    Returns:
+        ``(saved, high, last)``: the bytes the refilled block holds when its
+        backward starts (None if the probe's backward did not run), the peak
+        of that backward above ``h_i`` and ``g_{i+1}`` (None likewise), and
+        the peak of the block alone under ``F.forget``, replay and backward,
+        above ``h_i`` and ``g_{i+1}``. The output gradient is made by a node's
+        backward, so that backprop alone holds it, as in a chain.
+    """
+    from rechain.functions.util.forget import forget
+    node = _probe_node()
+    box = []
+
+    def traced_backward(fn):
+        for p in params:
+            p._grad_var = None
+        z = forget(fn, Variable(x))
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        _backprop.backward([z], [Variable._constant(z.xp.ones_like(z.array))])
+        peak = tracemalloc.get_traced_memory()[1]
+        del z
+        for p in params:
+            p._grad_var = None
+        return base, peak
+
+    base, peak = traced_backward(lambda h: node(box).apply((block(h),))[0])
+    saved = high = None
+    if box:
+        saved = max(box[0] - base, 0)
+        high = max(peak - base - out, 0)      # the peak was reset before g_{i+1}
+    # the seed is outside the region: the replay stops inside the block
+    for p in params:
+        p._grad_var = None
+    z = node().apply((forget(block, Variable(x)),))[0]
+    gc.collect()
+    base = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    _backprop.backward([z], [Variable._constant(z.xp.ones_like(z.array))])
+    last = max(tracemalloc.get_traced_memory()[1] - base - out, 0)
+    del z
+    return saved, high, last
+
+
 def _memory(block, x, params, counted):
     """The byte fields of ``block`` on input array ``x``, traced; and its output.
 
@@ -211,36 +317,52 @@ def _memory(block, x, params, counted):
         saved = max(now - base - out, 0)
         temp_f = max(peak - now, 0)
         keeps_output = _keeps_output(y)
-        # As in a chain, the output gradient lives only in backprop's table,
-        # so it is freed as soon as it is consumed.
-        base_b = tracemalloc.get_traced_memory()[0]
+        # As in a chain, the output gradient is made by a node's backward
+        # (held by backprop alone) and nobody but the graph holds the
+        # block's output, so a backward may write into them (function_node
+        # Note [gradient buffers]); the next block's input is a copy.
+        y_array = y.array.copy()
+        z = _probe_node()().apply((y,))[0]
+        del y
+        gc.collect()
         tracemalloc.reset_peak()
-        _backprop.backward([y], [Variable._constant(y.xp.ones_like(y.array))])
-        peak_b = tracemalloc.get_traced_memory()[1]
+        _backprop.backward([z], [Variable._constant(z.xp.ones_like(z.array))])
+        # above h_i and S_i and what the block holds, and g_{i+1}
+        peak_b = tracemalloc.get_traced_memory()[1] - int(y_array.nbytes)
+        del z
         grad_bytes = 0
         for p in params:
             if p._grad_var is not None and id(p) not in counted:
                 counted.add(id(p))
                 grad_bytes += int(p._grad_var.array.nbytes)
             p._grad_var = None
-        y_array = y.array
-        del y
         gc.collect()
         h = Variable(x)
         start = tracemalloc.get_traced_memory()[0]
         y_forget = forget(block, h)
         graph = max(tracemalloc.get_traced_memory()[0] - start - int(y_forget.array.nbytes), 0)
         del y_forget
+        gc.collect()
+        rerun_saved, high, rerun_last = _rerun_memory(block, x, params, out)
     for p in params:
         p._grad_var = None
-    # Model: backward runs with g_{i+1} (out bytes) alive and costs a transient
-    # A_i (the input gradient) + grad_bytes + temp_bytes.
-    transient_b = max(peak_b - base_b - out, 0)        # above h_i, y, S_i and g_{i+1}
-    temp_b = max(transient_b - int(x.nbytes) - grad_bytes, 0)
+    # Model (plan.py, rule 6): backward runs with g_{i+1} (out bytes) alive
+    # and costs a transient A_i (the input gradient) + grad_bytes + temp_bytes
+    top_b = max(peak_b - base - out - saved, 0)       # above h_i, S_i and g_{i+1}
+    temp_b = max(top_b - int(x.nbytes) - grad_bytes, 0)
     graph = min(graph, saved)
+    rerun_bwd = None
+    if rerun_saved is not None:
+        if keeps_output:
+            # the kept output is the next item's input h_{i+1} in a re-run,
+            # an activation counted as such (costs.py), alive until this
+            # block's backward: part of the transient
+            rerun_saved = max(rerun_saved - out, 0)
+        rerun_bwd = max(high - rerun_saved, 0)
     fields = dict(out_bytes=out, saved_bytes=saved - graph,
                   temp_bytes=max(temp_f, temp_b), grad_bytes=grad_bytes,
-                  rerun_bwd_bytes=transient_b + (out if keeps_output else 0))
+                  rerun_bwd_bytes=rerun_bwd, rerun_saved_bytes=rerun_saved,
+                  rerun_last_bytes=rerun_last, top_bwd_bytes=top_b)
     return fields, graph, y_array
 
 

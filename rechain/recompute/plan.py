@@ -71,6 +71,21 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
    (re-runs included, trailing segments of re-runs not) + ``bwd_time`` of
    every block + ``seconds_per_byte`` times the peak above ``const_bytes``
    (Note [time model]).
+9. A stored block inside a re-run keeps ``S'_i`` (``rerun_saved_bytes``,
+   default ``S_i``): a replay refills every array the block's nodes keep,
+   where at top level a block may keep less and rebuild the rest in its
+   backward (``F.lean_apply`` is off in a replay); its backward's transient
+   is then ``R_i`` above ``S'_i`` (rule 6). At top level the transient may be
+   another one, ``R^top_i`` (``top_bwd_bytes``, default ``R_i``; never below
+   ``A_i + W_i``): a backward may write its gradient into an array it is
+   handed (function_node Note [gradient buffers]), a refilled one always,
+   a top-level one only when nothing else holds it.
+   The last item of a re-run, when it is a stored block, has one measured
+   peak ``L_i`` (``rerun_last_bytes``) above what is alive when its replay
+   starts, for its forward and its backward together: the replay stops after
+   its last operation that keeps something (note "early stop"), so its
+   output is often never made; without ``L_i``, the larger of rule 2's
+   forward and rule 6's backward moments (``BlockCost.rerun_last``).
 
 Note [time model]. The blocks' times are measured one block at a time
 (``measure.py``), where little memory is live; a whole step is slower by an
@@ -283,6 +298,15 @@ class _Simulator:
         self.transient(self.act[i + 1] + block.saved_bytes + block.temp_bytes)
         self.time += block.fwd_time
 
+    def rerun_block(self, i, last):
+        """Forward of block ``i`` stored in a re-run (rules 2, 9)."""
+        block = self.blocks[i]
+        if last:
+            self.transient(block.rerun_last(self.act[i]))   # forward and backward
+        else:
+            self.transient(self.act[i + 1] + block.rerun_saved() + block.temp_bytes)
+        self.time += block.fwd_time
+
     def forward(self, items, h, rerun=False):
         """Run ``items`` forward from ``h`` (held once by the caller).
 
@@ -298,21 +322,31 @@ class _Simulator:
             self.hold(h)                           # rule 3: keep the item input
             h_in = h
             if rerun and k == last and isinstance(item, Segment):
-                records.append((item, h_in, None))   # the replay stops here
+                records.append((item, h_in, None, None))   # the replay stops here
             elif isinstance(item, Segment):
                 for j in range(item.start, item.stop):
                     self.run_block(j)
                     out = self.new(self.act[j + 1])
                     self.drop(h)                   # the intermediate dies here
                     h = out
-                records.append((item, h_in, None))
+                records.append((item, h_in, None, None))
+            elif rerun:
+                self.rerun_block(item, k == last)
+                saved = self.new(self.blocks[item].rerun_saved())
+                if k < last:
+                    out = self.new(self.act[item + 1])
+                    self.drop(h)
+                    h = out
+                # else the output is not made (rule 9): h goes back for the
+                # caller to drop (rule 5), the item holds it still
+                records.append((item, h_in, saved, k == last))
             else:
                 self.run_block(item)
                 saved = self.new(self.blocks[item].saved_bytes)
                 out = self.new(self.act[item + 1])
                 self.drop(h)
                 h = out
-                records.append((item, h_in, saved))
+                records.append((item, h_in, saved, None))
         return h, records
 
     def backward(self, records, g):
@@ -321,7 +355,7 @@ class _Simulator:
         Each item frees what it keeps once its backward is done (rules 4, 6, 7),
         at top level as in a re-run.
         """
-        for item, h_in, saved in reversed(records):
+        for item, h_in, saved, in_rerun in reversed(records):
             if isinstance(item, Segment):
                 self.hold(h_in)
                 out, inner_records = self.forward(item.inner, h_in, rerun=True)
@@ -330,12 +364,19 @@ class _Simulator:
                 self.drop(h_in)                    # the segment's input
             else:
                 block = self.blocks[item]
-                self.transient(block.rerun_backward(self.act[item]))   # rule 6
+                if in_rerun is None:                                   # rule 9
+                    self.transient(block.top_backward(self.act[item]))
+                elif not in_rerun:                                     # rule 6
+                    self.transient(block.rerun_backward(self.act[item]))
+                # the last item of a re-run: its peak was taken with its forward
                 self.time += block.bwd_time
-                self.new(block.grad_bytes)         # parameter gradients: kept
-                g_in = self.new(self.act[item])
+                # freed as made: the transient above covers the moment they
+                # overlap (at least A_i + W_i above S_i and g_{i+1}; for the
+                # last item of a re-run, its measured peak)
                 self.drop(g)
                 self.drop(saved)
+                self.new(block.grad_bytes)         # parameter gradients: kept
+                g_in = self.new(self.act[item])
                 self.drop(h_in)
                 g = g_in
         return g

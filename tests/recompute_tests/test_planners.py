@@ -40,7 +40,11 @@ def random_chain(rng, n, max_bytes=12, const_bytes=None):
 
     One block in four has a workspace larger than anything it keeps; one in
     two has parameter gradients; one in two has a measured re-run backward
-    transient (``rerun_bwd_bytes``), anywhere from 0 to above the plain rule.
+    transient (``rerun_bwd_bytes``), anywhere from 0 to above the plain rule;
+    one in three each keeps another amount in a re-run
+    (``rerun_saved_bytes``, from 0 to twice the most), has a measured peak
+    as a re-run's last item (``rerun_last_bytes``) and a top-level backward
+    transient of its own (``top_bwd_bytes``) (memory model rule 9).
     """
     def temp():
         if rng.random() < 0.25:
@@ -53,8 +57,12 @@ def random_chain(rng, n, max_bytes=12, const_bytes=None):
     def rerun():
         return rng.randint(0, 3 * max_bytes) if rng.random() < 0.5 else None
 
+    def maybe(top):
+        return rng.randint(0, top) if rng.random() < 1 / 3 else None
+
     blocks = [BlockCost(rng.uniform(0.1, 2.0), rng.uniform(0.1, 3.0), rng.randint(0, max_bytes),
-                        rng.randint(0, max_bytes), temp(), grads(), rerun())
+                        rng.randint(0, max_bytes), temp(), grads(), rerun(),
+                        maybe(2 * max_bytes), maybe(4 * max_bytes), maybe(3 * max_bytes))
               for _ in range(n)]
     if const_bytes is None:
         const_bytes = rng.randint(0, 5)
@@ -117,9 +125,20 @@ class _Exhaustive:
         self.W = [b.grad_bytes for b in costs.blocks]
         self.F = [b.fwd_time for b in costs.blocks]
         self.B = [b.bwd_time for b in costs.blocks]
-        # backward transient of a block stored in a re-run (rule 6)
+        # backward transient of a block stored in a re-run (rule 6) and at
+        # top level (rule 9); what it keeps in a re-run, its peak as the last
+        # item of one (rule 9)
         self.R = [self.A[i] + self.W[i] + self.T[i] if b.rerun_bwd_bytes is None
                   else max(b.rerun_bwd_bytes, self.A[i] + self.W[i])
+                  for i, b in enumerate(costs.blocks)]
+        self.Rt = [self.R[i] if b.top_bwd_bytes is None
+                   else max(b.top_bwd_bytes, self.A[i] + self.W[i])
+                   for i, b in enumerate(costs.blocks)]
+        self.Sr = [b.saved_bytes if b.rerun_saved_bytes is None else b.rerun_saved_bytes
+                   for b in costs.blocks]
+        self.L = [max(self.A[i + 1] + self.Sr[i] + self.T[i], self.Sr[i] + self.R[i])
+                  if b.rerun_last_bytes is None
+                  else max(b.rerun_last_bytes, self.Sr[i], self.A[i] + self.W[i] - self.A[i + 1])
                   for i, b in enumerate(costs.blocks)]
         self.G = [self.A[k] + sum(self.W[k:]) for k in range(self.n + 1)]
         self.base = costs.const_bytes + costs.input_bytes
@@ -141,7 +160,8 @@ class _Exhaustive:
         """(peaks above the base, times) of every schedule re-run over lo..hi-1."""
         key = ("rerun", lo, hi, inner)
         if key not in self.memo:
-            A, S, T, W, G, F, B = self.A, self.S, self.T, self.W, self.G, self.F, self.B
+            A, T, W, G, F, B = self.A, self.T, self.W, self.G, self.F, self.B
+            S = self.Sr                  # a stored block keeps this in a re-run
             peaks, times = [], []
             for m, region in self.firsts(lo, hi, inner):
                 last = m == hi
@@ -152,7 +172,7 @@ class _Exhaustive:
                     fwd = A[i + 1] + S[i] + T[i]
                     back = self.R[i]     # g_i and parameter gradients appear
                     if last:
-                        peaks.append(numpy.array([max(fwd, S[i] + back)]))
+                        peaks.append(numpy.array([self.L[i]]))
                         times.append(numpy.array([F[i] + B[i]]))
                     else:
                         bwd = S[i] + G[i + 1] - G[hi] + back
@@ -193,7 +213,7 @@ class _Exhaustive:
                 if not region:
                     i = lo
                     fwd = A[i + 1] + S[i] + T[i]
-                    bwd = S[i] + A[n] + G[i + 1] + self.R[i]
+                    bwd = S[i] + A[n] + G[i + 1] + self.Rt[i]
                     peaks.append(numpy.maximum(numpy.maximum(fwd, S[i] + A[i + 1] + rest_peak),
                                                bwd))
                     times.append(F[i] + B[i] + rest_time)

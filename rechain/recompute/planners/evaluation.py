@@ -61,7 +61,13 @@ class _Chain:
         # backward transient of a block stored inside a re-run (memory model,
         # rule 6): measured (at least A_i + W_i), or for None the plain rule
         self.R_given = [b.rerun_bwd_bytes for b in costs.blocks]
-        self.R = [b.rerun_backward(self.A[i]) for i, b in enumerate(costs.blocks)]
+        # R: at top level (rule 9); Rr: stored inside a re-run (rule 6)
+        self.R = [b.top_backward(self.A[i]) for i, b in enumerate(costs.blocks)]
+        self.Rr = [b.rerun_backward(self.A[i]) for i, b in enumerate(costs.blocks)]
+        # a stored block inside a re-run (rule 9): what it keeps there and its
+        # peak as the re-run's last item
+        self.Sr = [b.rerun_saved() for b in costs.blocks]
+        self.L = [b.rerun_last(self.A[i]) for i, b in enumerate(costs.blocks)]
         self.const = costs.const_bytes
         self.per_byte = costs.seconds_per_byte
         self.G = _gradient_totals(self.A, self.W)
@@ -100,7 +106,7 @@ def _rec_cost(ch, items, end):
     ``h_end`` (``G[end]``). These are the closed forms of the memory model for
     a re-run; ``plan.simulate`` walks the same model step by step.
     """
-    A, S, T, W, G = ch.A, ch.S, ch.T, ch.W, ch.G
+    A, S, T, G = ch.A, ch.Sr, ch.T, ch.G       # S: what a re-run keeps (rule 9)
     peak = None
     time = 0.0
     for item in reversed(items):
@@ -110,9 +116,9 @@ def _rec_cost(ch, items, end):
             i = item
             time += ch.F[i] + ch.B[i]
             fwd = A[i + 1] + S[i] + T[i]
-            bwd = ch.R[i]                   # rule 6 inside a re-run
-            if peak is None:                # last item: its output is dropped
-                peak = max(fwd, S[i] + bwd)
+            bwd = ch.Rr[i]                  # rules 6 and 9 inside a re-run
+            if peak is None:                # last item: one peak (rule 9)
+                peak = ch.L[i]
             else:
                 peak = max(fwd, S[i] + A[i + 1] + peak, S[i] + G[i + 1] - G[end] + bwd)
         else:

@@ -20,7 +20,10 @@ the first item's own moments and the rest's peak shifted by what the first
 item keeps, and the time is a sum: optimal substructure in (range, memory
 left). A stored block's backward in a re-run costs its ``R_i``
 (``rerun_bwd_bytes``, memory model rule 6) above ``S_i`` and what backward
-holds, where a top-level stored block costs ``A_i + W_i + T_i``. The ranges of the table end with a stored block: a re-run does not
+holds, where a top-level stored block costs ``A_i + W_i + T_i`` (or its
+``top_bwd_bytes``); inside a re-run a stored block keeps ``S'_i``
+(``rerun_saved_bytes``) and, as the last block of a range, costs its one
+peak ``L_i`` (``rerun_last_bytes``), rule 9 of the memory model. The ranges of the table end with a stored block: a re-run does not
 run its trailing region (note "early stop" in ``plan.py``), which then costs
 exactly what its inner items spliced in its place cost, so leaving trailing
 regions out loses nothing (a region covering a whole re-run range is one of
@@ -121,6 +124,20 @@ class _SlotDP:
         self.Rb = [self.A[i] + self.W[i] + self.T[i] if given is None
                    else max(slot(given), self.A[i] + self.W[i])
                    for i, given in enumerate(ch.R_given)]
+        top = [b.top_bwd_bytes for b in ch.costs.blocks]
+        rerun = self.Rb               # stored in a re-run (rule 6)
+        # at top level (rule 9): top_bwd_bytes where known
+        self.Rb = [rerun[i] if given is None else max(slot(given), self.A[i] + self.W[i])
+                   for i, given in enumerate(top)]
+        # a stored block inside a re-run (rule 9): what it keeps, its backward
+        # transient, its peak as the last item; the rules summed in slots
+        self.Sr = [slot(x) for x in ch.Sr]
+        self.Rr = rerun
+        self.L = [max(self.A[i + 1] + self.Sr[i] + self.T[i], self.Sr[i] + self.Rr[i])
+                  if b.rerun_last_bytes is None
+                  else max(slot(b.rerun_last_bytes), self.Sr[i],
+                           self.A[i] + self.W[i] - self.A[i + 1])
+                  for i, b in enumerate(ch.costs.blocks)]
         self.G = _gradient_totals(self.A, self.W)
         self.G_np = numpy.array(self.G, dtype=numpy.int64)
         self.F = ch.F
@@ -146,7 +163,8 @@ class _SlotDP:
     def solve(self):
         """Fill the re-run table ``R`` (note "optimal")."""
         n, cap, ncol = self.n, self.cap, self.cap + 1
-        A, S, T, F, B, cumF, phi = self.A, self.S, self.T, self.F, self.B, self.cumF, self.phi
+        # S: what a stored block keeps inside a re-run (rule 9)
+        A, S, T, F, B, cumF, phi = self.A, self.Sr, self.T, self.F, self.B, self.cumF, self.phi
         G, G_np, dtype = self.G, self.G_np, self.dtype
         # at_least[k, M] = M >= k: row k masks the columns below k
         at_least = numpy.arange(ncol)[None, :] >= numpy.arange(ncol + 1)[:, None]
@@ -160,8 +178,8 @@ class _SlotDP:
         for l in range(n - 1, -1, -1):
             row = R[l]                                   # row[r - l - 1]: range l..r-1
             fb = F[l] + B[l]
-            bwd = self.Rb[l]
-            need = max(A[l + 1] + S[l] + T[l], S[l] + bwd) + G[l + 1]
+            bwd = self.Rr[l]
+            need = self.L[l] + G[l + 1]                  # block l last (rule 9)
             if need <= cap:
                 row[0, need:] = fb
             shift = S[l] + A[l + 1]
@@ -269,11 +287,11 @@ class _SlotDP:
 
     def _rec_items(self, l, r, M):
         """Rebuild the schedule of a re-run range l..r-1 with M slots."""
-        A, S, T, F, B, R, G = self.A, self.S, self.T, self.F, self.B, self.R, self.G
+        A, S, T, F, B, R, G = self.A, self.Sr, self.T, self.F, self.B, self.R, self.G
         items = []
         while r - l > 1:
             best = _INF
-            if M >= max(A[l + 1] + S[l] + T[l] + G[r], S[l] + G[l + 1] + self.Rb[l]):
+            if M >= max(A[l + 1] + S[l] + T[l] + G[r], S[l] + G[l + 1] + self.Rr[l]):
                 best = R[l + 1][r - l - 2, M - S[l] - A[l + 1]] + self.dtype(F[l] + B[l])
             ms = numpy.arange(l + 1, r)
             cols = M - self.A_np[ms]
@@ -305,6 +323,7 @@ def _min_peak_schedule(ch):
     Top level: the range of the whole chain (note "top level").
     """
     n, A, S, T, W, G, F, B = ch.n, ch.A, ch.S, ch.T, ch.W, ch.G, ch.F, ch.B
+    Sr = ch.Sr                          # what a stored block keeps in a re-run (rule 9)
     G_np = numpy.array(G, dtype=numpy.float64)
     A_np = numpy.array(A, dtype=numpy.float64)
     phi = numpy.full((n + 1, n + 1), _INF)
@@ -316,14 +335,14 @@ def _min_peak_schedule(ch):
     time = numpy.full((n + 1, n + 1), _INF)
     split = numpy.zeros((n + 1, n + 1), dtype=numpy.int64)    # l: stored block; m: region
     for l in range(n - 1, -1, -1):
-        bwd = ch.R[l]                   # a stored block in a re-run (rule 6)
-        peak[l, l + 1] = max(A[l + 1] + S[l] + T[l], S[l] + bwd)
+        bwd = ch.Rr[l]                  # a stored block in a re-run (rules 6, 9)
+        peak[l, l + 1] = ch.L[l]
         time[l, l + 1] = F[l] + B[l]
         split[l, l + 1] = l
         rr = slice(l + 2, n + 1)
         peak[l, rr] = numpy.maximum(
-            numpy.maximum(A[l + 1] + S[l] + T[l], S[l] + A[l + 1] + peak[l + 1, rr]),
-            S[l] + G[l + 1] + bwd - G_np[rr])
+            numpy.maximum(A[l + 1] + Sr[l] + T[l], Sr[l] + A[l + 1] + peak[l + 1, rr]),
+            Sr[l] + G[l + 1] + bwd - G_np[rr])
         time[l, rr] = time[l + 1, rr] + (F[l] + B[l])
         split[l, rr] = l
         for m in range(l + 1, n):
@@ -391,10 +410,25 @@ def _merge(x, y, x_in):
         # block holds; x's starts once y has freed S_y, h_mid and g_out and
         # made g_mid and W_y
         rerun = max(y.rerun_backward(mid),
-                    x.rerun_backward(x_in) + y.grad_bytes - y.saved_bytes - out)
+                    x.rerun_backward(x_in) + y.grad_bytes - y.rerun_saved() - out)
+    rerun_saved = rerun_last = None
+    if any(b.rerun_saved_bytes is not None or b.rerun_last_bytes is not None for b in (x, y)):
+        # in a re-run (rule 9): x stored, then y; as the last item, x's
+        # forward, y's peak as the last item, then x's backward once y has
+        # freed what it keeps and g_out and made g_mid and W_y
+        rerun_saved = x.rerun_saved() + mid + y.rerun_saved()
+        rerun_last = max(mid + x.rerun_saved() + x.temp_bytes,
+                         x.rerun_saved() + mid + y.rerun_last(mid),
+                         x.rerun_saved() + mid + y.grad_bytes - out
+                         + x.rerun_backward(x_in), 0)
+    top = None
+    if x.top_bwd_bytes is not None or y.top_bwd_bytes is not None:
+        top = max(y.top_backward(mid),
+                  x.top_backward(x_in) + y.grad_bytes - y.saved_bytes - out)
     return costs_lib.BlockCost(x.fwd_time + y.fwd_time, x.bwd_time + y.bwd_time, out,
                                x.saved_bytes + y.saved_bytes + mid, temp,
-                               x.grad_bytes + y.grad_bytes, rerun)
+                               x.grad_bytes + y.grad_bytes, rerun, rerun_saved, rerun_last,
+                               top)
 
 
 def _coarsen(costs, max_blocks):
