@@ -318,13 +318,27 @@ class Variable:
         self._grad_var = g if self._grad_var is None else self._grad_var + g
 
     def copydata(self, var):
-        """Copy ``var``'s array into this variable's array in place."""
+        """Copy ``var``'s array into this variable's array in place.
+
+        As in Chainer, an uninitialized Parameter on either side is first
+        initialized with the other's shape (by its initializer); if both are
+        uninitialized, nothing happens."""
         src = var._data if isinstance(var, Variable) else var
+        if src is None:
+            if self._data is None:
+                return
+            if not hasattr(var, "initialize"):
+                raise ValueError("copydata: the source has no array and cannot be "
+                                 "initialized (it is not a Parameter)")
+            var.initialize(self._data.shape)
+            src = var._data
         if self._data is None:
-            self._data = src.copy()
-        else:
-            xp = backend.get_array_module(self._data)
-            xp.copyto(self._data, backend.to_cpu(src) if xp is numpy else xp.asarray(src))
+            if not hasattr(self, "initialize"):
+                self._data = src.copy()
+                return
+            self.initialize(src.shape)
+        xp = backend.get_array_module(self._data)
+        xp.copyto(self._data, backend.to_cpu(src) if xp is numpy else xp.asarray(src))
 
     def unchain(self):
         """Cut the link to the creator: this variable becomes a leaf."""
@@ -566,9 +580,6 @@ class Parameter(Variable):
             import warnings
             warnings.warn("Variable.zerograd is deprecated (as in Chainer); use cleargrad",
                           DeprecationWarning, stacklevel=2)
-
-    def __repr__(self):
-        return "parameter" + super().__repr__()[8:]
 
     def __reduce__(self):
         init = self.initializer if self._data is None else None

@@ -89,10 +89,9 @@ def test_in_place_update_keeps_graph_consistent():
     numpy.testing.assert_allclose(w.array, numpy.array([1.0, -1.0]) * 0.5 ** 5)
 
 
-def test_repr_says_parameter():
-    r = repr(Parameter(numpy.array([1.25], numpy.float32), name="b"))
-    assert r.startswith("parameter(")
-    assert "1.25" in r and "b" in r
+def test_repr_is_chainers():
+    # Chainer prints a Parameter as a variable
+    assert repr(Parameter(numpy.array([1.25], numpy.float32), name="b")) == "variable b([1.25])"
 
 
 # -- lazy initialisation (needs rechain.initializers) ---------------------------------
@@ -204,3 +203,19 @@ def test_parameter_deepcopy_keeps_update_rule():
     assert q.update_rule is not None
     q.update()
     numpy.testing.assert_array_equal(q.array, [-1.0, -1.0])
+
+
+def test_copydata_initializes_an_uninitialized_side():
+    from rechain import initializers
+    dst = rechain.Parameter(numpy.arange(6, dtype=numpy.float32).reshape(2, 3))
+    before = dst.array
+    src = rechain.Parameter(initializers.Constant(7.0))      # no array yet
+    dst.copydata(src)                                         # src gets dst's shape, then copies
+    assert src.array.shape == (2, 3) and dst.array is before
+    numpy.testing.assert_array_equal(dst.array, numpy.full((2, 3), 7.0, numpy.float32))
+    empty = rechain.Parameter(initializers.Zero())
+    empty.copydata(dst)                                       # dst side initialized, then filled
+    numpy.testing.assert_array_equal(empty.array, dst.array)
+    a, b = rechain.Parameter(initializers.Zero()), rechain.Parameter(initializers.Zero())
+    a.copydata(b)                                             # both uninitialized: nothing
+    assert a.array is None and b.array is None
