@@ -1,7 +1,7 @@
 """Training-loop behaviours Chainer 7.8.1's own tests rely on (issue 14)."""
 
 import os
-import threading
+import unittest.mock
 
 import numpy
 import pytest
@@ -113,9 +113,40 @@ def test_snapshot_file_helpers(tmp_path):
     assert _snapshot._find_stale_snapshots("snap_{}", str(tmp_path), 1) == ["snap_1", "snap_10"]
 
 
-def test_thread_writer_has_no_exit_code_and_is_not_a_failure(tmp_path):
-    w = snapshot_writers.ThreadWriter()
+class _FakeWorker:
+    """A stand-in for the saving process, with a chosen exit code."""
+
+    def __init__(self, exitcode):
+        self.exitcode = exitcode
+
+    def start(self):
+        pass
+
+    def join(self):
+        pass
+
+
+@pytest.mark.parametrize("code", [0, "mock"])
+def test_writer_reads_only_an_int_exit_code_as_a_failure(tmp_path, code):
+    # Chainer's tests patch the worker with a MagicMock, whose exitcode is a
+    # (truthy) MagicMock too: not a process's exit code, so not a failure
+    code = unittest.mock.MagicMock() if code == "mock" else code
+
+    class Writer(snapshot_writers.StandardWriter):
+        def create_worker(self, filename, outdir, target, **kwds):
+            return _FakeWorker(code)
+
+    w = Writer()
     w("x.npz", str(tmp_path), rechain.links.Linear(2, 2))
     w.finalize()
-    assert os.path.exists(tmp_path / "x.npz")
-    assert not any(t.name.startswith("rechain") and t.is_alive() for t in threading.enumerate())
+
+
+def test_writer_reports_a_nonzero_exit_code(tmp_path):
+    class Writer(snapshot_writers.StandardWriter):
+        def create_worker(self, filename, outdir, target, **kwds):
+            return _FakeWorker(3)
+
+    w = Writer()
+    w("x.npz", str(tmp_path), rechain.links.Linear(2, 2))
+    with pytest.raises(RuntimeError, match=r"saving a snapshot failed \(exit code 3\)"):
+        w.finalize()
