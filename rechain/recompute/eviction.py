@@ -69,6 +69,7 @@ cheap ops from the kept outputs of the expensive ones (JAX's
 nothing replays the function: single ops re-run from their recorded inputs.
 """
 
+from heapq import heapify, heappop, heappush
 import operator
 import time
 import warnings
@@ -458,16 +459,12 @@ class _Account:
                     if v is not None and isinstance(v, Parameter):
                         remat.watch(v)
 
-    def _score(self, e):
-        """DTR's h: (rebuild cost incl. evicted inputs) / (bytes x staleness)."""
-        return self._rebuild_cost(e, self._sweep) / (max(1, e.nbytes)
-                                                     * (self.clock - e.last + 1))
-
     def _rebuild_cost(self, e, cache=None):
         """The cost of rebuilding ``e``'s array: its op, and whatever of that op's
-        inputs is not at hand (evicted, or never saved and dead), transitively:
-        DTR's evicted neighbourhood, which keeps the budget from evicting a long
-        run of neighbours whose rebuild would re-run the whole run."""
+        inputs is not at hand (evicted, or never saved and dead), transitively,
+        each op once: DTR's evicted neighbourhood, which keeps the budget from
+        evicting a long run of neighbours whose rebuild would re-run the whole
+        run."""
         r = e.vnode
         node = r() if r is not None else None
         if node is None:
@@ -475,32 +472,69 @@ class _Account:
         c = node.creator
         if c is None or c.inputs is None:
             return e.cost
+        return e.cost + self._inputs_cost(c, cache)
+
+    def _inputs_cost(self, c, cache=None):
+        """The cost of having the inputs of node ``c`` back: the ops to re-run
+        for those not at hand, transitively, each once. ``cache`` maps
+        VariableNodes to their op's cost if not at hand, 0 if at hand (valid
+        while nothing is evicted or dropped from the memo)."""
         if cache is None:
             cache = {}
-        return e.cost + sum(self._node_cost(n, cache) for n in c.inputs)
-
-    def _node_cost(self, n, cache):
-        """Cost of having the array of VariableNode ``n`` back (0 if at hand)."""
         mine = self._mine
         by_node = self._by_node
+        memo = _remat_state.memo or ()
         total = 0
-        stack = [n]
+        seen = set()
+        stack = list(c.inputs)
         while stack:
             m = stack.pop()
-            if m in cache:
-                total += cache[m]
+            if m in seen:
                 continue
-            v = m._variable()
-            c = m.creator
-            if (v is not None and v._data is not None) or m in by_node or c is None \
-                    or c.inputs is None or c not in mine:
-                cache[m] = 0
-                continue
-            cost = mine[c]
-            cache[m] = cost  # counted once, also when several paths lead to it
-            total += cost
-            stack.extend(c.inputs)
+            seen.add(m)
+            cost = cache.get(m)
+            if cost is None:
+                v = m._variable()
+                g = m.creator
+                if (v is not None and v._data is not None) or m in by_node or g is None \
+                        or g.inputs is None or g not in mine or g in memo:
+                    cost = 0
+                else:
+                    cost = mine[g]
+                cache[m] = cost
+            if cost:
+                total += cost
+                stack.extend(m.creator.inputs)
         return total
+
+    def _evict_lazily(self, heap):
+        """Evict from ``heap`` in increasing score until the total fits.
+
+        Scores are re-computed after each eviction (evicting an array makes its
+        neighbours' rebuilds dearer, Note [op-level budget]), but lazily: an
+        entry carries a lower bound of its score (its own op's cost alone, or
+        its score before the latest evictions: they only ever raise it), and
+        is scored afresh only when it reaches the top. What is evicted, and in
+        which order, is what scoring every candidate after every eviction
+        would choose (ties go to the earlier candidate), while the graph walks
+        of :meth:`_rebuild_cost` drop from candidates x evictions to about the
+        evictions. Entries of ``heap``: (score or its lower bound, position,
+        version, entry, bytes x staleness).
+        """
+        heapify(heap)
+        version = 1
+        limit = self.limit
+        entries = self.entries
+        while heap and self.resident > limit:
+            score, i, v, e, denom = heappop(heap)
+            if entries.get(e.key) is not e:
+                continue      # freed meanwhile
+            if v != version:
+                heappush(heap, (self._rebuild_cost(e, self._sweep) / denom, i, version, e,
+                                denom))
+                continue
+            self._evict(e)    # (clears the walks' cache: what is at hand changed)
+            version += 1
 
     def _prune(self):
         """Forget entries whose holders are all gone (a batch the user still
@@ -622,14 +656,13 @@ class Budget(_Account):
         if self.resident > self.limit:
             self._prune()
         if self.resident > self.limit:
-            cands = self._candidates()
-            while self.resident > self.limit and cands:
-                # re-scored after each eviction: evicting an array makes its
-                # neighbours' rebuilds dearer (Note [op-level budget])
-                self._sweep.clear()
-                e = min(cands, key=self._score)
-                cands.remove(e)
-                self._evict(e)
+            self._sweep.clear()
+            stale = self.clock + 1
+            heap = []
+            for i, e in enumerate(self._candidates()):
+                denom = max(1, e.nbytes) * (stale - e.last)
+                heap.append((e.cost / denom, i, 0, e, denom))
+            self._evict_lazily(heap)
             if self.resident > self.limit:
                 self._over()
         self.stats["saved_bytes"] = self.resident
@@ -662,18 +695,27 @@ class Budget(_Account):
         holding the array; for a rebuilt array in the pass's memo, less its
         node's rank). Evict by DTR's h with that distance as staleness --
         rebuild cost / (bytes x distance): cheap, large and used last goes
-        first, which for equal costs is Belady's rule. Never what the running
+        first, which for equal costs is Belady's rule. A rebuilt array in the
+        memo costs what it would cost to rebuild again: its op and whatever of
+        that op's inputs is no longer at hand (the memo counts as at hand), so
+        the arrays far from the nearest kept one stay, as new checkpoints, and
+        those next to it go (with its own op's cost alone the budget dropped
+        them all and re-ran each segment once per node: the transformer at 1/3
+        re-ran 2.2 forward passes a step, 1.2 now). Never what the running
         rebuild reads."""
         if self.resident + need <= self.limit:
             return
         keep = _protected(f if f is not None else self._rebuilding)
         reads = {n for g in keep for n in (g.inputs or ())}
-        now = self._now
+        now = self._now + 1
         cache = self._sweep
         cache.clear()
-        cands = [(self._rebuild_cost(e, cache)
-                  / (max(1, e.nbytes) * max(1, now - _latest_use(e) + 1)),
-                  0, i, e) for i, e in enumerate(self._candidates())
+        # scored once, before any of these evictions (re-scoring after each, as
+        # the forward pass does, re-ran more on the zoo's transformer and LSTM
+        # when tried, with the walk before memo entries were at hand)
+        cands = [(self._rebuild_cost(e, cache) / (max(1, e.nbytes)
+                                                  * max(1, now - _latest_use(e))), 0, i, e)
+                 for i, e in enumerate(self._candidates())
                  if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
         memo = _remat_state.memo
         # Rebuilt arrays are dropped only while the re-runs of this step cost
@@ -686,11 +728,12 @@ class Budget(_Account):
             for i, g in enumerate(memo):
                 if g not in keep:
                     nbytes = sum(int(y.nbytes) for y in memo[g]) or 1
-                    cands.append((mine.get(g, 1) / (nbytes * max(1, now - g.rank + 1)),
-                                  1, i, g))
+                    cost = mine.get(g, 1) + self._inputs_cost(g, cache)
+                    cands.append((cost / (nbytes * max(1, now - g.rank)), 1, i, g))
         cands.sort(key=_first3)
+        limit = self.limit
         for _, kind, _, c in cands:
-            if self.resident + need <= self.limit:
+            if self.resident + need <= limit:
                 break
             if kind == 0:
                 self._evict(c)

@@ -1,0 +1,140 @@
+"""How the budget chooses what to evict (recompute/eviction.py): the rebuild
+cost walk, the lazy re-scoring of the forward pass, and the memo in backward."""
+
+import numpy
+import pytest
+import rechain
+import rechain.functions as F
+from rechain.recompute import eviction as B
+
+
+
+
+def _chain(n=6, w=64, rows=32):
+    """A chain of diamonds (tanh(h) * sigmoid(h)) and relus under a budget too
+    large to evict:
+    returns the budget, the loss and the entries in the order they were saved."""
+    x = rechain.Variable(numpy.random.default_rng(0).normal(size=(rows, w)))
+    with B.budget(10 ** 9) as b:
+        h = x
+        for i in range(n):
+            h = F.relu(h * 1.5) if i % 2 else F.tanh(h) * F.sigmoid(h)  # diamonds
+        loss = F.sum(h)
+    return b, loss, list(b.entries.values())
+
+
+def _brute_cost(b, e):
+    """Rebuild cost by an independent walk: e's op plus every distinct op
+    behind it whose output is not at hand."""
+    node = e.vnode()
+    seen, todo, total = set(), list(node.creator.inputs), e.cost
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        v = m._variable()
+        g = m.creator
+        if (v is not None and v._data is not None) or m in b._by_node or g is None \
+                or g not in b._mine:
+            continue
+        total += b._mine[g]
+        todo.extend(g.inputs)
+    return total
+
+
+def test_rebuild_cost_counts_each_op_once_whatever_was_scored_before():
+    b, loss, entries = _chain()
+    for e in entries:   # evict every other saved array: rebuilds become chains
+        if e.evictable and entries.index(e) % 2:
+            b._evict(e)
+    left = [e for e in b.entries.values() if e.evictable]
+    assert len(left) >= 3
+    alone = [b._rebuild_cost(e, {}) for e in left]
+    assert alone == [_brute_cost(b, e) for e in left]
+    assert any(c > e.cost for c, e in zip(alone, left))  # some walk crosses evicted ops
+    # one cache shared by every candidate, in both orders, as an eviction sweep
+    # scores them: the cost of each stays its own (an earlier walk caching a node
+    # must not cut a later walk short there)
+    for order in (left, left[::-1]):
+        cache = {}
+        assert [b._rebuild_cost(e, cache) for e in order] == [_brute_cost(b, e) for e in order]
+
+
+def _evictions(limit, monkeypatch, select=None):
+    """The entries a forward pass evicts (bytes, clock), in order: a chain of
+    small diamonds, then one large output, so that one sweep evicts several
+    entries and each eviction makes the next candidates' rebuilds dearer."""
+    order = []
+    real = B._Account._evict
+
+    def evict(self, e):
+        order.append((e.nbytes, e.last))
+        return real(self, e)
+    with monkeypatch.context() as m:
+        m.setattr(B._Account, "_evict", evict)
+        if select is not None:
+            m.setattr(B.Budget, "_evict_lazily", select)
+        x = rechain.Variable(numpy.random.default_rng(0).normal(size=(32, 64)))
+        with B.budget(limit):
+            h = x
+            for i in range(12):
+                h = F.relu(h * 1.5) if i % 2 else F.tanh(h) * F.sigmoid(h)
+            big = F.tanh(F.broadcast_to(h, (3,) + h.shape))
+            F.sum(big) + F.sum(h)
+    return order
+
+
+def _rescore_everything(self, heap):
+    """The reference: after every eviction, score every candidate afresh."""
+    cands = [e for _, _, _, e, _ in sorted(heap, key=lambda t: t[1])]
+    denom = {id(e): d for _, _, _, e, d in heap}
+    while cands and self.resident > self.limit:
+        self._sweep.clear()
+        e = min(cands, key=lambda e: self._rebuild_cost(e, self._sweep) / denom[id(e)])
+        cands.remove(e)
+        self._evict(e)
+
+
+def _score_once(self, heap):
+    """A wrong one: every candidate scored once, before the sweep's evictions."""
+    for t in sorted(heap, key=lambda t: (self._rebuild_cost(t[3], {}) / t[4], t[1])):
+        if self.resident <= self.limit:
+            break
+        self._evict(t[3])
+
+
+@pytest.mark.parametrize("kib", [60, 100, 160, 240])
+def test_lazy_rescoring_evicts_what_rescoring_everything_would(monkeypatch, kib):
+    """The forward pass evicts the smallest score, re-scored after each
+    eviction; the lazy heap must evict the same entries in the same order."""
+    lazy = _evictions(kib * 1024, monkeypatch)
+    assert len(lazy) >= 5
+    assert lazy == _evictions(kib * 1024, monkeypatch, _rescore_everything)
+
+
+def test_rescoring_matters_in_that_graph(monkeypatch):
+    """The case above where scoring once would choose otherwise (so that the
+    comparison can fail)."""
+    assert _evictions(100 * 1024, monkeypatch) != _evictions(100 * 1024, monkeypatch,
+                                                             _score_once)
+
+
+def test_an_op_whose_output_the_memo_holds_costs_nothing_to_have_back():
+    b, loss, entries = _chain()
+    for e in entries:
+        if e.evictable:
+            b._evict(e)
+    last = loss.creator
+    before = b._inputs_cost(last, {})
+    assert before > 0
+    # the op making last's input has been re-run in this backward pass: its
+    # outputs are in the pass's memo, so nothing behind it needs re-running
+    producer = last.inputs[0].creator
+    saved = B._remat_state.memo
+    B._remat_state.memo = {producer: (numpy.zeros(last.inputs[0].shape),)}
+    try:
+        assert b._inputs_cost(last, {}) == 0
+    finally:
+        B._remat_state.memo = saved
+    assert b._inputs_cost(last, {}) == before
