@@ -34,6 +34,7 @@ class FunctionAdapter(function_node.FunctionNode):
 
     _function = None
     _weak_function = None
+    _wraps_function = True
 
     def __init__(self, function):
         self._weak_function = weakref.ref(function)

@@ -218,6 +218,7 @@ class FunctionNode:
     _handler = None
     _freed = False
     _checks_types = False    # True: apply calls check_type_forward (see __init_subclass__)
+    _wraps_function = False  # True on FunctionAdapter: Variable.creator gives the Function
 
     check_type_forward = _CheckTypeForwardSlot()
 

@@ -197,15 +197,28 @@ class Variable:
 
     @property
     def creator(self):
-        """The function node that produced this variable (None for a leaf)."""
-        return self._node.creator
+        """The function that produced this variable (None for a leaf): its
+        FunctionNode, or for an old-style ``Function`` the Function itself, as
+        in Chainer (``creator_node`` is always the node)."""
+        c = self._node.creator
+        if c is not None and c._wraps_function:
+            return c.function
+        return c
 
     @creator.setter
     def creator(self, f):
+        # an old-style Function stands for its node (FunctionAdapter)
+        self.creator_node = getattr(f, "node", f) if f is not None else None
+
+    @property
+    def creator_node(self):
+        """The FunctionNode that produced this variable (None for a leaf)."""
+        return self._node.creator
+
+    @creator_node.setter
+    def creator_node(self, f):
         self._node.creator = f
         self._node.rank = 0 if f is None else f.rank
-
-    creator_node = creator
 
     @property
     def rank(self):

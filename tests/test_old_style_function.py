@@ -58,8 +58,11 @@ def test_two_outputs_retain_subsets_and_output_data():
     gradient_check.check_backward(MulAdd(), (a, b), (_x(seed=4), _x(seed=5)))
     ys = MulAdd()(rechain.Variable(a), rechain.Variable(b))
     assert isinstance(ys, tuple) and len(ys) == 2
-    f = ys[0].creator
+    # creator is the Function (Chainer's), creator_node its adapter in the graph
+    assert isinstance(ys[0].creator, MulAdd)
+    f = ys[0].creator_node
     assert isinstance(f, rechain.FunctionAdapter) and f.label == "MulAdd"
+    assert f.function is ys[0].creator and ys[1].creator is ys[0].creator
     kept = [(k, i) for k, i, _ in rechain.function_node.retained_arrays(f)]
     assert kept == [("input", 1), ("output", 0)]
 
@@ -149,7 +152,7 @@ def test_the_graph_owns_the_function_once_called():
     y = f(x)
     del f
     gc.collect()
-    assert r() is not None and y.creator.function is r()
+    assert r() is not None and y.creator is r() and y.creator_node.function is r()
     del y
     gc.collect()
     assert r() is None
@@ -198,3 +201,14 @@ def test_old_style_default_check_is_not_run_and_instance_one_is():
     g(numpy.ones(2, numpy.float32))
     assert len(calls) == 1 and isinstance(calls[0], type_check.LightTypeInfoTuple)
     assert type(calls[0][0]) is numpy.ndarray
+
+
+def test_setting_creator_to_a_function_sets_its_node():
+    x = rechain.Variable(_x())
+    f = Square()
+    y = f(x)
+    z = rechain.Variable(_x())
+    z.creator = f
+    assert z.creator_node is y.creator_node and z.creator is f and z.rank == y.rank
+    z.creator = None
+    assert z.creator is None and z.creator_node is None and z.rank == 0
