@@ -13,12 +13,16 @@ One update (:meth:`GradientMethod.update`):
    (with the optimizer's loss scale, if set);
 2. divide every gradient recorded with a loss scale (``param._loss_scale``,
    set by ``backward(loss_scale=s)``) by that scale, then forget the scale;
-3. call the ``'pre'`` hooks (e.g. weight decay, gradient clipping);
-4. ``t += 1`` and update each parameter with its rule; a parameter whose
-   gradient is None (backward never reached it) is left untouched and its
-   rule's state and ``t`` do not advance (Chainer would apply a zero
-   gradient instead);
-5. call the ``'post'`` hooks.
+3. give every initialized parameter whose gradient is None (backward
+   never reached it, or it was cleared) a zero gradient
+   (:meth:`GradientMethod.reallocate_cleared_grads`, again after each hook
+   and after the update), as Chainer does: a parameter unused in one step
+   is still updated, so momentum, weight decay and Adam's step count go on;
+4. call the ``'pre'`` hooks (e.g. weight decay, gradient clipping);
+5. ``t += 1`` and update each parameter with its rule, uninitialized ones
+   included (their rule's ``t`` advances and ``update_core`` is called with
+   no gradient; the built-in rules then do nothing);
+6. call the ``'post'`` hooks.
 
 Hooks never modify a gradient array in place: backprop may hand the same
 gradient array to several parameters, so hooks and the loss-scale division
@@ -119,6 +123,28 @@ def _unscale_grad(param):
     param._loss_scale = None
 
 
+def _param_dtype(param):
+    """The dtype of ``param``; for an uninitialized Parameter its initializer's, or None."""
+    if param.array is not None:
+        return param.array.dtype
+    return getattr(getattr(param, "initializer", None), "dtype", None)
+
+
+def _on_cpu(param):
+    if param.array is not None:
+        return backend.get_array_module(param.array) is numpy
+    return getattr(param, "_initial_device", None) is None
+
+
+def _uninitialized_float32(name):
+    """An uninitialized float32 Parameter whose initializer must never run."""
+    def initializer(array):
+        raise RuntimeError("UpdateRule.use_fp32_update: the float32 copy of an "
+                           "uninitialized parameter is never initialized by itself")
+    initializer.dtype = numpy.float32
+    return _variable.Parameter(initializer, name=name)
+
+
 class UpdateRule:
     """How one parameter is updated, with its own state and hyperparameters.
 
@@ -194,16 +220,25 @@ class UpdateRule:
         return self._fp32_param
 
     def _fp32_target(self, param):
-        """The float32 copy of ``param`` with its gradient, or None without a gradient."""
+        """The float32 copy of ``param`` given its gradient (converted, unscaled).
+
+        An uninitialized ``param`` gets an uninitialized float32 copy (kept
+        until the parameter has an array)."""
         scale = getattr(param, "_loss_scale", None)
         if scale is not None:
             param._loss_scale = None
-        if param.grad is None:
-            return None
         master = self._fp32_param
-        if master is None or master.shape != param.shape:
+        if param.array is None:
+            if master is None or master.array is not None:
+                master = _uninitialized_float32(param.name)
+                self._fp32_param = master
+            return master
+        if master is None or master.array is None or master.shape != param.shape:
             master = _variable.Parameter(param.array.astype(numpy.float32), name=param.name)
             self._fp32_param = master
+        if param.grad is None:
+            master.grad = None
+            return master
         grad = param.grad.astype(numpy.float32)
         if scale is not None:
             grad /= float(scale)
@@ -211,32 +246,39 @@ class UpdateRule:
         return master
 
     def update(self, param):
-        """Update ``param`` from its gradient (nothing if disabled or no gradient)."""
-        if not self.enabled or param.array is None:
+        """Update ``param`` from its gradient (nothing if the rule is disabled).
+
+        As in Chainer, ``t`` advances and the hooks and :meth:`update_core`
+        are called also for a parameter without a gradient or without an
+        array (uninitialized); the state is initialized (:meth:`init_state`)
+        only once the parameter has an array. An ``update_core`` must thus
+        do nothing when ``param.grad`` is None, as the built-in rules do.
+        """
+        if not self.enabled:
             return
-        if self._use_fp32_update and param.dtype == numpy.float16:
+        self.t += 1
+        initialized = param.array is not None
+        if self._use_fp32_update and _param_dtype(param) == numpy.float16:
             target = self._fp32_target(param)
-            if target is None:
-                return
         else:
             _unscale_grad(param)
-            if param.grad is None:
-                return
             target = param
-        self.t += 1
-        if self._state is None:
-            self._state = {}
-            self.init_state(target)
-        else:
-            self._move_state(target)
+        if initialized:
+            if self._state is None:
+                self._state = {}
+                self.init_state(target)
+            else:
+                self._move_state(target)
         for hook in self._pre_update_hooks.values():
             hook(self, target)
-        function_node.before_parameter_update(param)
+        if initialized:
+            function_node.before_parameter_update(param)
         self.update_core(target)
         for hook in self._post_update_hooks.values():
             hook(self, target)
         if target is not param:
-            param.array[...] = target.array
+            if initialized:
+                param.array[...] = target.array
             target.grad = None
 
     def _move_state(self, param):
@@ -249,8 +291,10 @@ class UpdateRule:
                                     else backend.to_gpu(value, param.array.device.id))
 
     def update_core(self, param):
-        """Apply the update; dispatches on the parameter's array module."""
-        if backend.get_array_module(param.array) is numpy:
+        """Apply the update; dispatches on the parameter's array module (an
+        uninitialized parameter goes to the CPU method unless it is bound
+        for a GPU)."""
+        if _on_cpu(param):
             self.update_core_cpu(param)
         else:
             self.update_core_gpu(param)
@@ -264,7 +308,7 @@ class UpdateRule:
     def update_core_chainerx(self, param):
         """Chainer's update for ChainerX arrays; rechain has none, so :meth:`update_core`
         never calls it. Called directly, it updates as :meth:`update_core` does."""
-        if backend.get_array_module(param.array) is numpy:
+        if _on_cpu(param):
             self.update_core_cpu(param)
         else:
             self.update_core_gpu(param)
@@ -333,6 +377,7 @@ class Optimizer:
     target = None
     t = 0
     epoch = 0
+    use_auto_new_epoch = False
     _loss_scale = None
     _loss_scale_max = 65504.0  # the largest float16
     _dynamic_loss_scale = None  # (growth per clean step, a non-finite step seen yet)
@@ -376,7 +421,21 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__}.update is not implemented")
 
     def new_epoch(self, auto=False):
-        """Advance the epoch counter."""
+        """Advance the epoch counter.
+
+        An updater that advances the epoch itself sets ``use_auto_new_epoch``
+        and calls ``new_epoch(auto=True)``; as in Chainer, a call of the other
+        kind then is an error (the epoch would advance twice, or never).
+        """
+        name = type(self).__name__
+        if auto and not self.use_auto_new_epoch:
+            raise RuntimeError(f"{name}.new_epoch(auto=True): use_auto_new_epoch is False; "
+                               f"an updater calling this must set "
+                               f"optimizer.use_auto_new_epoch = True")
+        if not auto and self.use_auto_new_epoch:
+            raise RuntimeError(f"{name}.new_epoch: an updater already advances the epoch "
+                               f"(use_auto_new_epoch is True); pass auto_new_epoch=False "
+                               f"to the updater or stop calling new_epoch yourself")
         self.epoch += 1
 
     def set_loss_scale(self, loss_scale):
@@ -450,6 +509,8 @@ class Optimizer:
         Example:
             >>> optimizer.add_hook(optimizer_hooks.WeightDecay(1e-4))
         """
+        if self.target is None:
+            raise _not_set_up(self, "add_hook")
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}.add_hook: hook must be callable, "
                             f"not {type(hook).__name__}")
@@ -479,11 +540,16 @@ class Optimizer:
         self._require_target("call_hooks")
         pre, post = self._hooks()
         for hook in list((pre if timing == "pre" else post).values()):
-            if getattr(hook, "call_for_each_param", False):
-                for param in unique_params(self.target):
-                    hook(param.update_rule, param)
-            else:
-                hook(self)
+            self.call_hook(hook)
+
+    def call_hook(self, hook):
+        """Call one hook: ``hook(rule, param)`` for each parameter if
+        ``hook.call_for_each_param``, else ``hook(self)``."""
+        if getattr(hook, "call_for_each_param", False):
+            for param in unique_params(self.target):
+                hook(param.update_rule, param)
+        else:
+            hook(self)
 
     def serialize(self, serializer):
         """Save or load ``t``, ``epoch`` and every update rule's state."""
@@ -555,14 +621,36 @@ class GradientMethod(Optimizer):
         params = list(unique_params(self.target))
         for param in params:
             _unscale_grad(param)
+        self.reallocate_cleared_grads()
         finite = self._grads_finite(params)
         self.call_hooks("pre")
         self.t += 1
         if finite:
             for param in params:
                 param.update()
+        self.reallocate_cleared_grads()
         self.call_hooks("post")
         self._next_loss_scale(finite)
+
+    def reallocate_cleared_grads(self):
+        """Give every initialized parameter whose gradient is None a zero gradient.
+
+        Called by :meth:`update` before the hooks, after each hook and after
+        the parameter updates (Chainer's behaviour), so that hooks and update
+        rules see a gradient for every parameter, and a parameter that the
+        loss did not reach is still updated (with a zero gradient: momentum
+        and weight decay act on it). A subclass that must skip such
+        parameters can override this with a method doing nothing.
+        """
+        self._require_target("reallocate_cleared_grads")
+        for param in unique_params(self.target, False):
+            if param.grad is None:
+                xp = backend.get_array_module(param.array)
+                param.grad = xp.zeros_like(param.array)
+
+    def call_hook(self, hook):
+        super().call_hook(hook)
+        self.reallocate_cleared_grads()
 
     def use_cleargrads(self, use=True):
         """Kept for Chainer compatibility; gradients are always cleared to None."""

@@ -21,6 +21,8 @@ class AdaGradRule(optimizer.UpdateRule):
         self.state["h"] = param.xp.zeros_like(param.array)
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         g = param.grad
         h = self.state["h"]

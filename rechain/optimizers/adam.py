@@ -90,6 +90,8 @@ class AdamRule(optimizer.UpdateRule):
         return lower, upper
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         xp = param.xp
         g = param.grad

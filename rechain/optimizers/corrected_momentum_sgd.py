@@ -15,6 +15,8 @@ class CorrectedMomentumSGDRule(momentum_sgd.MomentumSGDRule):
     and state; only the update differs)."""
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         v = self.state["v"]
         v *= hp.momentum

@@ -50,6 +50,8 @@ class MSVAGRule(optimizer.UpdateRule):
         self.state["v"] = xp.zeros_like(param.array)
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         xp = param.xp
         g = param.grad

@@ -21,6 +21,8 @@ class NesterovAGRule(optimizer.UpdateRule):
         self.state["v"] = param.xp.zeros_like(param.array)
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         mu, lr = hp.momentum, hp.lr
         g = param.grad

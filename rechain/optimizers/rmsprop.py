@@ -24,6 +24,8 @@ class RMSpropRule(optimizer.UpdateRule):
         self.state["ms"] = param.xp.zeros_like(param.array)
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         xp = param.xp
         g = param.grad

@@ -38,6 +38,8 @@ class RMSpropGravesRule(optimizer.UpdateRule):
         self.state["delta"] = xp.zeros_like(param.array)
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         xp = param.xp
         grad = param.grad

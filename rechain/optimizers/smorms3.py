@@ -38,6 +38,8 @@ class SMORMS3Rule(optimizer.UpdateRule):
         self.state["g2"] = xp.zeros_like(param.array)
 
     def update_core_cpu(self, param):
+        if param.grad is None:  # no gradient (as in Chainer, the rule is still called)
+            return
         hp = self.hyperparam
         xp = param.xp
         grad = param.grad

@@ -81,3 +81,27 @@ def test_update_core_chainerx_updates_like_update_core():
     numpy.testing.assert_array_equal(link.w.array, numpy.full(3, 0.5, numpy.float32))
     with pytest.raises(NotImplementedError, match="update_core_cpu"):
         rechain.optimizer.UpdateRule().update_core_chainerx(link.w)
+
+
+@pytest.mark.parametrize("dtype", [None, numpy.float16, numpy.float32])
+def test_uninitialized_parameter_calls_update_core_and_stays_uninitialized(dtype):
+    # Chainer: the rule runs for an uninitialized parameter; with fp32 update
+    # a float16 one is represented by an uninitialized float32 copy.
+    def init(array):
+        raise AssertionError("the initializer must not run")
+    if dtype is not None:
+        init.dtype = dtype
+    param = rechain.Parameter(init)
+    seen = []
+    rule = rechain.UpdateRule()
+    rule.update_core = lambda p: seen.append(
+        (p, p.array, getattr(p.initializer, "dtype", None)))
+    rule.use_fp32_update()
+    rule.update(param)
+    assert len(seen) == 1 and seen[0][1] is None and rule.t == 1
+    if dtype == numpy.float16:
+        assert seen[0][0] is not param and seen[0][2] == numpy.float32
+        assert rule.fp32_param is seen[0][0]
+    else:
+        assert seen[0][0] is param and seen[0][2] == dtype
+    assert param.array is None and getattr(param.initializer, "dtype", None) == dtype

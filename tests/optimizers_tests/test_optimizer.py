@@ -63,25 +63,124 @@ def test_update_lossfun_args_and_type_error():
         opt.update(lambda: 1.0)
 
 
-def test_parameters_without_gradient_are_untouched():
+def test_parameter_without_gradient_gets_a_zero_gradient_and_keeps_its_momentum():
+    # Chainer's GradientMethod.update: a parameter the loss did not reach is
+    # updated with a zero gradient, so its momentum goes on moving it.
     model = _mlp()
-    opt = optimizers.MomentumSGD().setup(model)
-    x, _ = _data()
-    F.sum(model[0](x)).backward()   # the second Linear gets no gradient
+    opt = optimizers.MomentumSGD(lr=0.1, momentum=0.9).setup(model)
+    x, t = _data()
+    opt.update(lambda: F.mean_squared_error(model(x), t))
     w2 = model[2].W.array.copy()
+    v = model[2].W.update_rule.state["v"].copy()
+    assert numpy.abs(v).max() > 0
+    model.cleargrads()
+    F.sum(model[0](x)).backward()   # the second Linear gets no gradient
     opt.update()
-    numpy.testing.assert_array_equal(model[2].W.array, w2)
-    assert model[2].W.update_rule.t == 0 and model[2].W.update_rule.state is None
-    assert model[0].W.update_rule.t == 1 and opt.t == 1
+    numpy.testing.assert_allclose(model[2].W.array, w2 + 0.9 * v, rtol=1e-6)
+    assert model[2].W.update_rule.t == 2 and model[0].W.update_rule.t == 2 and opt.t == 2
+    g = model[2].W.grad   # left as a zero array, as in Chainer
+    assert g is not None and g.shape == w2.shape and not g.any()
 
 
-def test_uninitialised_parameters_are_skipped_then_updated():
+def test_weight_decay_acts_on_a_parameter_without_gradient():
+    from rechain import optimizer_hooks
+    model = _mlp()
+    opt = optimizers.SGD(lr=0.5).setup(model)
+    opt.add_hook(optimizer_hooks.WeightDecay(0.1))
+    w = model[2].W.array.copy()
+    opt.update()   # no backward at all: every gradient is zero before the hook
+    numpy.testing.assert_allclose(model[2].W.array, w - 0.5 * 0.1 * w, rtol=1e-6)
+
+
+def test_adam_step_count_advances_for_an_unused_parameter():
+    model = _mlp()
+    opt = optimizers.Adam().setup(model)
+    opt.update()
+    opt.update()
+    rule = model[2].b.update_rule
+    assert rule.t == 2 and set(rule.state) == {"m", "v"}
+    assert not rule.state["m"].any() and not rule.state["v"].any()
+
+
+def test_uninitialised_parameters_are_counted_then_updated():
     model = link_module.Sequential(Linear(None, 2))
     opt = optimizers.Adam().setup(model)
-    opt.update()   # nothing to do yet
+    opt.update()   # the rule runs without array and gradient: t advances, no state
+    rule = model[0].W.update_rule
+    assert rule.t == 1 and rule.state is None and model[0].W.array is None
+    assert model[0].W.grad is None
     x, _ = _data()
     opt.update(lambda: F.sum(model(x)))
-    assert model[0].W.update_rule.t == 1 and model[0].W.update_rule.state["m"].shape == (2, 3)
+    assert rule.t == 2 and rule.state["m"].shape == (2, 3)
+
+
+class _RecordingRule(optimizer_module.UpdateRule):
+    def __init__(self, record):
+        super().__init__()
+        self.record = record
+
+    def update_core_cpu(self, param):
+        self.record.append((param.name, param.array is None, param.grad is None))
+
+
+class _RecordingOptimizer(optimizer_module.GradientMethod):
+    def __init__(self, record):
+        super().__init__()
+        self.record = record
+
+    def create_update_rule(self):
+        return _RecordingRule(self.record)
+
+
+def test_update_core_is_called_for_every_parameter():
+    link = rechain.Link()
+    with link.init_scope():
+        link.p1 = rechain.Parameter()   # uninitialised
+        link.p2 = rechain.Parameter(numpy.array([3.0, 2.0], numpy.float32))
+        link.p2.grad = numpy.array([1.0, 1.0], numpy.float32)
+        link.p3 = rechain.Parameter(numpy.array([5.0, 7.0], numpy.float32))  # no grad
+    record = []
+    opt = _RecordingOptimizer(record).setup(link)
+    opt.update()
+    assert sorted(record) == [("p1", True, True), ("p2", False, False), ("p3", False, False)]
+    assert link.p1.update_rule.t == 1 and link.p1.update_rule.state is None
+
+
+def test_builtin_rule_called_without_gradient_changes_nothing():
+    p = rechain.Parameter(numpy.arange(3, dtype=numpy.float32))
+    rule = optimizers.MomentumSGD().create_update_rule()
+    rule.update(p)
+    numpy.testing.assert_array_equal(p.array, numpy.arange(3, dtype=numpy.float32))
+    assert rule.t == 1 and not rule.state["v"].any()
+
+
+def test_hooks_see_a_gradient_even_after_a_hook_clears_them():
+    model = _mlp()
+    opt = optimizers.SGD().setup(model)
+    seen = []
+    opt.add_hook(lambda o: [p.cleargrad() for p in o.target.params()], "clear")
+    opt.add_hook(lambda o: seen.extend(p.grad is not None for p in o.target.params()), "look")
+    opt.update()
+    assert seen and all(seen)
+
+
+def test_new_epoch_auto_flag_is_checked():
+    opt = optimizers.SGD()
+    opt.new_epoch()
+    assert opt.epoch == 1
+    with pytest.raises(RuntimeError, match=r"SGD.new_epoch\(auto=True\): use_auto_new_epoch "
+                                           r"is False"):
+        opt.new_epoch(auto=True)
+    opt.use_auto_new_epoch = True
+    with pytest.raises(RuntimeError, match="SGD.new_epoch: an updater already advances"):
+        opt.new_epoch()
+    opt.new_epoch(auto=True)
+    assert opt.epoch == 2
+
+
+def test_add_hook_before_setup_is_an_error():
+    with pytest.raises(RuntimeError, match=r"SGD.add_hook: the optimizer has no target link"):
+        optimizers.SGD().add_hook(lambda o: None, "h")
 
 
 def test_disabled_rule_skips_update():

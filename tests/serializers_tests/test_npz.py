@@ -104,15 +104,20 @@ def test_optimizer_round_trip(tmp_path):
 
 
 def test_optimizer_state_of_never_updated_parameters(tmp_path):
+    # A parameter without gradient is still updated (with a zero gradient, as
+    # in Chainer) and gets a state; one whose rule is disabled never does.
     model = MLP()
     opt = optimizers.MomentumSGD().setup(model)
+    model.l2.disable_update()
     x, _ = _data()
     F.sum(model.l1(x)).backward()   # only l1 gets gradients
     opt.update()
     serializers.save_npz(tmp_path / "opt.npz", opt)
     opt2 = optimizers.MomentumSGD().setup(MLP())
+    opt2.target.l2.disable_update()
     serializers.load_npz(tmp_path / "opt.npz", opt2)
     assert opt2.target.l1.W.update_rule.state["v"].shape == (5, 3)
+    assert not opt2.target.bn.gamma.update_rule.state["v"].any()   # no gradient: zero
     assert opt2.target.l2.W.update_rule.state is None
 
 
