@@ -706,6 +706,22 @@ class Budget(_Account):
         if self.resident + need <= self.limit:
             return
         keep = _protected(f if f is not None else self._rebuilding)
+        memo = _remat_state.memo
+        if memo:
+            # a rebuilt array is read by the nodes its op's outputs feed, all of a
+            # higher rank than the op's: once backward is at or below that rank
+            # (it has done them all) nothing will read it again
+            # (the node being rebuilt reads its own outputs from the memo only if
+            # it saves some)
+            now = self._now
+            me = f if f is not None else self._rebuilding
+            stack = _remat_state.stack or ()
+            dead = [g for g in memo if g.rank >= now and (
+                g not in keep or (g is me and g._out_retain is None and g not in stack))]
+            for g in dead:
+                del memo[g]
+            if dead and self.resident + need <= self.limit:
+                return
         reads = {n for g in keep for n in (g.inputs or ())}
         now = self._now + 1
         cache = self._sweep
@@ -717,7 +733,6 @@ class Budget(_Account):
                                                   * max(1, now - _latest_use(e))), 0, i, e)
                  for i, e in enumerate(self._candidates())
                  if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
-        memo = _remat_state.memo
         # Rebuilt arrays are dropped only while the re-runs of this step cost
         # less than twice its forward pass: below a budget the graph's shape
         # cannot meet (a long recurrent chain), dropping them would re-run

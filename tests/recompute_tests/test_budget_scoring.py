@@ -138,3 +138,25 @@ def test_an_op_whose_output_the_memo_holds_costs_nothing_to_have_back():
     finally:
         B._remat_state.memo = saved
     assert b._inputs_cost(last, {}) == before
+
+
+def test_backward_drops_rebuilt_arrays_whose_readers_are_all_done():
+    """A rebuilt array in the memo is read only by nodes of a higher rank than
+    its op's; once backward is at that rank it must go first (it cost a U-Net
+    at half its saved bytes 9% over the limit), and one still ahead stays."""
+    b, loss, entries = _chain()
+    nodes = sorted({wf() for e in entries for wf, _, _ in e.slots}, key=lambda g: g.rank)
+    early, late = nodes[1], nodes[-3]
+    x = numpy.zeros((1024, 64))
+    saved = B._remat_state.memo
+    B._remat_state.memo = memo = {early: (x + 1,), late: (x + 2,)}
+    try:
+        for g in (early, late):
+            b._add(memo[g][0], None, 0, False)
+        b.limit = b.resident        # full: any need has to make room
+        b._now = late.rank          # backward is at the late node's rank
+        b._fit(None, 1)
+        assert late not in memo     # its readers (rank > late.rank) are done
+        assert early in memo        # still ahead: it fit once the dead one went
+    finally:
+        B._remat_state.memo = saved
