@@ -62,6 +62,11 @@ class DictionarySerializer(base.Serializer):
         full = self.path + key
         if value is None:  # an uninitialised parameter: nothing to store
             return None
+        self.target[full] = self._array(full, value)
+        return value
+
+    @staticmethod
+    def _array(full, value):
         if isinstance(value, backend.array_types):
             array = backend.to_cpu(value)
         else:
@@ -69,8 +74,7 @@ class DictionarySerializer(base.Serializer):
         if array.dtype.kind == "O":
             raise TypeError(f"save_npz: cannot store {full!r}: values of type "
                             f"{type(value).__name__} are not arrays or scalars")
-        self.target[full] = array
-        return value
+        return array
 
 
 def _assign(file, key, stored, value):
@@ -95,8 +99,22 @@ def _assign(file, key, stored, value):
         if stored.size != 1:
             raise ValueError(f"load_npz: {key!r} in {file!r} has shape {stored.shape}, but "
                              f"the target is a scalar ({type(value).__name__})")
-        return type(value)(stored.reshape(()).item())
+        kind = type(value)
+        # As Chainer: a stored number must convert safely to the target's type
+        # (any stored integer into a Python int, whose precision is unlimited).
+        if (isinstance(stored.dtype.type(0), numpy.number)
+                and not (stored.dtype.kind in "iu" and kind is int)
+                and not numpy.can_cast(stored.dtype, kind, casting="safe")):
+            raise TypeError(f"load_npz: {key!r} holds {stored.dtype} in {file!r}, which "
+                            f"cannot be converted safely to the target's type "
+                            f"{kind.__name__}")
+        return kind(stored.reshape(()).item())
     return stored
+
+
+def _is_none_array(stored):
+    return (isinstance(stored, numpy.ndarray) and stored.dtype.kind == "O"
+            and stored.shape == () and stored[()] is None)
 
 
 class NpzDeserializer(base.Deserializer):
@@ -129,9 +147,19 @@ class NpzDeserializer(base.Deserializer):
         names = self.ignore_names
         if names is None:
             return False
-        if callable(names):
-            return bool(names(key))
-        return key in names
+        if not isinstance(names, (list, tuple)):
+            names = (names,)
+        for name in names:
+            if isinstance(name, str):
+                if key == name:
+                    return True
+            elif callable(name):
+                if name(key):
+                    return True
+            else:
+                raise ValueError(f"load_npz: ignore_names must be a str, a callable or a "
+                                 f"list of them, but holds {type(name).__name__} {name!r}")
+        return False
 
     def _lookup(self, key, value):
         """The stored array, or None where there is nothing to load.
@@ -145,7 +173,10 @@ class NpzDeserializer(base.Deserializer):
             if value is None:
                 return None
             raise KeyError(f"load_npz: {key!r} is not in {self.file!r}")
-        return self.npz[key]
+        stored = self.npz[key]
+        if _is_none_array(stored):  # a file opened by the caller with allow_pickle=True
+            return None
+        return stored
 
     def __call__(self, key, value):
         full = self.path + key.lstrip("/")
@@ -363,23 +394,53 @@ def _write(file, target, compression):
         os.close(dfd)
 
 
+def serialize(obj):
+    """The flat dict of arrays that :func:`save_npz` would write for ``obj``.
+
+    Example:
+        >>> sorted(serializers.npz.serialize(model))
+        ['l1/W', 'l1/b']
+    """
+    if not callable(getattr(obj, "serialize", None)):
+        raise TypeError(f"serialize: {type(obj).__name__} has no serialize method")
+    s = DictionarySerializer()
+    obj.serialize(s)
+    return s.target
+
+
 def save_npz(file, obj, compression=True):
     """Save ``obj`` (a link, an optimizer, ...) to an .npz file.
 
     Keys are the serialization paths, e.g. ``'l1/W'`` for a link's parameter
-    or ``'l1/W/m'`` for Adam's state of it. Saving to a path is atomic (see
-    Note [atomic save]); no extension is appended.
+    or ``'l1/W/m'`` for Adam's state of it. A dict (e.g. from
+    :func:`serialize`) is written as it is, one entry per key, as in Chainer.
+    Saving to a path is atomic (see Note [atomic save]); no extension is
+    appended.
 
     Args:
         file (str, path or file object): Destination.
-        obj: Object with a ``serialize(serializer)`` method.
+        obj: Object with a ``serialize(serializer)`` method, or a dict from
+            str keys to arrays or scalars.
         compression (bool): Compress the arrays.
 
     Example:
         >>> serializers.save_npz('model.npz', model)
     """
+    if isinstance(obj, dict):
+        s = DictionarySerializer()
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise TypeError(f"save_npz: the keys of a dict must be str, got "
+                                f"{type(key).__name__} {key!r}")
+            if value is None:
+                raise TypeError(f"save_npz: the dict's entry {key!r} is None; rechain stores "
+                                f"no None (leave the entry out)")
+            s.target[key] = s._array(key, value)
+        _write(file, s.target, compression)
+        return
     if not callable(getattr(obj, "serialize", None)):
-        raise TypeError(f"save_npz: {type(obj).__name__} has no serialize method")
+        raise TypeError(f"save_npz: {type(obj).__name__} has no serialize method (nor is "
+                        f"it a dict of arrays)")
     s = DictionarySerializer()
     obj.serialize(s)
     _write(file, s.target, compression)

@@ -462,3 +462,78 @@ def test_missing_directory_names_the_users_path(tmp_path):
     msg = str(e.value)
     assert str(path) in msg and "does not exist" in msg
     assert ".tmp" not in msg
+
+
+# -- Chainer's npz.serialize, dict targets, ignore_names lists, scalar casts -------------
+
+def test_serialize_gives_the_dict_save_npz_writes(tmp_path):
+    from rechain.serializers import npz
+    model = MLP()
+    target = npz.serialize(model)
+    assert isinstance(target, dict) and "l1/W" in target and "bn/avg_mean" in target
+    serializers.save_npz(tmp_path / "d.npz", target)   # a dict is written as it is
+    with numpy.load(tmp_path / "d.npz") as f:
+        assert sorted(f.files) == sorted(target)
+        numpy.testing.assert_array_equal(f["l1/W"], model.l1.W.array)
+    model2 = MLP()
+    serializers.load_npz(tmp_path / "d.npz", model2)
+    numpy.testing.assert_array_equal(model2.l2.b.array, model.l2.b.array)
+
+
+def test_save_npz_dict_entries_are_checked(tmp_path):
+    with pytest.raises(TypeError, match=r"save_npz: the keys of a dict must be str, got int 3"):
+        serializers.save_npz(tmp_path / "d.npz", {3: numpy.zeros(2)})
+    with pytest.raises(TypeError, match=r"save_npz: the dict's entry 'a' is None"):
+        serializers.save_npz(tmp_path / "d.npz", {"a": None})
+    with pytest.raises(TypeError, match=r"save_npz: list has no serialize method \(nor is "
+                                        r"it a dict of arrays\)"):
+        serializers.save_npz(tmp_path / "d.npz", [1])
+    assert not os.path.exists(tmp_path / "d.npz")
+
+
+def _npz(tmp_path, **arrays):
+    path = tmp_path / "a.npz"
+    numpy.savez(path, **arrays)
+    return numpy.load(path, allow_pickle=True)
+
+
+@pytest.mark.parametrize("names", ["l1/W", ["l1/W"], [lambda k: k == "l1/W"],
+                                   ("x", lambda k: k.endswith("/W"))])
+def test_ignore_names_str_callable_or_list_of_them(tmp_path, names):
+    d = serializers.NpzDeserializer({"l1/W": numpy.ones((2, 3))}, ignore_names=names)
+    y = numpy.zeros((2, 1))
+    assert d["l1"]("W", y) is y and not y.any()
+
+
+def test_ignore_names_str_is_an_exact_key_not_a_substring():
+    d = serializers.NpzDeserializer({"l1/W": numpy.ones(2)}, ignore_names="l1/Wx")
+    y = numpy.zeros(2)
+    d("l1/W", y)
+    numpy.testing.assert_array_equal(y, [1.0, 1.0])
+
+
+def test_ignore_names_of_another_type_is_an_error():
+    d = serializers.NpzDeserializer({"a": numpy.ones(2)}, ignore_names=[3])
+    with pytest.raises(ValueError, match=r"ignore_names must be a str, a callable or a list "
+                                         r"of them, but holds int 3"):
+        d("a", numpy.zeros(2))
+
+
+def test_scalar_targets_need_a_safe_conversion():
+    d = serializers.NpzDeserializer({"i": numpy.array(-2 ** 60, numpy.int64),
+                                     "f": numpy.array(1.5, numpy.float32)})
+    assert d("i", 5) == -2 ** 60          # any integer into a Python int
+    assert d("i", 1.0) == float(-2 ** 60)
+    with pytest.raises(TypeError, match=r"load_npz: 'i' holds int64 in '<npz>', which cannot "
+                                        r"be converted safely to the target's type uint32"):
+        d("i", numpy.uint32(5))
+    with pytest.raises(TypeError, match=r"'f' holds float32 .* to the target's type int"):
+        d("f", 5)
+    assert d("f", 0.0) == 1.5
+
+
+def test_none_entry_of_a_file_opened_with_allow_pickle(tmp_path):
+    with _npz(tmp_path, w=numpy.asarray(None), y=numpy.ones(2)) as f:
+        d = serializers.NpzDeserializer(f)
+        assert d("w", None) is None
+        numpy.testing.assert_array_equal(d("y", None), [1.0, 1.0])
