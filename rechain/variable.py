@@ -557,6 +557,21 @@ class Parameter(Variable):
     def is_initialized(self):
         return self._data is not None
 
+    @property
+    def dtype(self):
+        """The array's dtype; before initialization, the initializer's dtype
+        (RuntimeError if it declares none: the dtype is not decided yet)."""
+        data = self._data
+        if data is not None:
+            return data.dtype
+        d = getattr(self.initializer, "dtype", None)
+        if d is None:
+            raise RuntimeError(
+                f"Parameter{'' if self.name is None else ' ' + repr(self.name)}: the dtype of "
+                f"an uninitialized parameter is not decided yet (its initializer declares "
+                f"none); initialize it first, or give the initializer a dtype")
+        return numpy.dtype(d)
+
     def initialize(self, shape):
         """Allocate the array with ``shape`` and fill it with the initializer."""
         from rechain import initializers

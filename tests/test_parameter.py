@@ -219,3 +219,13 @@ def test_copydata_initializes_an_uninitialized_side():
     a, b = rechain.Parameter(initializers.Zero()), rechain.Parameter(initializers.Zero())
     a.copydata(b)                                             # both uninitialized: nothing
     assert a.array is None and b.array is None
+
+
+def test_dtype_of_an_uninitialized_parameter():
+    import rechain.initializers as I
+    assert rechain.Parameter(I.Normal(dtype=numpy.float16)).dtype == numpy.float16
+    p = rechain.Parameter(I.Normal(), name="W")
+    with pytest.raises(RuntimeError, match="Parameter 'W': the dtype of an uninitialized"):
+        p.dtype
+    p.initialize((2, 3))
+    assert p.dtype == rechain.config.dtype
