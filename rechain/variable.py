@@ -307,7 +307,35 @@ class Variable:
 
     def summary(self):
         name = self.name or "variable"
-        return f"<{name} shape={self.shape} dtype={self.dtype}>"
+        a = self._data
+        if a is None:
+            return f"<{name} (no array)>"
+        return f"<{name} shape={a.shape} dtype={a.dtype}>"
+
+    def debug_print(self):
+        """A few lines on the array, its device and its gradient (Chainer's
+        layout: the summary, then device, backend, shape, dtype, the array's
+        mean and standard deviation, and the gradient's: ``0`` if it is all
+        zeros, ``None`` if there is none)."""
+        a = self._data
+
+        def stats(x):
+            xp = backend.get_array_module(x)
+            return f"mean={float(xp.mean(x)):.8f}, std={float(xp.std(x)):.8f}"
+        if a is None:
+            device = kind = shape = dtype = data = None
+        else:
+            device = getattr(a, "device", "CPU") if not isinstance(a, numpy.ndarray) else "CPU"
+            kind, shape, dtype, data = type(a), a.shape, a.dtype, stats(a)
+        g = self.grad
+        if g is None:
+            grad = None
+        elif not backend.get_array_module(g).any(g):
+            grad = 0
+        else:
+            grad = stats(g)
+        return (f"{self.summary()}\n- device: {device}\n- backend: {kind}\n- shape: {shape}"
+                f"\n- dtype: {dtype}\n- statistics: {data}\n- grad: {grad}")
 
     # -- graph ---------------------------------------------------------------
     def cleargrad(self):

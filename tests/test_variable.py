@@ -679,3 +679,24 @@ def test_mean_with_weights_is_average():
                                   F.average(x, axis=1, weights=w).array)
     numpy.testing.assert_allclose(x.mean(axis=0, keepdims=True).array,
                                   x.array.mean(axis=0, keepdims=True))
+
+
+def test_debug_print():
+    a = numpy.arange(6, dtype=numpy.float32).reshape(2, 3)
+    v = rechain.Variable(a, name="h")
+    lines = v.debug_print().splitlines()
+    assert lines == ["<h shape=(2, 3) dtype=float32>", "- device: CPU",
+                     "- backend: <class 'numpy.ndarray'>", "- shape: (2, 3)",
+                     "- dtype: float32",
+                     f"- statistics: mean={a.mean():.8f}, std={a.std():.8f}", "- grad: None"]
+    v.grad = numpy.zeros_like(a)
+    assert v.debug_print().splitlines()[-1] == "- grad: 0"
+    v.grad = -a
+    assert v.debug_print().splitlines()[-1] == f"- grad: mean={-a.mean():.8f}, std={a.std():.8f}"
+
+
+def test_debug_print_of_an_empty_variable():
+    lines = rechain.Variable().debug_print().splitlines()
+    assert lines[0] == "<variable (no array)>"
+    assert lines[1:] == [f"- {k}: None" for k in
+                         ("device", "backend", "shape", "dtype", "statistics", "grad")]
