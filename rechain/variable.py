@@ -54,6 +54,22 @@ class VariableNode:
         """The living Variable of this node, or None if it was dropped."""
         return self._variable()
 
+    @property
+    def data(self):
+        """The array of this node's Variable while it lives; after, the array
+        a rebuild may still find (one something else holds), else None."""
+        v = self._variable()
+        if v is not None and v._data is not None:
+            return v._data
+        r = getattr(self, "_data_ref", None)
+        return None if r is None else r()
+
+    @property
+    def grad(self):
+        """The gradient of this node's Variable (None once it is gone)."""
+        v = self._variable()
+        return None if v is None else v.grad
+
     def unchain(self):
         """Forget the creator: this node becomes a leaf."""
         self.creator = None

@@ -700,3 +700,15 @@ def test_debug_print_of_an_empty_variable():
     assert lines[0] == "<variable (no array)>"
     assert lines[1:] == [f"- {k}: None" for k in
                          ("device", "backend", "shape", "dtype", "statistics", "grad")]
+
+
+def test_variable_node_data_and_grad_follow_the_variable():
+    x = rechain.Variable(numpy.ones((3, 2), numpy.float32))
+    node = x.node
+    assert node.data is x.array and node.grad is None
+    x.array = numpy.ones((2, 4))
+    assert node.data is x.array and node.data.shape == (2, 4)
+    x.grad = numpy.full((2, 4), 2.0)
+    assert node.grad is x.grad
+    del x
+    assert node.data is None and node.grad is None
