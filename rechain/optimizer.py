@@ -124,10 +124,12 @@ def _unscale_grad(param):
 
 
 def _param_dtype(param):
-    """The dtype of ``param``; for an uninitialized Parameter its initializer's, or None."""
-    if param.array is not None:
-        return param.array.dtype
-    return getattr(getattr(param, "initializer", None), "dtype", None)
+    """The dtype of ``param``; None for an uninitialized Parameter whose
+    initializer declares none."""
+    try:
+        return param.dtype
+    except RuntimeError:
+        return None
 
 
 def _on_cpu(param):
