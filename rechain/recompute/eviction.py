@@ -167,7 +167,8 @@ def _mib(n):
 class _Entry:
     """One accounted memory block and the slots of the nodes that hold it."""
 
-    __slots__ = ("key", "ref", "nbytes", "slots", "vnode", "cost", "last", "evictable")
+    __slots__ = ("key", "ref", "nbytes", "slots", "vnode", "cost", "last", "evictable",
+                 "bound", "epoch")
 
     def __init__(self, key, ref, nbytes, vnode, cost, last, evictable):
         self.key = key
@@ -178,6 +179,8 @@ class _Entry:
         self.cost = cost
         self.last = last
         self.evictable = evictable
+        self.bound = cost        # a lower bound of its rebuild cost, valid in ``epoch``
+        self.epoch = -1
 
 
 class _BudgetRemat(function_node.Rematerializer):
@@ -220,6 +223,7 @@ class _Account:
     _rebuilding = None   # the node whose saved arrays are being rebuilt
     _fwd_cost = 0        # op costs recorded since the last backward began rebuilding
     _rerun_cost = 0      # op costs re-run since
+    _epoch = 0           # bumped whenever arrays come to hand (rebuilds): bounds then lapse
 
     def __init__(self):
         self.parent = None
@@ -291,6 +295,9 @@ class _Account:
         if vnode is not None:
             node = vnode()
             if node is not None:
+                v = node._variable()
+                if v is None or v._data is None:
+                    self._epoch += 1   # a node not at hand comes to hand: bounds lapse
                 self._by_node[node] = e
         self._keys[id(ref)] = key
         self.resident += e.nbytes
@@ -324,6 +331,7 @@ class _Account:
         mine[f] = cost
         if self._rerun_cost:   # a new forward pass after a backward: a new step
             self._fwd_cost = self._rerun_cost = 0
+            self._epoch += 1
         self._fwd_cost += cost
         entries = self.entries
         # the inputs: touch what is accounted, pin what nothing could rebuild
@@ -512,9 +520,12 @@ class _Account:
 
         Scores are re-computed after each eviction (evicting an array makes its
         neighbours' rebuilds dearer, Note [op-level budget]), but lazily: an
-        entry carries a lower bound of its score (its own op's cost alone, or
-        its score before the latest evictions: they only ever raise it), and
-        is scored afresh only when it reaches the top. What is evicted, and in
+        entry carries a lower bound of its score, and is scored afresh only
+        when it reaches the top. The bound is its rebuild cost as last walked,
+        in this sweep or an earlier one (``e.bound``), else its own op's cost:
+        between rebuilds an array only ever leaves hand (it is evicted, or its
+        Variable dies), so a rebuild cost can only grow, and ``_epoch`` is
+        bumped whenever one could fall (a re-run brings arrays to hand). What is evicted, and in
         which order, is what scoring every candidate after every eviction
         would choose (ties go to the earlier candidate), while the graph walks
         of :meth:`_rebuild_cost` drop from candidates x evictions to about the
@@ -530,8 +541,10 @@ class _Account:
             if entries.get(e.key) is not e:
                 continue      # freed meanwhile
             if v != version:
-                heappush(heap, (self._rebuild_cost(e, self._sweep) / denom, i, version, e,
-                                denom))
+                cost = self._rebuild_cost(e, self._sweep)
+                e.bound = cost
+                e.epoch = self._epoch
+                heappush(heap, (cost / denom, i, version, e, denom))
                 continue
             self._evict(e)    # (clears the walks' cache: what is at hand changed)
             version += 1
@@ -566,6 +579,7 @@ class _Account:
             return
         st = self.stats
         st["recomputations"] += 1
+        self._epoch += 1   # its outputs are at hand now: rebuild costs may fall
         self._rerun_cost += self._mine.get(g, 0)
         for y in out:
             st["recomputed_bytes"] += int(y.nbytes)
@@ -659,9 +673,11 @@ class Budget(_Account):
             self._sweep.clear()
             stale = self.clock + 1
             heap = []
+            epoch = self._epoch
             for i, e in enumerate(self._candidates()):
                 denom = max(1, e.nbytes) * (stale - e.last)
-                heap.append((e.cost / denom, i, 0, e, denom))
+                heap.append(((e.bound if e.epoch == epoch else e.cost) / denom, i, 0, e,
+                             denom))
             self._evict_lazily(heap)
             if self.resident > self.limit:
                 self._over()

@@ -160,3 +160,59 @@ def test_backward_drops_rebuilt_arrays_whose_readers_are_all_done():
         assert early in memo        # still ahead: it fit once the dead one went
     finally:
         B._remat_state.memo = saved
+
+
+def _recurrent(steps=40):
+    """An LSTM-like cell unrolled: every sweep of the forward pass finds most
+    candidates' rebuilds reaching back along the recurrence."""
+    x = rechain.Variable(numpy.random.default_rng(0).normal(size=(32, 64)))
+    c = rechain.Variable(numpy.zeros((32, 64)))
+    h = x
+    for _ in range(steps):
+        c = F.tanh(c) * F.sigmoid(h) + c * 0.5
+        h = F.tanh(c) * F.sigmoid(h * 1.5)
+    return F.sum(h)
+
+
+def test_rebuild_costs_walked_in_earlier_sweeps_bound_later_ones(monkeypatch):
+    """Between re-runs an array only leaves hand, so a rebuild cost walked in
+    one sweep is a lower bound in the next: each sweep walks about the entries
+    it evicts, not every candidate whose own op is cheap (1,627 walks for 148
+    evictions when each sweep started from the ops' own costs), and evicts
+    what re-scoring everything would."""
+    calls = []
+    real = B._Account._rebuild_cost
+
+    def counted(self, e, cache=None):
+        calls.append(e)
+        return real(self, e, cache)
+    order = []
+    real_evict = B._Account._evict
+
+    def evict(self, e):
+        order.append((e.nbytes, e.last))
+        return real_evict(self, e)
+    monkeypatch.setattr(B._Account, "_rebuild_cost", counted)
+    monkeypatch.setattr(B._Account, "_evict", evict)
+    with B.budget(200 * 1024) as b:
+        _recurrent()
+    n = b.stats["evictions"]
+    assert n >= 100
+    assert len(calls) < 2.5 * n
+    lazy, order[:] = list(order), []
+    monkeypatch.setattr(B.Budget, "_evict_lazily", _rescore_everything)
+    with B.budget(200 * 1024):
+        _recurrent()
+    assert lazy == order
+
+
+def test_bounds_lapse_when_arrays_come_to_hand():
+    """A re-run brings arrays to hand (the memo), which makes rebuild costs
+    fall: no bound walked before may be trusted after it."""
+    with B.budget(200 * 1024) as b:
+        loss = _recurrent(12)
+        walked = [e for e in b.entries.values() if e.epoch == b._epoch]
+        assert walked    # the forward sweeps left bounds to reuse
+        g = loss.creator
+        b._on_rerun(g, (loss.array,))
+        assert all(e.epoch != b._epoch for e in b.entries.values())
