@@ -44,6 +44,22 @@ def runtime_info_lines():
     return lines
 
 
+class _RuntimeInfo:
+    """The versions :func:`print_runtime_info` prints, read when it is made
+    (Chainer's ``_get_runtime_info()`` object: ``str()`` gives the report)."""
+
+    def __init__(self):
+        self.lines = runtime_info_lines()
+
+    def __str__(self):
+        return "".join(line + "\n" for line in self.lines)
+
+
+def _get_runtime_info():
+    """The platform and library versions now (Chainer's private helper)."""
+    return _RuntimeInfo()
+
+
 def print_runtime_info(out=None):
     """Print the platform, Python, rechain, NumPy and CuPy (CUDA, GPUs) versions.
 
@@ -59,6 +75,6 @@ def print_runtime_info(out=None):
         ...
     """
     out = sys.stdout if out is None else out
-    out.write("".join(line + "\n" for line in runtime_info_lines()))
+    out.write(str(_get_runtime_info()))
     if hasattr(out, "flush"):
         out.flush()

@@ -343,6 +343,15 @@ def test_print_runtime_info_defaults_to_stdout(capsys):
     assert "NumPy: " in capsys.readouterr().out
 
 
+def test_get_runtime_info_is_what_print_runtime_info_prints():
+    from rechain import _runtime_info
+    info = _runtime_info._get_runtime_info()
+    assert f"rechain: {rechain.__version__}\n" in str(info)
+    out = io.StringIO()
+    _runtime_info.print_runtime_info(out)
+    assert out.getvalue() == str(info)
+
+
 # -- Chainer's configuration keys ------------------------------------------------------------
 
 _CHAINER_DEFAULTS = {
