@@ -30,6 +30,9 @@ try:
 except ImportError:  # pragma: no cover - exercised where h5py is absent
     h5py = None
 
+#: Whether h5py could be imported (Chainer's flag of the same name).
+_available = h5py is not None
+
 
 def _require_h5py(where):
     if h5py is None:
@@ -69,6 +72,9 @@ class HDF5Serializer(base.Serializer):
     def __call__(self, key, value):
         key = key.lstrip("/")
         if value is None:
+            if getattr(h5py.version, "version_tuple", (3,)) < (2, 7, 0):
+                raise RuntimeError(f"save_hdf5: {key!r} is None (an uninitialized parameter), "
+                                   f"which is stored as h5py.Empty: that needs h5py >= 2.7")
             data, compression = h5py.Empty("f"), None
         else:
             data = backend.to_cpu(value) if isinstance(value, backend.array_types) \
@@ -152,7 +158,9 @@ class HDF5Deserializer(_npz.NpzDeserializer):
 
     @property
     def group(self):
-        return self.npz.group
+        """The h5py group this deserializer reads (``d['x'].group`` is ``/x``)."""
+        root, path = self.npz.group, self.path.strip("/")
+        return root[path] if path else root
 
     def __getitem__(self, key):
         return HDF5Deserializer(self.npz, self.strict, self.ignore_names,

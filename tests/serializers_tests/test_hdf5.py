@@ -220,6 +220,21 @@ def test_serializer_classes_share_one_file_between_objects(tmp_path):
     numpy.testing.assert_array_equal(b2.W.array, b.W.array)
 
 
+@needs_h5py
+def test_chainer_names_available_flag_and_subgroup(tmp_path, monkeypatch):
+    assert hdf5_module._available is True
+    with h5py.File(tmp_path / "g.h5", "w") as f:
+        f.require_group("x")
+    with h5py.File(tmp_path / "g.h5", "r") as f:
+        d = serializers.HDF5Deserializer(f)
+        assert d.group.name == "/" and d["x"].group.name == "/x"
+    # an h5py without h5py.Empty (before 2.7) cannot store None
+    monkeypatch.setattr(h5py.version, "version_tuple", (2, 6, 0))
+    with h5py.File(tmp_path / "o.h5", "w") as f:
+        with pytest.raises(RuntimeError, match="h5py >= 2.7"):
+            serializers.HDF5Serializer(f)("x", None)
+
+
 def test_without_h5py_every_entry_point_says_so(monkeypatch, tmp_path):
     monkeypatch.setattr(hdf5_module, "h5py", None)
     for call in (lambda: serializers.save_hdf5(tmp_path / "x.h5", L.Linear(2, 2)),
