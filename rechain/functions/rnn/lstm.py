@@ -181,12 +181,19 @@ def _backward_arrays(c_prev, x, gc, gh):
 
 def _backward_graph(c_prev, x, gc, gh):
     """The formulas of :func:`_backward_arrays` on Variables (differentiable)."""
+    return _grad_graph(c_prev, x, None, gc, gh)
+
+
+def _grad_graph(c_prev, x, c, gc, gh):
+    """``(gc_prev, gx)`` on Variables of equal batch; ``c`` the new cell state,
+    recomputed from ``c_prev`` and ``x`` when None."""
     A, I, Fg, O = _SplitGates().apply((x,))
     a = _Tanh().apply((A,))[0]
     i = _Sigmoid().apply((I,))[0]
     f = _Sigmoid().apply((Fg,))[0]
     o = _Sigmoid().apply((O,))[0]
-    c = a * i + f * c_prev
+    if c is None:
+        c = a * i + f * c_prev
     tc = _Tanh().apply((c,))[0]
     if gh is None:
         gc_total = gc if gc is not None else Variable._constant(c.xp.zeros_like(c.array))
@@ -201,6 +208,38 @@ def _backward_graph(c_prev, x, gc, gh):
                               gc_total * c_prev * f * (1.0 - f),
                               go))[0]
     return gc_total * f, gx
+
+
+class LSTMGrad:
+    """Chainer's gradient function of :class:`LSTM`, kept for code that calls
+    it directly: ``LSTMGrad()(c_prev, x, c_next, gc, gh)`` is ``(gc_prev,
+    gx)``, the gradients of ``lstm(c_prev, x)`` for the output gradients
+    ``gc`` and ``gh`` (either may be None) with ``c_next`` taken as the new
+    cell state. Here a composition of differentiable nodes (any order), not
+    one node; :class:`LSTM`'s own backward does not go through it.
+    """
+
+    def __call__(self, c_prev, x, c_next, gc, gh):
+        c_prev, x, c_next = (variable.as_variable(v) for v in (c_prev, x, c_next))
+        gc, gh = (None if g is None else variable.as_variable(g) for g in (gc, gh))
+        n = x.shape[0]
+        if n == c_prev.shape[0]:
+            return _grad_graph(c_prev, x, c_next, gc, gh)
+        # rows past the batch: c was carried over, so gc_prev there is gc
+        c_head = _SplitBatch(n).apply((c_prev,))[0]
+        c_next_head = _SplitBatch(n).apply((c_next,))[0]
+        if gc is None:
+            gc_head = gc_tail = None
+        else:
+            gc_head, gc_tail = _SplitBatch(n).apply((gc,))
+        gc_prev, gx = _grad_graph(c_head, x, c_next_head, gc_head, gh)
+        if gc_tail is None:
+            gc_tail = Variable._constant(c_prev.xp.zeros(
+                (c_prev.shape[0] - n,) + c_prev.shape[1:], dtype=c_prev.dtype))
+        return _ConcatBatch().apply((gc_prev, gc_tail))[0], gx
+
+    def apply(self, inputs):
+        return self(*inputs)
 
 
 def _check(c_prev, x):

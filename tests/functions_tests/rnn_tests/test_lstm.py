@@ -171,3 +171,61 @@ def test_differentiable_backward_gives_the_same_gradients(cs, xs, outputs):
 
     for a, b in zip(grads(False), grads(True)):
         numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# -- LSTMGrad: Chainer's gradient function, called directly ---------------------------
+
+def _grad_data(cs, xs, rng):
+    c_prev, x = _data(cs, xs, numpy.float64, rng)
+    c_next = rng.uniform(-1, 1, cs)
+    gc = rng.uniform(-1, 1, cs)
+    gh = rng.uniform(-1, 1, (xs[0],) + cs[1:])
+    return c_prev, x, c_next, gc, gh
+
+
+def test_module_and_function_layout():
+    import types
+    assert isinstance(F.rnn.lstm, types.ModuleType)
+    assert F.lstm is F.rnn.lstm.lstm and callable(F.rnn.lstm.LSTMGrad)
+
+
+@pytest.mark.parametrize("cs,xs", CASES)
+@pytest.mark.parametrize("given", [(True, True), (True, False), (False, True)])
+def test_lstm_grad_equals_the_gradient_of_lstm(cs, xs, given):
+    rng = numpy.random.default_rng(7)
+    c_prev, x, _, gc, gh = _grad_data(cs, xs, rng)
+    gc = gc if given[0] else None
+    gh = gh if given[1] else None
+    cv, xv = rechain.Variable(c_prev), rechain.Variable(x)
+    c, h = F.lstm(cv, xv)
+    outs, gys = zip(*[(o, g) for o, g in ((c, gc), (h, gh)) if g is not None])
+    want = rechain.grad(list(outs), [cv, xv], [rechain.Variable(g) for g in gys])
+    got = F.rnn.lstm.LSTMGrad()(c_prev, x, c.array, gc, gh)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape
+        numpy.testing.assert_allclose(a.array, b.array, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cs,xs", CASES)
+def test_lstm_grad_gradient_checks(cs, xs):
+    rng = numpy.random.default_rng(8)
+    inputs = _grad_data(cs, xs, rng)
+    gys = (rng.uniform(-1, 1, cs), rng.uniform(-1, 1, xs))
+    ggs = tuple(rng.uniform(-1, 1, a.shape) for a in inputs)
+    f = F.rnn.lstm.LSTMGrad()
+    gradient_check.check_backward(f, inputs, gys, seed=0, atol=1e-5, rtol=1e-4)
+    gradient_check.check_double_backward(f, inputs, gys, ggs, seed=0, atol=1e-5, rtol=1e-4)
+
+
+def test_lstm_grad_under_forget_equals_plain():
+    rng = numpy.random.default_rng(9)
+    data = _grad_data((4, 2), (2, 8), rng)
+    results = []
+    for forget in (False, True):
+        vs = [rechain.Variable(a.copy()) for a in data]
+        f = F.rnn.lstm.LSTMGrad()
+        outs = F.forget(f, *vs) if forget else f(*vs)
+        F.sum(outs[0] * outs[0] + F.sum(outs[1] ** 3)).backward()
+        results.append([o.array for o in outs] + [v.grad for v in vs])
+    for a, b in zip(*results):
+        numpy.testing.assert_array_equal(a, b)
