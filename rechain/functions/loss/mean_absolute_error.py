@@ -1,5 +1,7 @@
 """mean_absolute_error."""
 
+import numpy
+
 from rechain import backend
 from rechain import function_node
 from rechain import variable
@@ -16,8 +18,10 @@ class MeanAbsoluteError(function_node.FunctionNode):
         x0, x1 = inputs
         xp = backend.get_array_module(x0)
         self.retain_inputs((0, 1))
-        diff = x0 - x1
-        return xp.asarray(abs(diff).sum() * (1.0 / max(diff.size, 1)), dtype=x0.dtype),
+        diff = abs(x0 - x1)
+        # float16 sums in float32 (Chainer's): 2 ** 16 elements of 1 overflow float16
+        acc = diff.dtype if diff.dtype.itemsize >= 4 else numpy.float32
+        return xp.asarray(diff.sum(dtype=acc) * (1.0 / max(diff.size, 1)), dtype=x0.dtype),
 
     def backward(self, indexes, grad_outputs):
         x0, x1 = self.get_retained_inputs()

@@ -82,3 +82,10 @@ def test_integer_input_raises(name):
     with pytest.raises(rechain.InvalidType, match=rf"{name}: x1 must have a floating-point dtype, "
                                                    r"got int32 \(shape \(3,\)\)"):
         OPS[name][0](numpy.zeros(3, numpy.float32), numpy.zeros(3, numpy.int32))
+
+
+def test_mae_float16_sums_without_overflow():
+    # 16384 differences of 4: the float16 sum (65536) would overflow
+    a = numpy.full((64, 1, 16, 16), 2, numpy.float16)
+    y = F.mean_absolute_error(a, -a)
+    assert y.dtype == numpy.float16 and float(y.array) == 4.0
