@@ -32,89 +32,123 @@ class NondifferentiableError(Exception):
     """
 
 
-def _kink(f_m2, f_m1, f_0, f_p1, f_p2, eps, atol, rtol, resolution):
-    """Whether five samples at -2..2 eps show a kink or a jump near 0.
+#: Five samples at ``-eps, -eps/2, 0, eps/2, eps``: with them the quadratic
+#: least-squares fit's residual is the part of the samples along the discrete
+#: orthogonal polynomials of degrees 3 and 4 (squared norms 10 and 70).
+_OFFSETS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+_P3 = numpy.array([-1.0, 2.0, 0.0, -2.0, 1.0])
+_P4 = numpy.array([1.0, -4.0, 6.0, -4.0, 1.0])
 
-    The third differences of a smooth function are about eps**3 times its
-    third derivative, negligible; a slope change ``J`` anywhere in
-    (-2 eps, 2 eps) makes one of them at least ``J eps / 3``, a jump ``H``
-    at least ``H``. So a third difference over ``eps`` beyond
-    ``atol + rtol * |slope|`` (plus the rounding noise of the values,
-    ``resolution`` relative) is a kink.
+
+def _nondifferentiable(samples, diff_atol, diff_rtol):
+    """Index of the first output whose five samples (a list over outputs of
+    ``(5, n)`` float64 arrays) show a non-differentiable point, else None.
+
+    An element whose finiteness changes between the samples is one. Unless
+    some element is non-finite everywhere it is sampled (a region a function
+    is not defined on, like ``log`` of negatives, where no fit is made), an
+    element is one where the root-mean-square residual of the quadratic fit
+    of its samples exceeds ``diff_atol + diff_rtol * (max - min)``; a constant
+    element never is.
     """
-    f = (f_m2, f_m1, f_0, f_p1, f_p2)
-    if not all(numpy.isfinite(f)):
-        return True
-    d3 = max(abs(f[3] - 3 * f[2] + 3 * f[1] - f[0]), abs(f[4] - 3 * f[3] + 3 * f[2] - f[1]))
-    slope = max(abs(f[i + 1] - f[i]) for i in range(4)) / eps
-    noise = 64 * resolution * max(abs(v) for v in f) / eps
-    return d3 / eps > atol + rtol * slope + noise
+    all_finite = True
+    for k, s in enumerate(samples):
+        if s is None:
+            continue
+        finite = numpy.isfinite(s)
+        if (finite != finite[:1]).any():
+            return k
+        all_finite = all_finite and bool(finite.all())
+    if not all_finite:
+        return None
+    for k, s in enumerate(samples):
+        if s is None:
+            continue
+        residual = numpy.sqrt(((_P3 @ s) ** 2 / 10 + (_P4 @ s) ** 2 / 70) / 5)
+        span = s.max(axis=0) - s.min(axis=0)
+        if ((residual > diff_atol + diff_rtol * span) & (span > 0)).any():
+            return k
+    return None
 
 
 def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=False,
-                   diff_atol=0, diff_rtol=1e-2):
-    """Central-difference gradient of ``sum(grad_outputs * f())`` w.r.t. each input.
+                   diff_atol=0, diff_rtol=1e-2, center_outputs=None):
+    """Finite-difference gradient of ``sum_k sum(grad_outputs[k] * f()[k])``.
 
     ``f`` takes no argument and reads the arrays in ``inputs``, which are
-    perturbed in place, one element at a time. Computation is in float64 if
-    the arrays are.
+    perturbed in place, one element at a time. The outputs are taken in
+    float64. An output gradient (or an output) that is None contributes
+    nothing, as in Chainer.
 
     Args:
-        f (callable): Returns an array or a tuple of arrays.
+        f (callable): Returns an array or a tuple of arrays (None allowed).
         inputs (tuple of ndarray): Arrays to perturb.
-        grad_outputs (tuple of ndarray or None): Weights of the outputs.
+        grad_outputs (tuple): One array, scalar or None per output.
         eps (float): Step.
-        detect_nondifferentiable (bool): Also sample at +-2 eps and raise
-            :class:`NondifferentiableError` where the one-sided slopes show a
-            kink or jump within +-2 eps (third differences beyond
-            ``diff_atol + diff_rtol * |slope|``).
+        detect_nondifferentiable (bool): Sample at ``-eps, -eps/2, 0, eps/2,
+            eps`` instead of ``-eps, eps`` (the gradient is then accurate to
+            the fourth order of eps) and raise :class:`NondifferentiableError`
+            where an output element changes finiteness between the samples,
+            or (where all are finite) its samples do not fit a quadratic:
+            root-mean-square residual beyond ``diff_atol + diff_rtol * (max -
+            min)`` of its samples. This is Chainer's test.
+        diff_atol, diff_rtol (float): Tolerances of that fit.
+        center_outputs: Ignored (as in Chainer 7, where it is deprecated).
 
     Returns:
-        tuple of ndarray: One gradient per input.
+        tuple of ndarray: One float64 gradient per input.
     """
-    if eps <= 0:
+    if not eps > 0:
         raise ValueError(f"numerical_grad: eps must be positive, got {eps}")
     inputs = _as_tuple(inputs)
-    grad_outputs = _as_tuple(grad_outputs)
+    grad_outputs = tuple(None if g is None else
+                         numpy.asarray(backend.to_cpu(g), dtype=numpy.float64)
+                         for g in _as_tuple(grad_outputs))
+    offsets = _OFFSETS if detect_nondifferentiable else (-1.0, 1.0)
 
-    def weighted():
+    def outputs():
         ys = _as_tuple(f())
-        total = 0.0
-        for i, y in enumerate(ys):
-            if y is None:
-                continue
-            y = backend.to_cpu(_variable.as_array(y)).astype(numpy.float64)
-            gy = grad_outputs[i] if i < len(grad_outputs) else None
-            if gy is None:
-                total += float(y.sum())
-            else:
-                total += float((y * backend.to_cpu(gy).astype(numpy.float64)).sum())
-        return total
+        if len(ys) != len(grad_outputs):
+            raise ValueError(f"numerical_grad: f returned {len(ys)} outputs for "
+                             f"{len(grad_outputs)} grad_outputs")
+        return [None if y is None else
+                backend.to_cpu(_variable.as_array(y)).astype(numpy.float64).ravel()
+                for y in ys]
 
     grads = []
     for x in inputs:
         g = numpy.zeros(x.shape, dtype=numpy.float64)
         for idx in numpy.ndindex(x.shape):  # in place, whatever the strides
             orig = x[idx].item()
-            x[idx] = orig + eps
-            yp = weighted()
-            x[idx] = orig - eps
-            ym = weighted()
-            if detect_nondifferentiable:
-                x[idx] = orig + 2 * eps
-                yp2 = weighted()
-                x[idx] = orig - 2 * eps
-                ym2 = weighted()
+            yss = []
+            try:
+                for o in offsets:
+                    x[idx] = orig + o * eps
+                    yss.append(outputs())
+            finally:
                 x[idx] = orig
-                y0 = weighted()
-                resolution = float(numpy.finfo(x.dtype).eps) if x.dtype.kind == "f" \
-                    else float(numpy.finfo(numpy.float64).eps)
-                if _kink(ym2, ym, y0, yp, yp2, eps, diff_atol, diff_rtol, resolution):
+            if detect_nondifferentiable:
+                samples = [None if yss[0][k] is None or yss[0][k].size == 0 else
+                           numpy.stack([ys[k] for ys in yss])
+                           for k in range(len(grad_outputs))]
+                k = _nondifferentiable(samples, diff_atol, diff_rtol)
+                if k is not None:
                     raise NondifferentiableError(
                         f"numerical_grad: the function is not differentiable within "
-                        f"+-{eps} of element {idx} of an input of shape {x.shape}")
-            x[idx] = orig
-            g[idx] = (yp - ym) / (2 * eps)
+                        f"+-{eps} of element {idx} of an input of shape {x.shape} "
+                        f"(output {k}: samples at x+{list(offsets)}*eps "
+                        f"{[ys[k].tolist()[:4] for ys in yss]})")
+            total = 0.0
+            for k, gy in enumerate(grad_outputs):
+                if gy is None or yss[0][k] is None:
+                    continue
+                if detect_nondifferentiable:  # fourth-order central difference
+                    y_m1, y_mh, _, y_ph, y_p1 = (ys[k] for ys in yss)
+                    diff = (8 * (y_ph - y_mh) - (y_p1 - y_m1)) / (6 * eps)
+                else:
+                    diff = (yss[1][k] - yss[0][k]) / (2 * eps)
+                total += float((diff * gy.ravel() if gy.ndim else diff * gy).sum())
+            g[idx] = total
         grads.append(g)
     return tuple(grads)
 
@@ -163,7 +197,8 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
                          f"{len(xs)} inputs")
 
     # Analytical side.
-    x_vars = tuple(Variable(x.copy(), requires_grad=not ng) for x, ng in zip(xs, no_grads))
+    # Every float input requires grad; one in ``no_grads`` must get no gradient.
+    x_vars = tuple(Variable(x.copy(), requires_grad=x.dtype.kind == "f") for x in xs)
     for p in params:
         p.cleargrad()
     ys = _as_tuple(func(*x_vars))
@@ -186,8 +221,15 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
         outs.append(y)
         gys.append(None if gy is None else Variable._constant(gy))
     targets = [v for v, ng in zip(x_vars, no_grads) if not ng] + list(params)
+    skipped = [(i, v) for i, (v, ng) in enumerate(zip(x_vars, no_grads))
+               if ng and v.requires_grad]
     if outs:
-        grads = _backprop.grad(outs, targets, gys)
+        grads = _backprop.grad(outs, targets + [v for _, v in skipped], gys)
+        for (i, _), g in zip(skipped, grads[len(targets):]):
+            if g is not None:
+                raise RuntimeError(f"check_backward: input {i} is marked in no_grads, "
+                                   f"but backprop gave it a gradient")
+        grads = grads[:len(targets)]
     else:
         grads = [None] * len(targets)
     grads = [numpy.zeros(t.shape) if g is None else backend.to_cpu(g.array).astype(numpy.float64)
@@ -233,13 +275,15 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
 
     try:
         # An output without a gradient counts as in backprop: one for a
-        # one-element output, nothing (zero weight) for any other.
+        # one-element output, nothing for any other.
         weights = tuple(backend.to_cpu(g) if g is not None else
-                        None if y.size == 1 else numpy.zeros(y.shape)
+                        numpy.ones(y.shape) if y.size == 1 else None
                         for g, y in zip(y_grad, ys))
         try:
+            # the fit tolerance is the comparison's rtol, as in Chainer
             numeric, = numerical_grad(f, (t_arr,), weights, eps=eps,
-                                      detect_nondifferentiable=detect_nondifferentiable)
+                                      detect_nondifferentiable=detect_nondifferentiable,
+                                      diff_rtol=rtol)
         except NondifferentiableError:
             raise NondifferentiableError(
                 f"check_backward: func is not differentiable within +-{eps} along the "

@@ -73,7 +73,7 @@ def test_numerical_grad_matches_analytic_values():
 
     def f():
         return (x * x * w + numpy.sin(x),)
-    gx, gw = gradient_check.numerical_grad(f, (x, w), (None,), eps=1e-4)
+    gx, gw = gradient_check.numerical_grad(f, (x, w), (1.0,), eps=1e-4)
     numpy.testing.assert_allclose(gx, 2 * x * w + numpy.cos(x), rtol=1e-7)
     numpy.testing.assert_allclose(gw, x * x, rtol=1e-7)
 
@@ -84,14 +84,25 @@ def test_numerical_grad_with_output_weights_and_several_outputs():
 
     def f():
         return x ** 3, x.sum() * numpy.ones(2)
-    gx, = gradient_check.numerical_grad(f, (x,), (gy1, None), eps=1e-4)
+    gx, = gradient_check.numerical_grad(f, (x,), (gy1, numpy.ones(2)), eps=1e-4)
     numpy.testing.assert_allclose(gx, 3 * x ** 2 * gy1 + 2.0, rtol=1e-6)
+
+
+def test_numerical_grad_output_without_gradient_contributes_nothing():
+    # as in Chainer: a None output gradient, or a None output, adds nothing
+    x = _a((3,))
+    gy1 = _a((3,), seed=2)
+    gx, = gradient_check.numerical_grad(lambda: (x ** 3, x * 5.0), (x,), (gy1, None),
+                                        eps=1e-4)
+    numpy.testing.assert_allclose(gx, 3 * x ** 2 * gy1, rtol=1e-6)
+    gx, = gradient_check.numerical_grad(lambda: (x ** 3, None), (x,), (gy1, gy1), eps=1e-4)
+    numpy.testing.assert_allclose(gx, 3 * x ** 2 * gy1, rtol=1e-6)
 
 
 def test_numerical_grad_restores_inputs():
     x = _a((2, 2))
     before = x.copy()
-    gradient_check.numerical_grad(lambda: (x * 2,), (x,), (None,))
+    gradient_check.numerical_grad(lambda: (x * 2,), (x,), (1.0,))
     numpy.testing.assert_array_equal(x, before)
 
 
@@ -104,7 +115,7 @@ def test_numerical_grad_rejects_nonpositive_eps():
 def test_numerical_grad_on_non_contiguous_input():
     x = numpy.arange(1.0, 7.0).reshape(2, 3).T
     assert not x.flags.c_contiguous
-    gx, = gradient_check.numerical_grad(lambda: (x * x,), (x,), (None,))
+    gx, = gradient_check.numerical_grad(lambda: (x * x,), (x,), (1.0,))
     numpy.testing.assert_allclose(gx, 2 * x, rtol=1e-6)
 
 
@@ -191,8 +202,12 @@ def test_check_backward_no_grads():
     idx = numpy.array([0, 2])
     gradient_check.check_backward(lambda x, i: x * x * float(i.array.sum()), (_a((3,)), idx),
                                   _a((3,), seed=1))
-    gradient_check.check_backward(lambda x, y: x * y, (_a((3,)), _a((3,), seed=2)),
+    # a float input in no_grads is not checked, but must get no gradient (as in Chainer)
+    gradient_check.check_backward(lambda x, y: x * y.array, (_a((3,)), _a((3,), seed=2)),
                                   _a((3,), seed=1), no_grads=[False, True])
+    with pytest.raises(RuntimeError, match="input 1 is marked in no_grads"):
+        gradient_check.check_backward(lambda x, y: x * y, (_a((3,)), _a((3,), seed=2)),
+                                      _a((3,), seed=1), no_grads=[False, True])
 
 
 def test_check_backward_several_outputs():

@@ -51,3 +51,44 @@ def test_check_backward_and_double_backward_raise_it():
         gradient_check.check_double_backward(F.absolute, numpy.array([1e-5, 0.8]), gy,
                                              numpy.ones(2), detect_nondifferentiable=True,
                                              seed=0)
+
+
+def _detects(f, x, eps=1e-3):
+    try:
+        gradient_check.numerical_grad(f, (x,), (numpy.ones(x.shape),), eps=eps,
+                                      detect_nondifferentiable=True)
+    except gradient_check.NondifferentiableError:
+        return True
+    return False
+
+
+def test_detection_looks_within_eps_only_as_chainer():
+    # the samples are at -eps, -eps/2, 0, eps/2, eps: a kink 1.2 eps away is not seen
+    for v, kink in [(0.8e-3, True), (-0.8e-3, True), (1.2e-3, False), (-1.2e-3, False)]:
+        x = numpy.array([v], numpy.float32)
+        assert _detects(lambda: numpy.abs(x), x) == kink, v
+        assert _detects(lambda: (x > 0).astype(numpy.float32), x) == kink, v
+
+
+def test_detection_finiteness():
+    # non-finite at every sample (outside log's domain): not a kink; a change of
+    # finiteness between the samples is one
+    x = numpy.array([-10.0])
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        assert not _detects(lambda: numpy.log(x), x)
+        x[0] = 0.0
+        assert _detects(lambda: numpy.log(x), x)
+    x[0] = numpy.inf
+    with numpy.errstate(invalid="ignore"):
+        assert not _detects(lambda: 2 * x, x)
+
+
+def test_detection_gradient_is_fourth_order():
+    # with the five samples the central difference is exact for a quartic's odd part up
+    # to eps**4: exp(x) at eps=0.1 is within 1e-6 (the two-sample one is off by 2e-3)
+    x = numpy.array([0.3])
+    g5, = gradient_check.numerical_grad(lambda: numpy.exp(x), (x,), (1.0,), eps=0.1,
+                                        detect_nondifferentiable=True)
+    g2, = gradient_check.numerical_grad(lambda: numpy.exp(x), (x,), (1.0,), eps=0.1)
+    assert abs(g5[0] - numpy.exp(0.3)) < 1e-6
+    assert abs(g2[0] - numpy.exp(0.3)) > 1e-3
