@@ -176,6 +176,12 @@ _NP_COMPLEX = re.compile(r"\bnp\.(?:complex\d*|clongdouble|csingle|cdouble)\(")
 # ``, key=`` or the end of its ``{...}``
 _ARRAY_VALUE = re.compile(r"(?<=[{ ])(\w+=)array\(.*?(?=, \w+=|\}(?:_|::|\]|$))", re.S)
 _PARAM_INDEX = re.compile(r"_param_\d+_\{")
+# an object in a parameterized class name: Chainer's default repr
+# ``<pkg.mod.Name object at 0x?>`` (address already masked; pytest may shorten
+# the path with ``...``), or a repr in call form ``Name(...)`` (a capitalized
+# name: rechain's Link and initializer reprs)
+_OBJECT_REPR = re.compile(r"<[\w.]*?(\w+) object at 0x\?>")
+_CALL_REPR = re.compile(r"(?<![\w.])([A-Z]\w*)\(")
 
 
 def _unwrap(text, pattern, keep_parens):
@@ -198,6 +204,36 @@ def _unwrap(text, pattern, keep_parens):
     return "".join(out)
 
 
+def _mask_objects(params):
+    """``params`` (the ``{...}`` of a parameterized class name) with each
+    object repr written as ``<Name>``, whatever form the repr has."""
+    params = _OBJECT_REPR.sub(r"<\1>", params)
+    out, i = [], 0
+    while True:
+        m = _CALL_REPR.search(params, i)
+        if m is None:
+            break
+        depth, j = 1, m.end()
+        while j < len(params) and depth:
+            depth += {"(": 1, ")": -1}.get(params[j], 0)
+            j += 1
+        if depth:  # unbalanced (a shortened repr): leave the rest as it is
+            break
+        out += [params[i:m.start()], f"<{m.group(1)}>"]
+        i = j
+    out.append(params[i:])
+    return "".join(out)
+
+
+def _param_dict_span(cid, m):
+    """``(start, end)`` of the ``{...}`` that ``_PARAM_INDEX`` match ``m`` opens."""
+    depth, j = 1, m.end()
+    while j < len(cid) and depth:
+        depth += {"{": 1, "}": -1}.get(cid[j], 0)
+        j += 1
+    return m.end() - 1, j
+
+
 def match_key(cid):
     """The key a case is matched by between a Chainer and a rechain run.
 
@@ -210,8 +246,11 @@ def match_key(cid):
     (``<function f at 0x7f..>``), new in every run, is masked; (3) in a
     parameterized class name (``Base_param_<i>_{...}``, the index ``i`` names the case) an
     ``array(...)`` value is masked: such values are often random data drawn at
-    import, different in every run. Ids that become equal within one run are
-    not merged (see :func:`match_keys`).
+    import, different in every run; and an object's repr there is written
+    ``<Name>`` with its class name alone: Chainer's default repr
+    ``<chainer.links.connection.linear.Linear object at 0x..>`` and rechain's
+    ``Linear(in_size=3, out_size=2, nobias=False)`` name the same case. Ids
+    that become equal within one run are not merged (see :func:`match_keys`).
     """
     if "[" in cid and not cid.endswith("]"):
         cid += "]"
@@ -220,8 +259,12 @@ def match_key(cid):
     cid = _ADDRESS.sub(" at 0x?", cid)
     cid = _unwrap(cid, _NP_COMPLEX, True)
     cid = _unwrap(cid, _NP_REAL, False)
-    if _PARAM_INDEX.search(cid):
+    m = _PARAM_INDEX.search(cid)
+    if m:
         cid = _ARRAY_VALUE.sub(r"\1array(?)", cid)
+        m = _PARAM_INDEX.search(cid)
+        a, b = _param_dict_span(cid, m)
+        cid = cid[:a] + _mask_objects(cid[a:b]) + cid[b:]
     return cid
 
 

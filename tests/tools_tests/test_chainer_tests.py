@@ -178,6 +178,31 @@ def test_match_key_takes_out_numpy_2_reprs_and_pytest_junit_brackets():
     assert tool.match_key("m.T_param_0_{x=1.0}::t") != tool.match_key("m.T_param_0_{x=1}::t")
 
 
+def test_match_key_writes_an_object_in_a_parameterized_name_by_its_class():
+    base = "m.test_ps::TestPS_param_0_{expect=4, links=["
+    end = "], prefix=None, f=<function <lambda> at 0x7f44c6c27420>}::test_report"
+    chainer = tool.match_key(base + "<chainer.links.connection.linear.Linear object at "
+                                    "0x7f44c6c3db90>" + end + "]")
+    rechain = tool.match_key(base + "Linear(in_size=3, out_size=(2), nobias=False)" + end)
+    assert chainer == rechain == base + "<Linear>" + end.replace("0x7f44c6c27420", "0x?") + "]"
+    # a shortened path, as pytest writes long reprs
+    assert tool.match_key("m.T_param_1_{a=<m.te...Acc object at 0x7f7d5691edd0>}::t") == \
+        "m.T_param_1_{a=<Acc>}::t"
+    # the class still names the case, and so do the index and the other values
+    assert tool.match_key(base + "Linear(in_size=3)" + end) != \
+        tool.match_key(base + "Bilinear(in_size=3)" + end)
+    assert tool.match_key(base + "Linear(in_size=3)" + end) != \
+        tool.match_key(base.replace("param_0", "param_1") + "Linear(in_size=3)" + end)
+    assert tool.match_key(base + "Linear()" + end) != \
+        tool.match_key(base.replace("expect=4", "expect=2") + "Linear()" + end)
+    # outside the parameter dict (a method's parameter id) reprs stay
+    assert tool.match_key("m.T_param_0_{a=1}::t[Linear(3)]") == "m.T_param_0_{a=1}::t[Linear(3)]"
+    assert tool.match_key("m.T::t[Linear(3)]") != tool.match_key("m.T::t[Linear(4)]")
+    # lower-case calls (slices, dtypes, functions) are not objects of a class here
+    assert tool.match_key("m.T_param_0_{s=slice(None, 2, None)}::t") == \
+        "m.T_param_0_{s=slice(None, 2, None)}::t"
+
+
 def test_match_keys_never_join_two_cases_of_one_run():
     outcomes = {"m.T::t[np.float64(1.0)]": "passed", "m.T::t[1.0]": "failed",
                 "m.T::u[np.int64(2)]": "skipped"}
