@@ -2,10 +2,13 @@
 
 from rechain import backend
 from rechain import function_node
+from rechain.backends import cuda
 
 
 def _device(dst):
     """The :class:`rechain.backend.Device` named by ``dst``, or an error naming copy."""
+    if dst is cuda.DummyDevice:  # Chainer's placeholder of "no GPU": the host
+        dst = "@numpy"
     try:
         return backend.get_device(dst)
     except (TypeError, ValueError) as e:
@@ -48,7 +51,8 @@ def copy(x, dst):
         x (Variable or ndarray): Array to copy.
         dst: Destination, any specifier :func:`rechain.get_device` accepts:
             ``-1`` or ``'@numpy'`` for the host, an int ``>= 0`` or
-            ``'@cupy:N'`` for a GPU, a CuPy ``Device`` or a rechain device object.
+            ``'@cupy:N'`` for a GPU, a CuPy ``Device`` or a rechain device object;
+            ``rechain.backends.cuda.DummyDevice`` is the host.
 
     Returns:
         Variable: The copy, on ``dst``.

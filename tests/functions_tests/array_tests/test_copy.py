@@ -17,6 +17,13 @@ def test_cpu_copy_is_a_new_array(dst):
     assert x[0, 0] == 0
 
 
+def test_cuda_dummy_device_is_the_host():
+    x = numpy.zeros((2, 3), numpy.float32)
+    y = F.copy(x, rechain.backends.cuda.DummyDevice)
+    assert isinstance(y.array, numpy.ndarray) and y.array is not x
+    assert isinstance(y.device, rechain.backend.CpuDevice)
+
+
 def test_gradient_is_copied_back():
     x = rechain.Variable(numpy.array([1.0, 2.0]))
     y = F.copy(x, -1)
