@@ -151,9 +151,7 @@ def _delete_local(link, name):
 
 def _call_hooked(link, args, kwargs):
     """``Link.__call__`` when hooks may be active: the callbacks around ``forward``."""
-    forward = getattr(link, "forward", None)
-    if forward is None:
-        raise NotImplementedError(f"{type(link).__name__} defines no forward method")
+    forward = _link._forward_of(link)
     hooks = get_link_hooks()
     own = link.__dict__.get("_local_link_hooks")
     if own:

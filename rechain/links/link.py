@@ -17,7 +17,6 @@ and serializers rely on it.
 
 import collections.abc as _abc
 import contextlib
-import threading
 import copy as _copy
 import warnings
 
@@ -35,27 +34,20 @@ Parameter = _variable.Parameter
 _link_hooks_on = False
 
 
+#: Chainer's words, so that a program matching them keeps working; raised by
+#: ``__call__``, ``init_scope``, ``add_param`` ... of a link whose class's
+#: ``__init__`` did not call ``super().__init__()`` (the traceback names it).
+_NO_INIT_MESSAGE = "Link.__init__() has not been called."
+
+
 def _link_label(link):
     name = type(link).__name__
     return f"{name} '{link.name}'" if link.name else name
 
 
-_moving = threading.local()  # depth of Link moves running in this thread
-
-
-@contextlib.contextmanager
-def _device_move(method, device):
-    """Warn that ``Link.<method>`` is deprecated, unless inside another move (to_device,
-    or an override calling ``super().to_cpu()``)."""
-    depth = getattr(_moving, "depth", 0)
-    if depth == 0 and method is not None:
-        warnings.warn(f"Link.{method} is deprecated (as in Chainer v7); use "
-                      f"to_device({device})", DeprecationWarning, stacklevel=4)
-    _moving.depth = depth + 1
-    try:
-        yield
-    finally:
-        _moving.depth = depth
+def _warn_deprecated_move(method, device):
+    warnings.warn(f"Link.{method} is deprecated (as in Chainer v7); use "
+                  f"to_device({device})", DeprecationWarning, stacklevel=3)
 
 
 def _is_shape(value):
@@ -124,6 +116,7 @@ class Link:
     @contextlib.contextmanager
     def init_scope(self):
         """Context in which assigned Parameters (and links, for a Chain) are registered."""
+        self._check_ready()
         old = self.within_init_scope
         self.__dict__["_within_init_scope"] = True
         try:
@@ -133,8 +126,7 @@ class Link:
 
     def _check_ready(self):
         if "_params" not in self.__dict__:
-            raise RuntimeError(f"{type(self).__name__}: call super().__init__() in __init__ "
-                               f"before registering parameters or links")
+            raise RuntimeError(_NO_INIT_MESSAGE)
 
     def __setattr__(self, name, value):
         if self.within_init_scope and isinstance(value, Parameter):
@@ -218,19 +210,13 @@ class Link:
     def to_cpu(self):
         """Move parameters and persistent arrays to the CPU; returns self.
 
-        Deprecated as in Chainer v7 (it warns; use ``to_device('@numpy')``).
-        A descendant whose class overrides ``to_cpu`` (to move other state,
-        such as an LSTM's ``c`` and ``h``) has its override called once, as in
-        Chainer.
+        Deprecated as in Chainer v7 (every call warns, an override's
+        ``super().to_cpu()`` too; use ``to_device('@numpy')``). A descendant
+        whose class overrides ``to_cpu`` (deprecated as well: it warns when the
+        class is defined) has its override called once, as in Chainer.
         """
-        with _device_move("to_cpu", "'@numpy'"):
-            for link in self.links():
-                for name in link._params:
-                    link.__dict__[name].to_cpu()
-                link._move_persistents(backend.to_cpu)
-                link.__dict__["_device"] = None
-            self._call_overrides("to_cpu")
-        return self
+        _warn_deprecated_move("to_cpu", "'@numpy'")
+        return self._move_to(None)
 
     def to_gpu(self, device=None):
         """Move parameters and persistent arrays to a GPU; returns self.
@@ -238,16 +224,30 @@ class Link:
         Deprecated as in Chainer v7 (it warns; use ``to_device('@cupy:N')``).
         Overrides of ``to_gpu`` in descendants are called as for :meth:`to_cpu`.
         """
-        with _device_move("to_gpu", "'@cupy:N'"):
-            backend._require_cupy("Link.to_gpu")
-            dev = backend.cupy.cuda.Device(device).id
-            for link in self.links():
-                for name in link._params:
-                    link.__dict__[name].to_gpu(dev)
-                link._move_persistents(lambda a: backend.to_gpu(a, dev))
-                link.__dict__["_device"] = dev
-            self._call_overrides("to_gpu", dev)
+        _warn_deprecated_move("to_gpu", "'@cupy:N'")
+        backend._require_cupy("Link.to_gpu")
+        return self._move_to(backend.cupy.cuda.Device(device).id)
+
+    def _move_to(self, gpu):
+        """Move this link's subtree to the CPU (``gpu`` None) or to GPU ``gpu``."""
+        for link in self.links():
+            d = link.__dict__
+            for name in link._params:
+                d[name].to_cpu() if gpu is None else d[name].to_gpu(gpu)
+            link._move_persistents(backend.to_cpu if gpu is None
+                                   else lambda a: backend.to_gpu(a, gpu))
+            d["_device"] = gpu
+            link._move_extra()
+        if gpu is None:
+            self._call_overrides("to_cpu")
+        else:
+            self._call_overrides("to_gpu", gpu)
         return self
+
+    def _move_extra(self):
+        """Move state other than parameters and persistents to ``self._device``
+        (None: the CPU). Links with such state (an LSTM's ``c`` and ``h``) override
+        this; it is called on every link of a moved subtree."""
 
     def _call_overrides(self, method, *args):
         # Each overriding descendant once; its own call covers its subtree.
@@ -270,10 +270,13 @@ class Link:
             <CpuDevice (numpy)>
         """
         device = backend.get_device(device)
-        with _device_move(None, None):  # to_cpu/to_gpu below do not warn
-            if isinstance(device, backend.GpuDevice):
-                return self.to_gpu(device.device.id)
-            return self.to_cpu()
+        gpu = device.device.id if isinstance(device, backend.GpuDevice) else None
+        method = "to_cpu" if gpu is None else "to_gpu"
+        if getattr(type(self), method) is not getattr(Link, method):
+            # an override of this very link's class runs instead (Chainer's)
+            getattr(self, method)(*(() if gpu is None else (gpu,)))
+            return self
+        return self._move_to(gpu)
 
     # -- traversal ------------------------------------------------------------------
     def params(self, include_uninit=True):
@@ -517,13 +520,32 @@ class Link:
 
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if "_params" not in self.__dict__:
+            raise RuntimeError(_NO_INIT_MESSAGE)
         if _link_hooks_on:
             from rechain.link_hooks import link_hook
             return link_hook._call_hooked(self, args, kwargs)
-        forward = getattr(self, "forward", None)
-        if forward is None:
-            raise NotImplementedError(f"{type(self).__name__} defines no forward method")
-        return forward(*args, **kwargs)
+        return _forward_of(self)(*args, **kwargs)
+
+    #: True when a class after Link in the MRO (a mixin) defines ``__call__``;
+    #: set per class by ``__init_subclass__``. Chainer calls that instead of
+    #: ``forward``.
+    _has_mixin_call = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        mro = cls.__mro__
+        cls._has_mixin_call = any("__call__" in k.__dict__ for k in mro[mro.index(Link) + 1:])
+        for method in _FINAL_MOVES:
+            if method in cls.__dict__:
+                raise TypeError(f"{cls.__qualname__}: Link.{method} cannot be overridden "
+                                f"(as in Chainer)")
+        for method in _DEPRECATED_MOVES:
+            # rechain's own links move their extra state this way too; only a
+            # class of the user's is told (Chainer warns at class definition).
+            if method in cls.__dict__ and not cls.__module__.startswith("rechain."):
+                warnings.warn(f"{cls.__qualname__}: overriding Link.{method} is deprecated "
+                              f"(as in Chainer v7)", DeprecationWarning, stacklevel=2)
 
     @property
     def printable_specs(self):
@@ -536,6 +558,22 @@ class Link:
 
     def __repr__(self):
         return f"{type(self).__name__}({self._repr_fields()})"
+
+
+_FINAL_MOVES = ("to_device", "to_chx", "from_chx")
+_DEPRECATED_MOVES = ("to_cpu", "to_gpu", "to_intel64")
+
+
+def _forward_of(link):
+    """What calling ``link`` runs: a mixin's ``__call__`` (Chainer prefers it), else
+    ``link.forward``; AttributeError if the link has neither."""
+    if link._has_mixin_call:
+        return super(Link, link).__call__
+    forward = getattr(link, "forward", None)
+    if forward is None:
+        raise AttributeError(f"{type(link).__name__} defines no forward method (a Link "
+                             f"subclass implements forward(); calling it runs forward)")
+    return forward
 
 
 def fill_param(link, param, shape, dtype):

@@ -131,18 +131,56 @@ def test_constructor_params_take_shapes_or_shape_dtype_pairs():
 
 
 def test_forgot_super_init():
+    # Chainer's message, at init_scope, add_param and at the latest at the first call
     class Bad(Link):
         def __init__(self):
             with self.init_scope():
                 self.W = rechain.Parameter(1.0, (1,))
 
-    with pytest.raises(RuntimeError, match="super\\(\\).__init__"):
+    class BadAddParam(Link):
+        def __init__(self):
+            self.add_param("p", (2, 3))
+
+    class BadQuiet(Link):
+        def __init__(self):
+            pass
+
+        def forward(self, x):
+            return x
+
+    message = r"^Link\.__init__\(\) has not been called\.$"
+    with pytest.raises(RuntimeError, match=message):
         Bad()
+    with pytest.raises(RuntimeError, match=message):
+        BadAddParam()
+    quiet = BadQuiet()
+    with pytest.raises(RuntimeError, match=message):
+        quiet(1)
 
 
-def test_call_without_forward():
-    with pytest.raises(NotImplementedError, match="Link defines no forward"):
+def test_call_without_forward_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="Link defines no forward"):
         Link()(1)
+    with pytest.raises(AttributeError, match="Chain defines no forward"):
+        rechain.Chain()(1)
+
+
+def test_call_prefers_a_mixin_call_after_link_in_the_mro():
+    # Chainer: a __call__ injected by a mixin after Link runs instead of forward
+    seen = []
+
+    class CallMixin:
+        def __call__(self, *args, **kwargs):
+            seen.append((self, args, kwargs))
+            return 3
+
+    class Injected(Link, CallMixin):
+        def forward(self, x):
+            raise AssertionError("forward must not run")
+
+    link = Injected()
+    assert link(1, a=2) == 3 and seen == [(link, (1,), {"a": 2})]
+    assert not Link._has_mixin_call and Injected._has_mixin_call
 
 
 # -- gradients ------------------------------------------------------------------------
@@ -379,6 +417,36 @@ def test_to_cpu_warns_deprecated_once_and_to_device_does_not():
         assert chain.to_device("@numpy") is chain
         chain.lstm.to_device(-1)
     assert chain.lin.W.array is not None and chain.device == rechain.backend.CpuDevice()
+
+
+def test_overriding_device_moves_as_chainer_tells_it():
+    import warnings
+    for method in ("to_device", "to_chx", "from_chx"):
+        with pytest.raises(TypeError, match=f"Link.{method} cannot be overridden"):
+            type("Bad", (Link,), {method: lambda self, device: None})
+    calls = []
+
+    class Child(Link):
+        def to_cpu(self):
+            with pytest.warns(DeprecationWarning, match="Link.to_cpu is deprecated"):
+                super().to_cpu()  # an override's super() call warns too (Chainer's)
+            calls.append(self)
+            return self
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        type("Child2", (Child,), {})  # inherits the override: no warning
+        type("Child3", (Link,), {"to_gpu": lambda self, device=None: self})
+    assert [str(x.message) for x in w] == [
+        "Child3: overriding Link.to_gpu is deprecated (as in Chainer v7)"]
+    assert w[0].filename == __file__
+    parent = rechain.Chain()
+    with parent.init_scope():
+        parent.child = Child()
+    assert parent.to_device("@numpy") is parent and calls == [parent.child]
+    with pytest.warns(DeprecationWarning):
+        parent.to_cpu()
+    assert calls == [parent.child] * 2
+    assert parent.child.to_device(-1) is parent.child and len(calls) == 3
 
 
 def test_repr_of_printable_specs_and_of_chains_as_chainer_prints_them():

@@ -51,19 +51,12 @@ class StatefulMixin:
                 v.to_gpu(self._device)
             setattr(self, name, v)
 
-    def to_cpu(self):
-        super().to_cpu()
+    def _move_extra(self):
+        super()._move_extra()
         for name in self._state_names:
-            if self.__dict__.get(name) is not None:
-                self.__dict__[name].to_cpu()
-        return self
-
-    def to_gpu(self, device=None):
-        super().to_gpu(device)
-        for name in self._state_names:
-            if self.__dict__.get(name) is not None:
-                self.__dict__[name].to_gpu(self._device)
-        return self
+            v = self.__dict__.get(name)
+            if v is not None:
+                v.to_cpu() if self._device is None else v.to_gpu(self._device)
 
     def _zeros(self, batch, dtype):
         return _variable.Variable(self.xp.zeros((batch, self.state_size), dtype=dtype),

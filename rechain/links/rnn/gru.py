@@ -136,17 +136,10 @@ class StatefulGRU(GRUBase):
             h.to_gpu(self._device)
         self.h = h
 
-    def to_cpu(self):
-        super().to_cpu()
-        if self.__dict__.get("h") is not None:
-            self.h.to_cpu()
-        return self
-
-    def to_gpu(self, device=None):
-        super().to_gpu(device)
-        if self.__dict__.get("h") is not None:
-            self.h.to_gpu(self._device)
-        return self
+    def _move_extra(self):
+        h = self.__dict__.get("h")
+        if h is not None:
+            h.to_cpu() if self._device is None else h.to_gpu(self._device)
 
     def forward(self, x):
         """Run one step on ``x`` ``(batch, in_size)``; keep and return the new ``h``."""

@@ -114,21 +114,11 @@ class LSTM(_link.Chain):
         self.c = _variable.as_variable(c)
         self.h = _variable.as_variable(h)
 
-    def to_cpu(self):
-        super().to_cpu()
-        self._move_state(False)
-        return self
-
-    def to_gpu(self, device=None):
-        super().to_gpu(device)
-        self._move_state(True)
-        return self
-
-    def _move_state(self, gpu):
+    def _move_extra(self):
         for name in ("c", "h"):
             v = self.__dict__.get(name)
             if v is not None:
-                v.to_gpu(self._device) if gpu else v.to_cpu()
+                v.to_cpu() if self._device is None else v.to_gpu(self._device)
 
     # -- forward ---------------------------------------------------------------------
     def forward(self, x):
