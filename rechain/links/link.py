@@ -429,8 +429,10 @@ class Link:
                 ``'init'``: parameters are freshly initialised by their
                 initializers (with the same shapes). Persistent arrays are
                 shared in ``'share'`` mode and copied otherwise. The copy's
-                parameters have no update rule (no optimizer is set up on it)
-                and the root's ``name`` is None.
+                parameters have no update rule (no optimizer is set up on it).
+                As in Chainer, a ``'share'`` copy's parameters have no gradient
+                and its root's ``name`` is None; ``'copy'`` and ``'init'`` keep
+                the name (Chainer deep-copies there).
         """
         if mode not in ("share", "copy", "init"):
             raise ValueError(f"{type(self).__name__}.copy: mode must be 'share', 'copy' "
@@ -439,7 +441,8 @@ class Link:
         d = ret.__dict__
         d["_params"] = set(self._params)
         d["_persistent"] = set(self._persistent)
-        d["name"] = None
+        if mode == "share":
+            d["name"] = None
         for name in self._params:
             d[name] = _copy_param(self.__dict__[name], mode)
         if mode != "share":
@@ -614,7 +617,6 @@ def _copy_param(p, mode):
     if p.array is not None:
         if mode == "share":
             new.array = p.array
-            new._grad_var = p._grad_var
         else:
             new.array = p.array.copy()
             if p.grad is not None:

@@ -237,6 +237,19 @@ def test_copy_share():
     assert net.l1.W.array[0, 0] == 42
 
 
+def test_copy_names_and_gradients_as_chainer():
+    # share: the root's name is None and the copies have no gradient; copy and
+    # init keep the root's name (Chainer deep-copies there)
+    net = Net()
+    net.name = "net"
+    F.sum(net(numpy.ones((1, 3), numpy.float32))).backward()
+    assert net.l1.W.grad is not None
+    shared = net.copy("share")
+    assert shared.name is None and shared.l1.W.grad is None and net.l1.W.grad is not None
+    assert net.copy("copy").name == "net" and net.copy("init").name == "net"
+    assert net.copy("copy").l1.W.grad is not net.l1.W.grad
+
+
 def test_copy_copy_and_init():
     net = Net()
     c = net.copy(mode="copy")
