@@ -883,6 +883,27 @@ class ChainList(Link):
 _abc.MutableSequence.register(ChainList)
 
 
+class InvalidLayer(TypeError, ValueError):
+    """A Sequential was given something that is not a layer (not callable), or was
+    added to something that is not a Sequential.
+
+    A TypeError, what Python raises for a value of the wrong kind, and a
+    ValueError, what Chainer raises there, so that code catching either works.
+    """
+
+
+def _layer_repr(layer):
+    """How a Sequential prints a layer (Chainer's): a lambda by its source line,
+    anything else by ``str``."""
+    if getattr(layer, "__name__", None) == "<lambda>":
+        import inspect
+        try:
+            return inspect.getsource(layer).strip().rstrip(",")
+        except (OSError, TypeError):  # defined where no source is kept (a REPL)
+            pass
+    return str(layer)
+
+
 class Sequential(ChainList):
     """Layers called one after the other: ``y = f_n(...f_2(f_1(x)))``.
 
@@ -911,8 +932,8 @@ class Sequential(ChainList):
     @staticmethod
     def _check_layer(layer, where):
         if not callable(layer):
-            raise TypeError(f"Sequential.{where}: a layer must be a Link or a callable, "
-                            f"got {type(layer).__name__}")
+            raise InvalidLayer(f"Sequential.{where}: a layer must be a Link or a callable, "
+                               f"got {type(layer).__name__}")
 
     def _sync(self):
         self.__dict__["_children"] = [la for la in self._layers if isinstance(la, Link)]
@@ -934,7 +955,13 @@ class Sequential(ChainList):
             self.append(layer)
 
     def insert(self, index, layer):
-        """Insert ``layer`` before position ``index``."""
+        """Insert ``layer`` before position ``index``, which must lie in
+        ``-len(self) .. len(self)`` (IndexError otherwise, as in Chainer; a list
+        would clamp it)."""
+        n = len(self._layers)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for "
+                             f"{n} layers")
         self._check_layer(layer, "insert")
         self._layers.insert(index, layer)
         self._sync()
@@ -980,12 +1007,13 @@ class Sequential(ChainList):
             return Sequential(*(self._layers + other._layers))
         if callable(other):
             return Sequential(*(self._layers + [other]))
-        return NotImplemented
+        raise InvalidLayer(f"Sequential +: the right side must be a Sequential or a "
+                           f"layer, not {type(other).__name__}")
 
     def __iadd__(self, other):
         if not isinstance(other, Sequential):
-            raise TypeError(f"Sequential +=: the right side must be a Sequential, not "
-                            f"{type(other).__name__}")
+            raise InvalidLayer(f"Sequential +=: the right side must be a Sequential, not "
+                               f"{type(other).__name__}")
         self.extend(list(other._layers))
         return self
 
@@ -1043,10 +1071,26 @@ class Sequential(ChainList):
         return x
 
     def __repr__(self):
-        lines = ["Sequential("]
+        # Chainer's layout: one layer a line, ending in ','; a lambda by its source
+        lines = [f"{type(self).__name__}("]
         for i, layer in enumerate(self._layers):
-            text = repr(layer) if isinstance(layer, Link) else getattr(
-                layer, "__name__", repr(layer))
-            lines.append(f"  ({i}): " + text.replace("\n", "\n  "))
+            lines.append(f"  ({i}): " + _layer_repr(layer).replace("\n", "\n  ") + ",")
         lines.append(")")
-        return "\n".join(lines) if len(lines) > 2 else "Sequential()"
+        return "\n".join(lines) if len(lines) > 2 else f"{type(self).__name__}()"
+
+    def __copy__(self):
+        # a shallow copy (Link.copy's first step) without __reduce_ex__, which
+        # refuses lambdas for pickling
+        cls = type(self)
+        ret = cls.__new__(cls)
+        ret.__dict__.update(self.__dict__)
+        return ret
+
+    def __reduce_ex__(self, protocol):
+        lambdas = [i for i, la in enumerate(self._layers)
+                   if getattr(la, "__name__", None) == "<lambda>"]
+        if lambdas:
+            raise ValueError(f"Sequential: layer {lambdas[0]} is a lambda, which pickle "
+                             f"cannot save; use a def or functools.partial (Chainer's "
+                             f"error too)")
+        return super().__reduce_ex__(protocol)

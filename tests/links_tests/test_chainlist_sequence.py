@@ -151,3 +151,50 @@ def test_sequential_by_layer_type_flatten_and_iadd():
     assert flat(x).shape == (2, 2)
     with pytest.raises(TypeError, match=r"Sequential \+=: the right side must be a Sequential"):
         flat += 1
+
+
+def test_sequential_bad_layers_are_type_and_value_errors():
+    # Chainer raises ValueError; a TypeError is Python's word for it: both catch it
+    from rechain.links.link import InvalidLayer
+    assert issubclass(InvalidLayer, TypeError) and issubclass(InvalidLayer, ValueError)
+    seq = Sequential(F.relu)
+    for bad in (lambda: Sequential(0), lambda: seq.append(0), lambda: seq + 0):
+        with pytest.raises(ValueError, match="must be"):
+            bad()
+    with pytest.raises(ValueError, match=r"Sequential \+="):
+        seq += 0
+    assert len(seq + F.sigmoid) == 2  # a single callable still adds (rechain's extension)
+
+
+def test_sequential_insert_out_of_range_is_an_index_error():
+    seq = Sequential()
+    with pytest.raises(IndexError, match="index 1 is out of range for 0 layers"):
+        seq.insert(1, F.relu)
+    with pytest.raises(IndexError):
+        seq.insert(-1, F.relu)
+    seq.insert(0, F.relu)
+    seq.insert(-1, F.sigmoid)
+    seq.insert(2, F.tanh)
+    assert list(seq) == [F.sigmoid, F.relu, F.tanh]
+    with pytest.raises(IndexError):
+        seq.insert(-4, F.relu)
+
+
+def test_sequential_prints_as_chainer_and_refuses_to_pickle_lambdas():
+    import functools
+    import pickle
+    partial = functools.partial(F.leaky_relu, slope=0.2)
+    seq = Sequential(L.Linear(2, 3), lambda x: F.leaky_relu(x, slope=0.2), partial, F.relu)
+    assert str(seq) == (
+        "Sequential(\n  (0): Linear(in_size=2, out_size=3, nobias=False),\n"
+        "  (1): seq = Sequential(L.Linear(2, 3), lambda x: F.leaky_relu(x, slope=0.2), "
+        "partial, F.relu),\n"
+        f"  (2): {partial},\n  (3): {F.relu},\n)")
+    assert str(Sequential()) == "Sequential()"
+    with pytest.raises(ValueError, match="layer 1 is a lambda"):
+        pickle.dumps(seq)
+    shared = seq.copy("share")  # copying is not pickling
+    assert len(shared) == 4 and shared[1] is seq[1]
+    del seq[1]
+    again = pickle.loads(pickle.dumps(seq))
+    assert len(again) == 3 and again[0].W.shape == (3, 2)
