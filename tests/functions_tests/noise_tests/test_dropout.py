@@ -190,3 +190,106 @@ def test_forget_recomputes_the_same_mask(dtype):
         results.append((y.array, x.grad, w.grad))
     for a, b in zip(*results):
         numpy.testing.assert_array_equal(a, b)
+
+
+# -- Chainer's node, applied directly: Dropout(ratio).apply((x,)) ---------------------
+
+Dropout = F.noise.dropout.Dropout
+
+
+def test_chainer_node_draws_once_and_reuses_its_mask():
+    x = numpy.random.default_rng(0).normal(size=(30, 20)).astype(numpy.float32)
+    rechain.random.seed(4)
+    node = Dropout(0.3)
+    assert node.mask is None and node.dropout_ratio == 0.3
+    y1, = node.apply((x,))
+    state = rechain.random.get_state()
+    y2, = node.apply((x,))
+    assert rechain.random.get_state() == state      # the second apply draws nothing
+    numpy.testing.assert_array_equal(y1.array, y2.array)
+    mask = node.mask
+    assert mask.dtype == numpy.float32 and mask.shape == x.shape
+    assert set(numpy.unique(mask).tolist()) == {0.0, float(numpy.float32(1 / 0.7))}
+    numpy.testing.assert_array_equal(y1.array, x * mask)
+    # the draw is the one F.dropout makes from the same stream position
+    rechain.random.seed(4)
+    _, mask_f = F.dropout(x, 0.3, return_mask=True)
+    numpy.testing.assert_array_equal(mask, mask_f)
+
+
+def test_chainer_node_with_a_given_mask_draws_nothing():
+    x = numpy.ones((2, 3), numpy.float32)
+    mask = numpy.array([[0, 2, 2], [2, 0, 0]], numpy.float32)
+    state = rechain.random.get_state()
+    node = Dropout(0.5, mask)
+    y, = node.apply((x,))
+    assert node.mask is mask and rechain.random.get_state() == state
+    numpy.testing.assert_array_equal(y.array, mask)
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.0])
+def test_chainer_node_ratio_out_of_range_raises(ratio):
+    with pytest.raises(ValueError, match=r"dropout: ratio must be a float in \[0, 1\)"):
+        Dropout(ratio)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_chainer_node_gradient_checks(dtype):
+    rng = numpy.random.default_rng(5)
+    x, gy, ggx = (rng.uniform(-1, 1, (3, 4)).astype(dtype) for _ in range(3))
+    node = Dropout(0.4)
+
+    def f(v):
+        return node.apply((v,))
+
+    tol = {} if dtype == numpy.float64 else {"atol": 1e-2, "rtol": 1e-2}
+    gradient_check.check_backward(f, x, gy, **tol)
+    gradient_check.check_double_backward(f, x, gy, ggx, **tol)
+
+
+def test_creator_mask_of_f_dropout_is_the_scaled_mask():
+    x = rechain.Variable(numpy.random.default_rng(6).normal(size=(5, 7)).astype(numpy.float16))
+    y, mask = F.dropout(x, 0.25, return_mask=True)
+    m = y.creator.mask
+    assert m.dtype == numpy.float16
+    numpy.testing.assert_array_equal(m, mask)
+    numpy.testing.assert_array_equal(y.array, x.array * m)
+    y2 = F.dropout(x, 0.25, mask=mask)
+    assert y2.creator.mask is mask
+
+
+def _chainer_block(x, w):
+    h = Dropout(0.5).apply((F.matmul(x, w),))[0]
+    return Dropout(0.2).apply((F.tanh(F.matmul(h, w)),))[0]
+
+
+def _run_chainer_blocks(mode, limit=None):
+    from rechain.recompute import eviction
+    rng = numpy.random.default_rng(7)
+    x_data, w_data = (rng.normal(size=(64, 64)).astype(numpy.float32) for _ in range(2))
+    rechain.random.seed(12)
+    x, w = rechain.Variable(x_data), rechain.Variable(w_data)
+    stats = None
+    if mode == "budget":
+        with eviction.budget(limit) as b:
+            y = _chainer_block(_chainer_block(x, w), w)
+            F.sum(y * y).backward()
+        stats = b.stats
+    else:
+        block = (lambda a, b: F.forget(_chainer_block, a, b)) if mode == "forget" \
+            else _chainer_block
+        y = block(block(x, w), w)
+        after = rechain.random.get_state()
+        F.sum(y * y).backward()
+        assert rechain.random.get_state() == after   # a replay leaves the stream as it was
+    return (y.array, x.grad, w.grad), stats
+
+
+@pytest.mark.parametrize("mode", ["forget", "budget"])
+def test_chainer_node_under_forget_and_budget_equals_plain(mode):
+    plain, _ = _run_chainer_blocks("plain")
+    got, stats = _run_chainer_blocks(mode, limit=170_000)
+    if mode == "budget":
+        assert stats["evictions"] > 0 and stats["recomputations"] > 0
+    for a, b in zip(plain, got):
+        numpy.testing.assert_array_equal(a, b)
