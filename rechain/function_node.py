@@ -205,7 +205,8 @@ class FunctionNode:
     Attributes:
         inputs (tuple of VariableNode): Set when the node enters the graph.
         outputs (tuple of weakref to VariableNode): Likewise.
-        rank (int): One more than the largest rank of the inputs.
+        rank (int): The largest rank of the inputs (as in Chainer; an output's
+            rank is one more).
     """
 
     inputs = None
@@ -355,7 +356,7 @@ class FunctionNode:
             handler.replay(self, in_data, out_data)
             return tuple([_constant(y, True) for y in out_data])
 
-        self.rank = max(map(_get_rank, in_nodes)) + 1
+        self.rank = max(map(_get_rank, in_nodes))
         self.inputs = in_nodes
         if len(out_data) == 1:  # variable._output, inlined: the most common case
             data = out_data[0]
@@ -365,7 +366,7 @@ class FunctionNode:
             node = _new(VariableNode)
             node._variable = _weakref(y)
             node.creator = self
-            node.rank = self.rank
+            node.rank = self.rank + 1
             node.requires_grad = True
             node.shape = data.shape
             node.dtype = data.dtype

@@ -23,7 +23,8 @@ class VariableNode:
     Attributes:
         creator: The :class:`~rechain.FunctionNode` that produced the variable,
             or None for a leaf.
-        rank (int): Topological rank (0 for leaves).
+        rank (int): Topological rank: 0 for a leaf made as one, one more than
+            the creator's otherwise (a node that loses its creator keeps it).
         requires_grad (bool): Whether gradients flow into this node.
         shape, dtype: Of the variable's array.
         name (str or None): Name shown in reports.
@@ -36,7 +37,7 @@ class VariableNode:
         data = variable._data
         self._variable = weakref.ref(variable)
         self.creator = creator
-        self.rank = 0 if creator is None else creator.rank
+        self.rank = 0 if creator is None else creator.rank + 1
         self.requires_grad = requires_grad
         self.shape = None if data is None else data.shape
         self.dtype = None if data is None else data.dtype
@@ -71,9 +72,9 @@ class VariableNode:
         return None if v is None else v.grad
 
     def unchain(self):
-        """Forget the creator: this node becomes a leaf."""
+        """Forget the creator: this node becomes a leaf (its rank stays, as in
+        Chainer)."""
         self.creator = None
-        self.rank = 0
 
     @property
     def _rank(self):
@@ -233,8 +234,10 @@ class Variable:
 
     @creator_node.setter
     def creator_node(self, f):
-        self._node.creator = f
-        self._node.rank = 0 if f is None else f.rank
+        node = self._node
+        node.creator = f
+        if f is not None:  # None keeps the rank (Chainer's)
+            node.rank = f.rank + 1
 
     @property
     def rank(self):
@@ -421,6 +424,9 @@ class Variable:
     def set_creator(self, f):
         self.creator = f
 
+    def set_creator_node(self, f):
+        self.creator_node = f
+
     def to_cpu(self):
         self._data = backend.to_cpu(self._data)
         if self._grad_var is not None:
@@ -523,7 +529,7 @@ def _output(data, creator):
     node = _new(VariableNode)
     node._variable = weakref.ref(v)
     node.creator = creator
-    node.rank = creator.rank
+    node.rank = creator.rank + 1
     node.requires_grad = True
     node.shape = data.shape
     node.dtype = data.dtype

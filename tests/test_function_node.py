@@ -200,8 +200,8 @@ def test_apply_returns_a_tuple_and_links_the_graph():
     assert y.creator is f
     assert f.inputs == (h.node,)
     assert f.outputs[0]() is y.node
-    assert f.rank == h.rank + 1 == 2
-    assert y.rank == f.rank
+    assert f.rank == h.rank == 1  # Chainer's: the largest rank of the inputs
+    assert y.rank == f.rank + 1 == 2
     assert f.label == "Scale"
     assert "Scale" in repr(f)
 

@@ -210,5 +210,5 @@ def test_setting_creator_to_a_function_sets_its_node():
     z = rechain.Variable(_x())
     z.creator = f
     assert z.creator_node is y.creator_node and z.creator is f and z.rank == y.rank
-    z.creator = None
-    assert z.creator is None and z.creator_node is None and z.rank == 0
+    z.creator = None  # the rank stays (Chainer's)
+    assert z.creator is None and z.creator_node is None and z.rank == y.rank

@@ -275,13 +275,24 @@ def test_copydata_into_uninitialized():
 
 # -- graph surgery ---------------------------------------------------------------
 
+def test_creator_node_setter_and_set_creator_node_rank_as_chainer():
+    v = Variable(_arr((3,)))
+    f = rechain.FunctionNode()
+    f.rank = 10
+    v.set_creator_node(f)
+    assert v.creator_node is f and v.rank == 11
+    v.creator_node = None
+    assert v.creator_node is None and v.rank == 11
+
+
 def test_unchain_stops_gradient_flow():
     x = Variable(_arr((3,)))
     y = x * 2.0
     z = y * 3.0
+    rank = y.rank
     y.unchain()
     assert y.creator is None
-    assert y.rank == 0
+    assert y.rank == rank == 1  # kept, as in Chainer
     F.sum(z).backward()
     assert x.grad is None  # nothing flows past y
     numpy.testing.assert_array_equal(y.grad, numpy.full((3,), 3.0))
