@@ -11,6 +11,7 @@ import itertools
 import operator
 import sys
 import threading
+import warnings
 
 import numpy
 
@@ -55,15 +56,21 @@ def note_refilled(handler):
 
 
 def _initial_grad(y, gy, loss_scale, use_y_grad, fn, i):
+    """The initial gradient of output ``y``. ``Variable.backward``
+    (``use_y_grad``) takes the one set on ``y`` (which it consumes, as Chainer:
+    ``y.grad`` is None afterwards unless ``retain_grad``), else one for a
+    one-element output; ``grad()`` takes one for a None of any shape."""
     if gy is None and use_y_grad:
         gy = y._grad_var
-    if gy is None:
+        y._grad_var = None
         data = y._data
-        if data.size != 1:
+        if gy is None and data.size != 1:
             raise ValueError(
                 f"backward: the initial gradient of an output with shape {data.shape} "
                 f"must be given (set y.grad or pass grad_outputs); only one-element "
                 f"outputs get an implicit gradient of one")
+    if gy is None:
+        data = y._data
         xp = _variable.backend.get_array_module(data)
         gy = Variable._constant(xp.ones_like(data))
     elif not isinstance(gy, Variable):
@@ -94,26 +101,36 @@ def freeing_pass():
     return _pass.freeing
 
 
-def _check_sequence(fn, what, value):
+def _check_sequence(fn, what, value, of="Variables"):
     if isinstance(value, Variable) or not isinstance(value, (list, tuple)):
-        raise TypeError(f"{fn}: {what} must be a list or tuple of Variables, not "
+        raise TypeError(f"{fn}: {what} must be a list or tuple of {of}, not "
                         f"{type(value).__name__}")
     return tuple(value)
 
 
 def backward(outputs, grad_outputs=None, **kwargs):
-    """Run backpropagation from several outputs at once.
+    """Run backpropagation from several outputs at once (Chainer's ``chainer.backward``).
+
+    Each output starts from its gradient: ``grad_outputs[i]``, or, when
+    ``grad_outputs`` is None, the gradient set on it (``y.grad``, which is
+    consumed: None afterwards unless ``retain_grad``). An output without one
+    is left out; when ``grad_outputs`` is None that warns (RuntimeWarning), as
+    in Chainer, since no default gradient is set here -- not even one for a
+    one-element output (use :meth:`Variable.backward` or pass the gradients).
+    An output given twice therefore counts once unless its gradient is passed
+    twice.
 
     Args:
-        outputs (sequence of Variable): Outputs to start from.
-        grad_outputs (sequence): Their initial gradients (None entries use
-            ``y.grad`` or one).
+        outputs (list or tuple of Variable): Outputs to start from.
+        grad_outputs (list or tuple): Their initial gradients (Variables or
+            arrays; None leaves that output out).
         **kwargs: ``retain_grad``, ``enable_double_backprop``, ``loss_scale``,
             ``retain_graph`` (see :meth:`Variable.backward`).
     """
     outputs = _check_sequence("backward", "outputs", outputs)
     if grad_outputs is not None:
-        grad_outputs = tuple(grad_outputs)
+        grad_outputs = _check_sequence("backward", "grad_outputs", grad_outputs,
+                                       "Variables, arrays or None")
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"backward: {len(outputs)} outputs but {len(grad_outputs)} "
                              f"grad_outputs")
@@ -121,9 +138,26 @@ def backward(outputs, grad_outputs=None, **kwargs):
                              "retain_graph"}
     if unknown:
         raise TypeError(f"backward: unexpected keyword arguments {sorted(unknown)}")
-    _run(outputs, grad_outputs, None, kwargs.get("retain_grad", False),
-         kwargs.get("enable_double_backprop", False), kwargs.get("loss_scale"),
-         kwargs.get("retain_graph"))
+    for i, y in enumerate(outputs):
+        if not isinstance(y, Variable):
+            raise TypeError(f"backward: output {i} must be a Variable, "
+                            f"not {type(y).__name__}")
+    if grad_outputs is None:
+        gys = []
+        for i, y in enumerate(outputs):
+            gys.append(y._grad_var)
+            y._grad_var = None
+            if gys[-1] is None:
+                warnings.warn(f"backward: outputs[{i}] has no gradient (y.grad is None, "
+                              f"or the output is repeated) and is left out; "
+                              f"rechain.backward sets no default gradient, as "
+                              f"chainer.backward", RuntimeWarning, stacklevel=2)
+    else:
+        gys = grad_outputs
+    kept = [i for i, gy in enumerate(gys) if gy is not None]
+    _run(tuple([outputs[i] for i in kept]), tuple([gys[i] for i in kept]), None,
+         kwargs.get("retain_grad", False), kwargs.get("enable_double_backprop", False),
+         kwargs.get("loss_scale"), kwargs.get("retain_graph"))
 
 
 def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
@@ -134,8 +168,9 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
     Args:
         outputs (sequence of Variable): Outputs to differentiate.
         inputs (sequence of Variable): Variables to differentiate with respect to.
-        grad_outputs (sequence): Initial gradients of the outputs (None: one for
-            one-element outputs).
+        grad_outputs (sequence): Initial gradients of the outputs (None, or a
+            None entry: an array of ones, whatever the output's shape, as in
+            Chainer).
         grad_inputs (sequence): Gradients added to the results.
         set_grad (bool): Also store the results in ``x.grad_var``.
         retain_grad (bool): Keep gradients of intermediate variables.
@@ -149,6 +184,12 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
     """
     outputs = _check_sequence("grad", "outputs", outputs)
     inputs = _check_sequence("grad", "inputs", inputs)
+    if grad_outputs is not None:
+        grad_outputs = _check_sequence("grad", "grad_outputs", grad_outputs,
+                                       "Variables, arrays or None")
+    if grad_inputs is not None:
+        grad_inputs = _check_sequence("grad", "grad_inputs", grad_inputs,
+                                      "Variables, arrays or None")
     for i, v in enumerate(outputs + inputs):
         if not isinstance(v, Variable):
             where = f"outputs[{i}]" if i < len(outputs) else f"inputs[{i - len(outputs)}]"
@@ -157,22 +198,24 @@ def grad(outputs, inputs, grad_outputs=None, grad_inputs=None, set_grad=False,
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     if grad_inputs is not None and len(grad_inputs) != len(inputs):
         raise ValueError(f"grad: {len(inputs)} inputs but {len(grad_inputs)} grad_inputs")
+    # the given input gradients are the start of each input's gradient (Chainer's):
+    # where one input lies behind another, what is given for the later flows back
+    seeds = () if grad_inputs is None else tuple([
+        (x._node, gi if isinstance(gi, Variable) else Variable._constant(gi))
+        for x, gi in zip(inputs, grad_inputs) if gi is not None])
     found = _run(outputs, grad_outputs, inputs, retain_grad, enable_double_backprop,
-                 loss_scale, retain_graph)
+                 loss_scale, retain_graph, seeds)
     result = []
-    for i, x in enumerate(inputs):
+    for x in inputs:
         g = found.get(x._node)
-        if grad_inputs is not None and grad_inputs[i] is not None:
-            gi = grad_inputs[i]
-            gi = gi if isinstance(gi, Variable) else Variable._constant(gi)
-            g = gi if g is None else g + gi
         if set_grad:
             x._grad_var = g
         result.append(g)
     return result
 
 
-def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, retain_graph):
+def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, retain_graph,
+         seeds=()):
     if retain_graph is None:
         retain_graph = _config.retain_graph
     free = not (retain_graph or double)
@@ -183,14 +226,15 @@ def _run(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, retain_
             o("backward_begin")
         try:
             return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale,
-                             free)
+                             free, seeds)
         finally:
             for o in observers:
                 o("backward_end")
-    return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, free)
+    return _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, free,
+                     seeds)
 
 
-def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, free):
+def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, free, seeds):
     grads = {}          # VariableNode -> gradient Variable
     heap = []
     seen = set()
@@ -220,6 +264,9 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 seen.add(f)
                 heapq.heappush(heap, (-f.rank, counter, f))
                 counter += 1
+        for node, g in seeds:  # grad(..., grad_inputs): gradients to start inputs from
+            prev = grads.get(node)
+            grads[node] = g if prev is None else prev + g
 
         # Note [freeing backward] (function_node): in a freeing pass each node's
         # saved arrays are freed right after its backward; arrays rebuilt for
@@ -260,7 +307,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 if fh is not None:
                     fh.backward_post(f, gys)
                 if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
-                    gxs = _check_grads(f, targets, in_nodes, gxs)
+                    gxs = _check_grads(f, targets, in_nodes, gxs, _config.debug)
                 if free:
                     _free_saved(f, remat)
                 elif f._handler is not None:
@@ -384,7 +431,11 @@ def _pop_output_grads(outs, grads, wanted, found, retain_grad):
     return tuple(gys)
 
 
-def _check_grads(f, targets, in_nodes, gxs):
+def _check_grads(f, targets, in_nodes, gxs, debug):
+    """``gxs`` as a tuple of one gradient per target input, checked: its count
+    always; under ``config.debug`` (``debug``) also each one's type, shape and
+    dtype against its input, and NaN (Chainer's debug checks; the messages
+    keep Chainer's phrases)."""
     if type(gxs) is not tuple:
         if isinstance(gxs, list):
             gxs = tuple(gxs)
@@ -396,8 +447,9 @@ def _check_grads(f, targets, in_nodes, gxs):
             gxs = tuple([gxs[i] for i in targets])
         else:
             raise ValueError(f"{f.label}.backward returned {len(gxs)} gradients for "
-                             f"{len(targets)} target inputs ({len(in_nodes)} inputs)")
-    if _config.debug:
+                             f"{len(targets)} target inputs ({len(in_nodes)} inputs): the "
+                             f"number of gradients returned from backward is incorrect")
+    if debug:
         for i, gx in zip(targets, gxs):
             if gx is None:
                 continue
@@ -407,5 +459,14 @@ def _check_grads(f, targets, in_nodes, gxs):
             n = in_nodes[i]
             if gx.shape != n.shape:
                 raise ValueError(f"{f.label}.backward: gradient of input {i} has shape "
-                                 f"{gx.shape}, the input has shape {n.shape}")
+                                 f"{gx.shape}, the input has shape {n.shape} (the shape of "
+                                 f"gradients returned from backward is incorrect)")
+            if gx.dtype != n.dtype and n.dtype.kind == "f":
+                raise ValueError(f"{f.label}.backward: gradient of input {i} has dtype "
+                                 f"{gx.dtype}, the input has dtype {n.dtype} (the dtype of "
+                                 f"gradients returned from backward is incorrect)")
+            a = gx._data
+            if a.dtype.kind in "fc" and _variable.backend.get_array_module(a).isnan(a).any():
+                raise RuntimeError(f"{f.label}.backward: NaN is detected on backward "
+                                   f"computation of {f.label} (gradient of input {i})")
     return gxs

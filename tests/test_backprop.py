@@ -227,34 +227,116 @@ def test_backward_several_outputs_with_grads():
     numpy.testing.assert_allclose(x.grad, 2 * g1 + 2 * a * g2)
 
 
-def test_backward_several_outputs_default_grads():
+def test_backward_several_outputs_from_their_grads():
+    # grad_outputs None: each output's y.grad, consumed (as chainer.backward)
     a = _a((3,))
     x = Variable(a)
-    rechain.backward([F.sum(x * 2.0), F.sum(x * x)])
-    numpy.testing.assert_allclose(x.grad, 2 + 2 * a)
+    y1, y2 = x * 2.0, x * x
+    y1.grad = numpy.ones(3)
+    y2.grad = numpy.full(3, 2.0)
+    rechain.backward([y1, y2])
+    numpy.testing.assert_allclose(x.grad, 2 + 4 * a)
+    assert y1.grad is None and y2.grad is None
 
 
-def test_backward_same_output_twice_counts_twice():
+def test_backward_output_without_grad_warns_and_is_left_out():
+    # no default gradient, not even for a one-element output (chainer.backward)
     x = Variable(_a((3,)))
-    y = F.sum(x * 3.0)
-    rechain.backward([y, y])
+    x.grad = numpy.full(3, 3.0)
+    with pytest.warns(RuntimeWarning, match=r"outputs\[0\] has no gradient"):
+        rechain.backward([F.sum(x * 2.0)])
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 3.0))
+
+
+def test_backward_same_output_twice_counts_once():
+    # the first use consumes y.grad; the second finds none (as chainer.backward)
+    x = Variable(_a((3,)))
+    y = x * 3.0
+    y.grad = numpy.ones(3)
+    with pytest.warns(RuntimeWarning, match=r"outputs\[1\]"):
+        rechain.backward([y, y])
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 3.0))
+    x.cleargrad()
+    y = x * 3.0
+    rechain.backward([y, y], [numpy.ones(3), numpy.ones(3)])
     numpy.testing.assert_allclose(x.grad, numpy.full(3, 6.0))
+
+
+def test_backward_grad_outputs_must_be_a_sequence():
+    x = Variable(_a((3,)))
+    y = x * 2.0
+    with pytest.raises(TypeError, match="grad_outputs must be a list or tuple"):
+        rechain.backward([y], Variable(numpy.ones(3)))
+
+
+def test_variable_backward_consumes_the_set_grad():
+    # as Chainer: y.grad is the start of this backward, None afterwards (unless
+    # retain_grad); a leaf's own grad is not added to itself
+    x = Variable(_a((3,)))
+    y = x * 2.0
+    y.grad = numpy.ones(3)
+    y.backward()
+    assert y.grad is None
+    numpy.testing.assert_allclose(x.grad, numpy.full(3, 2.0))
+    y = x * 2.0
+    y.grad = numpy.ones(3)
+    y.backward(retain_grad=True)
+    numpy.testing.assert_allclose(y.grad, numpy.ones(3))
+    x.grad = numpy.ones(3)
+    x.backward()
+    numpy.testing.assert_allclose(x.grad, numpy.ones(3))
 
 
 def test_backward_options():
     a = _a((3,))
     x = Parameter(a.copy())
     h = x * x
-    rechain.backward([F.sum(h)], retain_grad=True, loss_scale=2.0)
+    y = F.sum(h)
+    rechain.backward([y], [numpy.ones(())], retain_grad=True, loss_scale=2.0)
     numpy.testing.assert_allclose(h.grad, numpy.full(3, 2.0))
     numpy.testing.assert_allclose(x.grad, 4 * a)
     assert x._loss_scale == 2.0
     x.cleargrad()
-    rechain.backward([F.sum(x ** 3)], enable_double_backprop=True)
+    y = F.sum(x ** 3)
+    y.grad = numpy.ones(())
+    rechain.backward([y], enable_double_backprop=True)
     assert x.grad_var.creator is not None
 
 
 # -- rechain.grad -------------------------------------------------------------------------------
+
+def test_grad_none_output_gradient_is_ones_of_any_shape():
+    # Chainer's grad(): a None initial gradient is an array of ones, whatever the shape
+    a = _a((3,))
+    x = Variable(a)
+    gx, = rechain.grad([x * x], [x])
+    numpy.testing.assert_allclose(gx.array, 2 * a)
+    gx, = rechain.grad([x * x], [x], [None], loss_scale=3.0)
+    numpy.testing.assert_allclose(gx.array, 6 * a)
+
+
+def test_grad_inputs_start_the_input_gradients():
+    # Chainer's grad_inputs: the start of each input's gradient in the pass, so the
+    # one given for an input that lies behind another flows back into the earlier
+    x0 = Variable(numpy.array(0.5))
+    x1 = x0 * 2.0
+    x2 = x1 * 3.0
+    y = x2 * 5.0
+    g1, g2 = rechain.grad([y], [x1, x2], grad_inputs=[numpy.array(100.0),
+                                                       numpy.array(10.0)])
+    numpy.testing.assert_allclose(g2.array, 5.0 + 10.0)
+    numpy.testing.assert_allclose(g1.array, 3.0 * 15.0 + 100.0)
+
+
+def test_grad_sequences_must_be_lists_or_tuples():
+    x = Variable(_a((3,)))
+    y = x * 2.0
+    g = Variable(numpy.ones(3))
+    with pytest.raises(TypeError, match="grad: grad_outputs must be a list or tuple"):
+        rechain.grad([y], [x], g)
+    with pytest.raises(TypeError, match="grad: grad_inputs must be a list or tuple"):
+        rechain.grad([y], [x], [g], g)
+
 
 def test_grad_returns_gradients_without_touching_grad():
     a, b = _a((3,)), _a((3,), seed=1)
@@ -503,3 +585,53 @@ def test_default_backward_accumulate_adds_backward_to_the_given_gradients():
     numpy.testing.assert_array_equal(got.array, [16.0, 16.0])
     got, = f.backward_accumulate((0,), (g_out,), (None,))
     numpy.testing.assert_array_equal(got.array, [6.0, 6.0])
+
+
+# -- checks of what a backward returns (Chainer's phrases) -------------------------------------
+
+class _Returns(FunctionNode):
+    """y = x whose backward returns the given gradients."""
+
+    def __init__(self, gxs):
+        self.gxs = gxs
+
+    def forward(self, inputs):
+        return inputs[0].copy(),
+
+    def backward(self, indexes, grad_outputs):
+        return self.gxs
+
+
+@pytest.mark.parametrize("gx, error, match", [
+    (numpy.array([2.0, 3.0], numpy.float32), ValueError,
+     r"_Returns\.backward: gradient of input 0 has shape \(2,\), the input has shape "
+     r"\(1,\) \(the shape of gradients returned from backward is incorrect\)"),
+    (numpy.array([2], numpy.int64), ValueError,
+     r"gradient of input 0 has dtype int64, the input has dtype float32 \(the dtype of "
+     r"gradients returned from backward is incorrect\)"),
+    (numpy.array([numpy.nan], numpy.float32), RuntimeError,
+     r"NaN is detected on backward computation of _Returns \(gradient of input 0\)"),
+])
+def test_debug_mode_checks_each_gradient(gx, error, match):
+    # Chainer's debug checks, with its phrases; without debug mode none of them runs
+    x = Variable(numpy.ones(1, numpy.float32))
+    y, = _Returns((Variable(gx),)).apply((x,))
+    y.grad = numpy.ones(1, numpy.float32)
+    with rechain.using_config("debug", True):
+        with pytest.raises(error, match=match):
+            y.backward(retain_graph=True)
+    if error is RuntimeError:
+        y.grad = numpy.ones(1, numpy.float32)
+        y.backward()
+        assert numpy.isnan(x.grad).all()
+
+
+
+
+def test_wrong_number_of_gradients_names_chainer_phrase():
+    x = Variable(numpy.ones(1, numpy.float32))
+    y, = _Returns((None, None)).apply((x,))
+    with pytest.raises(ValueError, match=r"_Returns\.backward returned 2 gradients for 1 "
+                                         r"target inputs \(1 inputs\): the number of "
+                                         r"gradients returned from backward is incorrect"):
+        y.backward()

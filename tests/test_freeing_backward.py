@@ -80,7 +80,7 @@ def test_retain_graph_keeps_saved_arrays():
     with rechain.using_config("retain_graph", True):
         y.backward()
     assert h_arr() is not None
-    rechain.backward([y], retain_graph=True)
+    rechain.backward([y], [numpy.ones((), y.dtype)], retain_graph=True)
     rechain.grad([y], [x], retain_graph=True)
     assert h_arr() is not None
     rechain.grad([y], [x])
