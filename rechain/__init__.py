@@ -81,7 +81,6 @@ def is_arrays_compatible(arrays):
     return len(kinds) == 1 and all(isinstance(a, backend.array_types) for a in arrays)
 
 
-del configuration
 from rechain import function_hooks  # noqa: E402,F401
 from rechain import link_hooks  # noqa: E402,F401
 from rechain.function_hooks import FunctionHook  # noqa: E402,F401
