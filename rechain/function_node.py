@@ -143,8 +143,8 @@ def _as_arrays(f, out_data):
         if isinstance(y, numpy.generic):
             y = numpy.asarray(y)
         elif not isinstance(y, _array_types):
-            raise TypeError(f"{f.label}.forward: output {i} must be an array, "
-                            f"not {type(y).__name__}")
+            raise TypeError(f"{f.label}.forward output must be a tuple of ndarrays: "
+                            f"output {i} is {type(y).__name__}")
         ret.append(y)
     return tuple(ret)
 

@@ -302,6 +302,17 @@ def test_forward_returning_a_list_raises():
         ListForward().apply((Variable(_x()),))
 
 
+def test_forward_returning_a_non_array_names_the_output():
+    class ObjectForward(FunctionNode):
+        def forward(self, inputs):
+            return inputs[0], object()
+
+    # the message keeps Chainer's phrase ("forward output must be a tuple of ndarrays")
+    with pytest.raises(TypeError, match=r"ObjectForward\.forward output must be a tuple of "
+                                        r"ndarrays: output 1 is object"):
+        ObjectForward().apply((Variable(_x()),))
+
+
 class _WrongCount(FunctionNode):
     def __init__(self, n):
         self.n = n
