@@ -575,13 +575,16 @@ class Parameter(Variable):
         name (str): Name.
     """
 
-    __slots__ = ("initializer", "update_rule", "_loss_scale", "_initial_device", "_remats")
+    __slots__ = ("initializer", "update_rule", "_loss_scale", "_initial_device", "_remats",
+                 "_zerograd_on_init", "_custom_device")
 
     def __init__(self, initializer=None, shape=None, name=None):
         super().__init__(None, name=name, requires_grad=True)
         self.update_rule = None
         self._loss_scale = None
         self._initial_device = None
+        self._zerograd_on_init = False  # zerograd() before initialization (Chainer's)
+        self._custom_device = None  # a Device of the user's it was sent to (to_device)
         if isinstance(initializer, Variable):
             initializer = initializer.array
         if isinstance(initializer, _array_types):
@@ -634,8 +637,12 @@ class Parameter(Variable):
         if self._initial_device is not None:
             data = backend.to_gpu(data, self._initial_device)
         self.array = data
+        if self._zerograd_on_init:
+            self._zerograd_on_init = False
+            self._grad_var = Variable._constant(xp.zeros_like(data))
 
     def to_gpu(self, device=None):
+        self._custom_device = None
         if self._data is None:
             self._initial_device = 0 if device is None else device
         else:
@@ -643,21 +650,51 @@ class Parameter(Variable):
 
     def to_cpu(self):
         self._initial_device = None
+        self._custom_device = None
         if self._data is not None:
             super().to_cpu()
+
+    def to_device(self, device):
+        """Move to ``device`` (see :meth:`Variable.to_device`). A device object of
+        the user's whose arrays are NumPy's (a :class:`~rechain.backend.Device`
+        subclass) receives the arrays through its ``send`` and is kept:
+        :attr:`device` returns it (Chainer's)."""
+        device = backend.get_device(device)
+        if isinstance(device, (backend.CpuDevice, backend.GpuDevice)) \
+                or device.xp is not numpy:
+            return super().to_device(device)
+        self.to_cpu()
+        if self._data is not None:
+            self._data = device.send(self._data)
+            if self._grad_var is not None:
+                self._grad_var._data = device.send(self._grad_var._data)
+        self._custom_device = device
+
+    @property
+    def device(self):
+        if self._custom_device is not None:
+            return self._custom_device
+        return super().device
 
     def update(self):
         """Apply this parameter's update rule (set by an optimizer)."""
         if self.update_rule is not None:
             self.update_rule.update(self)
 
+    def cleargrad(self):
+        self._zerograd_on_init = False
+        super().cleargrad()
+
     def zerograd(self):
+        """Set the gradient to zeros; before initialization, :meth:`initialize`
+        will (Chainer's). Deprecated as in Chainer: use :meth:`cleargrad`."""
         if self._data is not None:
             super().zerograd()
         else:  # warns as the initialised case does
             import warnings
             warnings.warn("Variable.zerograd is deprecated (as in Chainer); use cleargrad",
                           DeprecationWarning, stacklevel=2)
+            self._zerograd_on_init = True
 
     def __reduce__(self):
         init = self.initializer if self._data is None else None

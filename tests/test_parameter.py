@@ -229,3 +229,61 @@ def test_dtype_of_an_uninitialized_parameter():
         p.dtype
     p.initialize((2, 3))
     assert p.dtype == rechain.config.dtype
+
+
+def test_zerograd_before_initialization_zero_fills_the_gradient_at_initialize():
+    # Chainer's: zerograd() on an uninitialized parameter makes initialize() give
+    # a zero gradient; cleargrad() takes that back; otherwise the gradient stays None
+    p = Parameter()
+    with pytest.warns(DeprecationWarning):
+        p.zerograd()
+    assert p.grad is None
+    p.initialize((2, 3))
+    numpy.testing.assert_array_equal(p.grad, numpy.zeros((2, 3), numpy.float32))
+    p.initialize((2, 3))  # once: a later initialization leaves the gradient alone
+    assert p.grad is not None
+    q = Parameter()
+    with pytest.warns(DeprecationWarning):
+        q.zerograd()
+    q.cleargrad()
+    q.initialize(3)
+    assert q.grad is None
+    assert Parameter(shape=3).grad is None
+
+
+class _HostDevice(rechain.backend.Device):
+    """A device of the user's whose arrays are NumPy's (Chainer's tests have one)."""
+
+    xp = numpy
+    supported_array_types = (numpy.ndarray,)
+
+    def __init__(self, index):
+        self.index = index
+        self.sent = 0
+
+    def __eq__(self, other):
+        return isinstance(other, _HostDevice) and other.index == self.index
+
+    __hash__ = rechain.backend.Device.__hash__
+
+    def send_array(self, array):
+        self.sent += 1
+        return array.copy()
+
+
+def test_parameter_keeps_a_user_device_object_it_was_sent_to():
+    dev = _HostDevice(3)
+    lazy, p = Parameter(), Parameter(numpy.ones(2, numpy.float32))
+    p.grad = numpy.full(2, 5, numpy.float32)
+    a = p.array
+    for x in (lazy, p):
+        x.to_device(dev)
+        assert x.device is dev
+    assert dev.sent == 2 and p.array is not a  # array and gradient went through send
+    numpy.testing.assert_array_equal(p.grad, [5, 5])
+    lazy.initialize(2)
+    assert lazy.device is dev
+    p.to_device("@numpy")
+    assert p.device == rechain.backend.CpuDevice()
+    lazy.to_cpu()
+    assert lazy.device == rechain.backend.CpuDevice()

@@ -195,7 +195,11 @@ class Link:
 
     @property
     def device(self):
-        """The :class:`~rechain.backend.Device` holding this link's arrays."""
+        """The :class:`~rechain.backend.Device` holding this link's arrays (a
+        device object of the user's that :meth:`to_device` was given is kept)."""
+        custom = self.__dict__.get("_custom_device")
+        if custom is not None:
+            return custom
         if self._device is None:
             return backend.CpuDevice()
         return backend.GpuDevice(self._device)
@@ -237,6 +241,7 @@ class Link:
             link._move_persistents(backend.to_cpu if gpu is None
                                    else lambda a: backend.to_gpu(a, gpu))
             d["_device"] = gpu
+            d.pop("_custom_device", None)
             link._move_extra()
         if gpu is None:
             self._call_overrides("to_cpu")
@@ -275,8 +280,19 @@ class Link:
         if getattr(type(self), method) is not getattr(Link, method):
             # an override of this very link's class runs instead (Chainer's)
             getattr(self, method)(*(() if gpu is None else (gpu,)))
-            return self
-        return self._move_to(gpu)
+        else:
+            self._move_to(gpu)
+        if gpu is None and not isinstance(device, backend.CpuDevice) \
+                and device.xp is numpy:
+            # a device object of the user's on the host (Chainer's DummyDevice
+            # kind): arrays go through its send, and it is kept as the device
+            for link in self.links():
+                d = link.__dict__
+                for name in link._params:
+                    d[name].to_device(device)
+                link._move_persistents(device.send)
+                d["_custom_device"] = device
+        return self
 
     # -- traversal ------------------------------------------------------------------
     def params(self, include_uninit=True):

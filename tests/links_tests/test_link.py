@@ -479,3 +479,35 @@ def test_repr_of_printable_specs_and_of_chains_as_chainer_prints_them():
     assert str(outer) == ("Chain(\n  (c1): Chain(\n    (l1): Link(),\n  ),\n"
                           "  (l3): Spec(in_size=10, nobias=False),\n)")
     assert str(rechain.ChainList(rechain.Link())) == "ChainList(\n  (0): Link(),\n)"
+
+
+def test_zerograds_before_initialization_and_a_user_device_object():
+    import warnings
+
+    class HostDevice(rechain.backend.Device):  # a device of the user's, on the host
+        xp = numpy
+        sent = 0
+
+        def send_array(self, array):
+            HostDevice.sent += 1
+            return array.copy()
+
+    link = Link()
+    with link.init_scope():
+        link.u = rechain.Parameter()
+        link.x = rechain.Parameter(numpy.ones(3, numpy.float32))
+    link.add_persistent("p", numpy.zeros(2, numpy.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        link.zerograds()
+    link.u.initialize(4)
+    numpy.testing.assert_array_equal(link.u.grad, numpy.zeros(4, numpy.float32))
+    dev = HostDevice()
+    chain = rechain.Chain()
+    with chain.init_scope():
+        chain.link = link
+    assert chain.to_device(dev) is chain
+    assert chain.device is dev and link.device is dev and link.x.device is dev
+    assert dev.sent == 5  # the arrays and zero gradients of u and x, and p
+    chain.to_device("@numpy")
+    assert chain.device == rechain.backend.CpuDevice() and link.x.device == chain.device
