@@ -42,7 +42,7 @@ class Classifier(_link.Chain):
 
     def __init__(self, predictor, lossfun=None, accfun=None, label_key=-1):
         if not isinstance(label_key, (int, str)) or isinstance(label_key, bool):
-            raise TypeError(f"Classifier: label_key must be an int or a str, not "
+            raise TypeError(f"Classifier: label_key must be int or str, not "
                             f"{type(label_key).__name__}")
         super().__init__()
         from rechain import functions as F
@@ -60,14 +60,14 @@ class Classifier(_link.Chain):
         key = self.label_key
         if isinstance(key, int):
             if not -len(args) <= key < len(args):
-                raise ValueError(f"Classifier: label_key {key} is out of range for "
+                raise ValueError(f"Classifier: Label key {key} is out of range for "
                                  f"{len(args)} positional arguments")
             t = args[key]
             k = key % len(args)
             args = args[:k] + args[k + 1:]
         else:
             if key not in kwargs:
-                raise ValueError(f"Classifier: the label keyword {key!r} is not among the "
+                raise ValueError(f"Classifier: Label key {key!r} is not among the keyword "
                                  f"arguments {sorted(kwargs)}")
             kwargs = dict(kwargs)
             t = kwargs.pop(key)

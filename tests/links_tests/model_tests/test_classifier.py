@@ -38,11 +38,11 @@ def test_label_keys():
     mk = Classifier(Linear(4, 2), label_key="t")
     mk(x, t=t)
     assert mk.y.shape == (20, 2)
-    with pytest.raises(ValueError, match="label_key 3 is out of range for 2"):
+    with pytest.raises(ValueError, match="Label key 3 is out of range for 2"):
         Classifier(Linear(4, 2), label_key=3)(x, t)
-    with pytest.raises(ValueError, match="label keyword 't' is not among"):
+    with pytest.raises(ValueError, match="Label key 't' is not among the keyword"):
         mk(x, t)
-    with pytest.raises(TypeError, match="label_key must be an int or a str"):
+    with pytest.raises(TypeError, match="label_key must be int or str, not float"):
         Classifier(Linear(4, 2), label_key=1.5)
 
 
