@@ -28,6 +28,7 @@ from rechain.functions.normalization.batch_renormalization import (  # noqa: E40
 from rechain.functions.array.flip import flip  # noqa: E402,F401
 from rechain.functions.math.identity import identity  # noqa: E402,F401
 from rechain.functions.noise.dropout import dropout  # noqa: E402,F401
+from rechain.functions.noise.zoneout import zoneout  # noqa: E402,F401
 from rechain.functions.rnn.lstm import lstm  # noqa: E402,F401
 from rechain.functions.loss.crf1d import crf1d  # noqa: E402,F401
 from rechain.functions.loss.negative_sampling import negative_sampling  # noqa: E402,F401

@@ -9,7 +9,8 @@ import pytest
 import rechain.functions as F
 
 MODULES = [("array", "flip", "_flip"), ("math", "identity", "Identity"),
-           ("noise", "dropout", "Dropout"), ("loss", "crf1d", "argmax_crf1d"),
+           ("noise", "dropout", "Dropout"), ("noise", "zoneout", "Zoneout"),
+           ("rnn", "lstm", "LSTMGrad"), ("loss", "crf1d", "argmax_crf1d"),
            ("loss", "negative_sampling", "negative_sampling"), ("math", "einsum", "DiagEinSum"),
            ("math", "exponential", "Exp"), ("connection", "shift", "shift")]
 
@@ -22,8 +23,8 @@ def test_family_attribute_is_the_module(family, module, member):
     assert hasattr(mod, member)
 
 
-@pytest.mark.parametrize("name", ["flip", "identity", "dropout", "crf1d", "negative_sampling",
-                                  "argmax_crf1d", "einsum", "shift"])
+@pytest.mark.parametrize("name", ["flip", "identity", "dropout", "zoneout", "lstm", "crf1d",
+                                  "negative_sampling", "argmax_crf1d", "einsum", "shift"])
 def test_top_level_name_is_the_function(name):
     f = getattr(F, name)
     assert callable(f) and not isinstance(f, types.ModuleType)
