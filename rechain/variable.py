@@ -33,7 +33,12 @@ class VariableNode:
     __slots__ = ("_variable", "creator", "rank", "requires_grad", "shape", "dtype",
                  "name", "_data_ref", "__weakref__")
 
-    def __init__(self, variable, requires_grad=True, name=None, creator=None):
+    def __init__(self, variable, name=None, *, requires_grad=True, creator=None, **kwargs):
+        if kwargs:
+            if "grad" in kwargs:
+                raise ValueError("VariableNode: the grad argument is not supported (Chainer "
+                                 "removed it in v2); set the gradient on the Variable")
+            raise TypeError(f"VariableNode: unexpected keyword arguments {sorted(kwargs)}")
         data = variable._data
         self._variable = weakref.ref(variable)
         self.creator = creator
@@ -49,7 +54,12 @@ class VariableNode:
 
     @property
     def label(self):
-        return f"{self.shape}, {self.dtype}"
+        """``'(2, 5), float32'`` (Chainer's form: ``'(1), float32'``; ``'float32'``
+        for a scalar)."""
+        shape = self.shape
+        if shape == ():
+            return str(self.dtype)
+        return f"({', '.join(map(str, shape or ()))}), {self.dtype}"
 
     def get_variable_or_none(self):
         """The living Variable of this node, or None if it was dropped."""
@@ -84,6 +94,15 @@ class VariableNode:
     @_rank.setter
     def _rank(self, value):
         self.rank = value
+
+    @property
+    def _requires_grad(self):
+        """Chainer's name of :attr:`requires_grad` (its tests set it)."""
+        return self.requires_grad
+
+    @_requires_grad.setter
+    def _requires_grad(self, value):
+        self.requires_grad = value
 
     def __repr__(self):
         return f"<VariableNode {self.name or ''} shape={self.shape} dtype={self.dtype}>"
@@ -132,7 +151,7 @@ class Variable:
 
     def __init__(self, data=None, *, name=None, grad=None, requires_grad=True):
         self._data = _check_data(data, "Variable")
-        self._node = VariableNode(self, requires_grad, name)
+        self._node = VariableNode(self, name, requires_grad=requires_grad)
         if data is not None:
             _remember_data(self._node, data)
         self._grad_var = None
@@ -151,6 +170,27 @@ class Variable:
         v._data = data
         v._grad_var = None
         v._node = node
+        return v
+
+    @classmethod
+    def _init_unchecked(cls, data=None, name=None, grad=None, grad_valid=True,
+                        requires_grad=True, is_chainerx_array=None, node=None, layout=None):
+        """Chainer's constructor without the checks of ``__init__`` (a Variable of
+        ``data`` as it is; ``node``: the VariableNode to share). rechain has no
+        ChainerX arrays and no memory layouts: asking for either is an error."""
+        if is_chainerx_array or layout is not None:
+            raise ValueError("Variable._init_unchecked: rechain has no ChainerX arrays and "
+                             "no memory layouts")
+        v = _new(Variable)
+        v._data = data
+        v._grad_var = None
+        if node is None:
+            node = VariableNode(v, name, requires_grad=requires_grad)
+            if data is not None:
+                _remember_data(node, data)
+        v._node = node
+        if grad is not None:
+            v.grad = grad
         return v
 
     # -- data ------------------------------------------------------------------
@@ -374,6 +414,8 @@ class Variable:
         g = var._grad_var
         if g is None:
             return
+        if self._data is None and hasattr(self, "initialize"):
+            self.initialize(g._data.shape)  # an uninitialized Parameter (Chainer's)
         self._check_grad_array(g._data)
         self._grad_var = g if self._grad_var is None else self._grad_var + g
 

@@ -723,3 +723,44 @@ def test_variable_node_data_and_grad_follow_the_variable():
     assert node.grad is x.grad
     del x
     assert node.data is None and node.grad is None
+
+
+# -- Chainer's node and constructor details ------------------------------------------
+
+def test_variable_node_signature_and_chainer_names():
+    v = Variable(_arr((2, 5)))
+    node = rechain.variable.VariableNode(v, "n")
+    assert node.name == "n" and node.requires_grad is True and node.rank == 0
+    with pytest.raises(ValueError, match="grad argument is not supported"):
+        rechain.variable.VariableNode(v, "", grad=None)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        rechain.variable.VariableNode(v, "", spam=1)
+    v.node._requires_grad = False  # Chainer's attribute name
+    assert v.requires_grad is False and v.node._requires_grad is False
+
+
+@pytest.mark.parametrize("shape, label", [((2, 5), "(2, 5), float32"), ((1,), "(1), float32"),
+                                          ((), "float32"), ((0, 3), "(0, 3), float32")])
+def test_label_is_chainers(shape, label):
+    assert Variable(numpy.zeros(shape, numpy.float32)).label == label
+
+
+def test_init_unchecked():
+    a = _arr((3,))
+    v = Variable._init_unchecked(a, name="v", requires_grad=False)
+    assert v.array is a and v.name == "v" and v.requires_grad is False
+    assert isinstance(v.node, rechain.variable.VariableNode) and v.node.get_variable_or_none() is v
+    w = Variable._init_unchecked(a, is_chainerx_array=False, node=v.node)
+    assert w.node is v.node
+    with pytest.raises(ValueError, match="ChainerX"):
+        Variable._init_unchecked(a, is_chainerx_array=True)
+
+
+def test_addgrad_initializes_an_uninitialized_parameter():
+    x = rechain.Parameter()
+    y = rechain.Parameter(_arr((3, 2)))
+    y.grad = numpy.full((3, 2), 2.0, numpy.float32)
+    x.cleargrad()
+    x.addgrad(y)
+    assert x.array is not None and x.shape == (3, 2)
+    numpy.testing.assert_array_equal(x.grad, y.grad)
