@@ -3,6 +3,7 @@
 from rechain.functions.activation.relu import relu
 from rechain.links import link as _link
 from rechain.links.connection.convolution_2d import Convolution2D
+from rechain.utils import argument
 
 
 class MLPConvolution2D(_link.ChainList):
@@ -23,6 +24,9 @@ class MLPConvolution2D(_link.ChainList):
         conv_init: Initializer of every ``W``.
         bias_init: Initializer of every ``b``.
 
+    Chainer v1's ``wscale`` is refused with a ValueError saying what replaced
+    it (Chainer's); any other unknown keyword is a TypeError.
+
     Example:
         >>> m = L.MLPConvolution2D(3, (16, 8, 4), 3, pad=1)
         >>> m(numpy.ones((1, 3, 6, 6), numpy.float32)).shape
@@ -30,7 +34,13 @@ class MLPConvolution2D(_link.ChainList):
     """
 
     def __init__(self, in_channels, out_channels, ksize=None, stride=1, pad=0,
-                 activation=relu, conv_init=None, bias_init=None):
+                 activation=relu, conv_init=None, bias_init=None, **kwargs):
+        if kwargs:
+            argument.check_unexpected_kwargs(
+                kwargs, wscale="MLPConvolution2D: wscale is not supported anymore; use "
+                               "conv_init and bias_init to scale the initial parameters")
+            names = ", ".join(repr(k) for k in sorted(kwargs))
+            raise TypeError(f"MLPConvolution2D: unexpected keyword argument(s) {names}")
         if ksize is None:
             in_channels, out_channels, ksize = None, in_channels, out_channels
         try:

@@ -162,6 +162,13 @@ def test_mlp_convolution_2d_bad_out_channels():
         L.MLPConvolution2D(3, 4, 3)
 
 
+def test_mlp_convolution_2d_refuses_wscale_as_chainer():
+    with pytest.raises(ValueError, match="wscale is not supported anymore; use conv_init"):
+        L.MLPConvolution2D(3, (4,), wscale=1)
+    with pytest.raises(TypeError, match="unexpected keyword argument\\(s\\) 'scale'"):
+        L.MLPConvolution2D(3, (4,), 3, scale=1)
+
+
 def test_forget_gives_plain_outputs_and_gradients():
     m = L.Inception(2, 1, 1, 2, 1, 1, 1)
     for p in m.params():
