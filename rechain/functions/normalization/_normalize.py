@@ -162,9 +162,10 @@ class AffineNormalization(function_node.FunctionNode):
     def _update_running(self, mean, var, x):
         running_mean, running_var = self._running
         self._running = (None, None)   # keep no array on the node
-        if configuration.config.in_recomputing:
+        if configuration.config.in_recomputing or (running_mean is None
+                                                    and running_var is None):
             return   # F.forget's recompute: the first forward already updated them
-        m = x.size // mean.size
+        m = x.size // max(mean.size, 1)
         d = self.decay
         if running_mean is not None:
             running_mean *= d

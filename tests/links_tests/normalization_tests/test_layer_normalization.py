@@ -31,3 +31,16 @@ def test_bad_inputs():
         ln(numpy.ones((2, 5), numpy.float32))
     with pytest.raises(InvalidType, match=r"2-d.*\(2, 2, 4\)"):
         ln(numpy.ones((2, 2, 4), numpy.float32))
+
+
+def test_empty_batch():
+    # Chainer's: a batch of no examples gives an empty output (no running
+    # statistics to divide by the batch size)
+    import rechain
+    ln = LayerNormalization(3)
+    x = rechain.Variable(numpy.zeros((0, 3), numpy.float32))
+    y = ln(x)
+    assert y.shape == (0, 3)
+    F.sum(y).backward()
+    assert x.grad.shape == (0, 3)
+    numpy.testing.assert_array_equal(ln.gamma.grad, numpy.zeros(3, numpy.float32))
