@@ -51,6 +51,18 @@ def _parse_tree(tree):
     return paths, count
 
 
+class _TreeTables:
+    """The padded per-word tables of a tree: ``nodes`` (int32), ``codes`` (+1 left,
+    -1 right, 0 past the path's end) and ``mask``, each ``(n_vocab, depth)``.
+
+    A link keeps them as ``_func``, the name of Chainer's object holding its
+    tree's codes (Chainer's tests cast ``link._func.codes`` to float64).
+    """
+
+    def __init__(self, nodes, codes, mask):
+        self.nodes, self.codes, self.mask = nodes, codes, mask
+
+
 class BinaryHierarchicalSoftmax(_link.Link):
     """Hierarchical softmax loss over a binary tree (Morin & Bengio, 2005).
 
@@ -91,7 +103,7 @@ class BinaryHierarchicalSoftmax(_link.Link):
             nodes[w, :len(ns)] = ns
             codes[w, :len(cs)] = cs
             mask[w, :len(ns)] = 1
-        self._nodes, self._codes, self._mask = nodes, codes, mask
+        self._func = _TreeTables(nodes, codes, mask)
         self._in_tree = numpy.zeros(n_vocab, bool)
         self._in_tree[list(paths)] = True
         self.n_vocab = n_vocab
@@ -123,9 +135,11 @@ class BinaryHierarchicalSoftmax(_link.Link):
         return heap[0][2]
 
     def _tables(self, xp):
+        f = self._func
+        tables = (f.nodes, f.codes, f.mask)
         if xp is numpy:
-            return self._nodes, self._codes, self._mask
-        return tuple(xp.asarray(a) for a in (self._nodes, self._codes, self._mask))
+            return tables
+        return tuple(xp.asarray(a) for a in tables)
 
     def forward(self, x, t):
         """Summed loss for inputs ``x`` ``(batch, in_size)`` and word ids ``t`` ``(batch,)``."""

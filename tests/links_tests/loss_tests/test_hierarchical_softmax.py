@@ -147,3 +147,20 @@ def test_gpu():
     y = hsm(cp.asarray(x), cp.array([0, 2], cp.int32))
     numpy.testing.assert_allclose(float(y.array),
                                   _ref(x, [0, 2], cp.asnumpy(hsm.W.array), tree), rtol=1e-5)
+
+
+def test_tree_codes_live_where_chainer_keeps_them():
+    # Chainer's tests cast link._func.codes to float64 for a float16 link's
+    # numerical gradient; the link reads the codes from there
+    tree = ((0, 1), 2)
+    hsm = BHS(3, tree, dtype=numpy.float16)
+    codes = hsm._func.codes
+    assert codes.dtype == numpy.float16 and codes.shape == (3, 2)
+    numpy.testing.assert_array_equal(codes, [[1, 1], [1, -1], [-1, 0]])
+    hsm._func.codes = codes.astype(numpy.float64)
+    hsm.W.array = hsm.W.array.astype(numpy.float64)
+    x = numpy.random.default_rng(1).normal(size=(2, 3))
+    t = numpy.array([0, 2], numpy.int32)
+    loss = hsm(x, t)
+    assert loss.dtype == numpy.float64
+    numpy.testing.assert_allclose(loss.array, _ref(x, t, hsm.W.array, tree), rtol=1e-12)
