@@ -11,12 +11,16 @@ only if it calls :meth:`Function.retain_outputs` (then ``output_data`` holds
 them in backward).
 
 An old-style backward works on arrays, so its gradients are not
-differentiable: a backward with ``enable_double_backprop=True`` through an
-old-style function raises instead of silently treating its gradients as
-constants.
+differentiable. As in Chainer, a backward with ``enable_double_backprop=True``
+through an old-style function gives its gradients (the first backward works),
+but they are marked: a backward or ``grad()`` that reaches one of them raises
+``RuntimeError`` instead of silently treating it as a constant (Note
+[old-style gradients]).
 """
 
 import weakref
+
+import numpy
 
 from rechain import backend
 from rechain import configuration
@@ -88,11 +92,6 @@ class FunctionAdapter(function_node.FunctionNode):
         return tuple(data)
 
     def backward(self, target_input_indexes, grad_outputs):
-        if configuration.config.enable_backprop:
-            raise RuntimeError(
-                f"{self.label}: an old-style Function (chainer.Function) computes its "
-                f"gradients on arrays, so they cannot be differentiated again; write it as "
-                f"a FunctionNode to use enable_double_backprop=True")
         n = len(self.inputs)
         in_data = [None] * n
         idx = self._in_retain
@@ -118,12 +117,54 @@ class FunctionAdapter(function_node.FunctionNode):
                 raise TypeError(f"{self.label}.backward: gradient {i} must be an array or "
                                 f"None, not {type(g).__name__}")
             node = self.inputs[i]
-            if g.shape != node.shape or g.dtype != node.dtype:
+            if g.shape != node.shape:
                 raise ValueError(
-                    f"{self.label}.backward: gradient {i} has shape {g.shape} and dtype "
-                    f"{g.dtype}, but input {i} has shape {node.shape} and dtype {node.dtype}")
-            ret.append(_variable.Variable._constant(g))
-        return tuple(ret)
+                    f"{self.label}.backward: gradient {i} has shape {g.shape}, but input {i} "
+                    f"has shape {node.shape}")
+            if g.dtype != node.dtype:
+                raise TypeError(
+                    f"{self.label}.backward: gradient {i} has dtype {g.dtype}, but input {i} "
+                    f"has dtype {node.dtype}")
+            ret.append(g)
+        if configuration.config.enable_backprop:  # a double backprop
+            return _marked_gradients(self.label, ret)
+        return tuple([None if g is None else _variable.Variable._constant(g) for g in ret])
+
+
+# Note [old-style gradients]: the gradients an old-style backward returns
+# during a backward with enable_double_backprop=True are arrays with no graph
+# behind them. Each becomes an output of an _OldStyleGradient node, which has
+# one input of its own that requires a gradient, so that any later backward or
+# grad() that reaches the gradient calls that node's backward, which raises
+# (Chainer marks such gradients and raises the same error when a backward
+# reaches them).
+
+class _OldStyleGradient(function_node.FunctionNode):
+    """The creator of gradients computed by an old-style Function's backward
+    in a double backprop; a backward through it raises."""
+
+    def __init__(self, function_label):
+        self._function_label = function_label
+
+    @property
+    def label(self):
+        return f"{self._function_label} (old-style gradient)"
+
+    def backward(self, target_input_indexes, grad_outputs):
+        raise RuntimeError(
+            f'cannot twice-differentiate an old style Function "{self._function_label}": '
+            f"an old-style Function (chainer.Function) computes its gradients on arrays, so "
+            f"they cannot be differentiated again; write it as a FunctionNode to "
+            f"differentiate its gradients")
+
+
+def _marked_gradients(label, gxs):
+    node = _OldStyleGradient(label)
+    anchor = _variable.Variable._constant(numpy.zeros((), numpy.float32), True)
+    node.inputs = (anchor.node,)
+    out = tuple([None if g is None else _variable._output(g, node) for g in gxs])
+    node.outputs = tuple([weakref.ref(v.node) for v in out if v is not None])
+    return out
 
 
 class Function:

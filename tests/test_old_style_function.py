@@ -91,11 +91,27 @@ def test_second_backward_through_a_freed_old_style_node():
     numpy.testing.assert_allclose(g1, 2 * 1.5 * x.array * 1.5, rtol=1e-6)
 
 
-def test_double_backprop_raises():
+def test_double_backprop_gives_gradients_that_cannot_be_differentiated_again():
+    # as Chainer: the backward works, a backward or grad() reaching its gradients raises
+    msg = 'cannot twice-differentiate an old style Function "Square"'
     x = rechain.Variable(_x().astype(numpy.float32))
-    with pytest.raises(RuntimeError, match="Square: an old-style Function .* cannot be "
-                                           "differentiated again"):
-        F.sum(Square()(x)).backward(enable_double_backprop=True)
+    F.sum(Square()(x)).backward(enable_double_backprop=True)
+    numpy.testing.assert_allclose(x.grad, 2 * x.array)
+    with pytest.raises(RuntimeError, match=msg):
+        F.sum(x.grad_var * 3.0).backward()
+    with pytest.raises(RuntimeError, match=msg):
+        rechain.grad([F.sum(x.grad_var)], [x])
+    # also when nothing before it requires a gradient (the initial one is a constant),
+    # and behind a new-style function
+    x = rechain.Variable(numpy.array([2.0, 3.0], numpy.float32))
+    F.sum(Square()(F.identity(x))).backward(enable_double_backprop=True)
+    numpy.testing.assert_allclose(x.grad, [4.0, 6.0])
+    with pytest.raises(RuntimeError, match=msg):
+        rechain.grad([x.grad_var], [x], [numpy.ones(2, numpy.float32)])
+    # without double backprop the gradients are plain leaves
+    x = rechain.Variable(numpy.array([2.0, 3.0], numpy.float32))
+    F.sum(Square()(x)).backward()
+    assert x.grad_var.creator is None
 
 
 def test_default_backward_gives_no_gradient_and_missing_forward_is_named():
