@@ -9,6 +9,11 @@ from rechain.links.connection.convolution_2d import Convolution2D
 from rechain.links.normalization.batch_normalization import BatchNormalization
 
 
+class UnknownPoolType(ValueError, NotImplementedError):
+    """A pooling type InceptionBN does not implement: a ValueError (a bad argument)
+    that is also Chainer's NotImplementedError, so code catching either works."""
+
+
 class InceptionBN(_link.Chain):
     """Inception with batch normalization, a doubled 3x3 branch and optional stride.
 
@@ -45,7 +50,8 @@ class InceptionBN(_link.Chain):
                  stride=1, conv_init=None, dtype=None):
         super().__init__()
         if pooltype not in ("max", "avg"):
-            raise ValueError(f"InceptionBN: pooltype must be 'max' or 'avg', got {pooltype!r}")
+            raise UnknownPoolType(f"InceptionBN: pooltype must be 'max' or 'avg', got "
+                                  f"{pooltype!r}")
         if out1 > 0 and stride != 1:
             raise ValueError(f"InceptionBN: the 1x1 branch (out1={out1}) needs stride=1, got "
                              f"stride={stride}")

@@ -134,6 +134,11 @@ def test_inceptionbn_bad_arguments(kw, match):
         L.InceptionBN(**args)
 
 
+def test_inceptionbn_unknown_pooltype_is_also_chainers_not_implemented_error():
+    with pytest.raises(NotImplementedError, match="pooltype must be 'max' or 'avg'"):
+        L.InceptionBN(3, 2, 2, 2, 2, 2, "min", 2)
+
+
 def test_mlp_convolution_2d_forward_and_keys(tmp_path):
     m = L.MLPConvolution2D(3, (4, 5, 2), 3, stride=1, pad=1, bias_init=0.1)
     assert [c.W.shape for c in m] == [(4, 3, 3, 3), (5, 4, 1, 1), (2, 5, 1, 1)]
