@@ -83,7 +83,12 @@ class VariableNode:
 
     def unchain(self):
         """Forget the creator: this node becomes a leaf (its rank stays, as in
-        Chainer)."""
+        Chainer). The creator forgets this output too, so that a gradient of
+        this node does not flow into the creator when a sibling output's does
+        (Chainer's)."""
+        f = self.creator
+        if f is not None and f.outputs is not None and len(f.outputs) > 1:
+            f.outputs = tuple([_GONE if r() is self else r for r in f.outputs])
         self.creator = None
 
     @property
@@ -106,6 +111,14 @@ class VariableNode:
 
     def __repr__(self):
         return f"<VariableNode {self.name or ''} shape={self.shape} dtype={self.dtype}>"
+
+
+class _Gone:
+    pass
+
+
+#: A dead weak reference: a function node's entry for an output it no longer has.
+_GONE = weakref.ref(_Gone())
 
 
 def _check_data(data, where):

@@ -635,3 +635,19 @@ def test_wrong_number_of_gradients_names_chainer_phrase():
                                          r"target inputs \(1 inputs\): the number of "
                                          r"gradients returned from backward is incorrect"):
         y.backward()
+
+
+def test_unchained_output_of_a_multi_output_node_sends_it_no_gradient():
+    # Chainer's: after h0.unchain(), a gradient that reaches h0 stays there; the
+    # split reached through h1 sees none for h0
+    x = Variable(numpy.arange(4.0).reshape(2, 2))
+    h0, h1 = F.split_axis(x, [1], axis=0)
+    y, z = F.sum(h0), F.sum(h1)
+    w = y + z
+    h0.unchain()
+    assert rechain.grad([y], [x])[0] is None
+    numpy.testing.assert_allclose(rechain.grad([w], [x])[0].array, [[0.0, 0.0], [1.0, 1.0]])
+    numpy.testing.assert_allclose(rechain.grad([y], [h0])[0].array, [[1.0, 1.0]])
+    w.backward()
+    numpy.testing.assert_allclose(h0.grad, [[1.0, 1.0]])
+    numpy.testing.assert_allclose(x.grad, [[0.0, 0.0], [1.0, 1.0]])
