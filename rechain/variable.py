@@ -247,7 +247,9 @@ class Variable:
             return
         g = _check_data(g, "Variable.grad")
         self._check_grad_array(g)
-        self._grad_var = Variable._constant(g)
+        # a gradient set by hand is a leaf that requires a gradient (Chainer's):
+        # a double backprop from it reaches it (``y.grad_var.grad``)
+        self._grad_var = Variable._constant(g, True)
 
     def _check_grad_array(self, g):
         data = self._data

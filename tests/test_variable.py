@@ -168,9 +168,24 @@ def test_grad_setter_and_getter():
     v.grad = g
     assert v.grad is g
     assert v.grad_var.array is g
-    assert v.grad_var.requires_grad is False
+    # a gradient set by hand is a leaf that requires a gradient (Chainer's)
+    assert v.grad_var.requires_grad is True and v.grad_var.creator is None
     v.grad = None
     assert v.grad is None and v.grad_var is None
+
+
+def test_double_backprop_reaches_a_gradient_set_by_hand():
+    x = Variable(numpy.array([1.0, 2.0, 3.0]))
+    y = x * x
+    y.grad = numpy.array([1.0, 10.0, 100.0])
+    gy = y.grad_var
+    y.backward(enable_double_backprop=True)
+    gx = x.grad_var
+    assert gx.requires_grad is True
+    gx.grad = numpy.array([1.0, 1.0, 1.0])
+    gx.backward()
+    # gx = 2 x gy, so d(sum gx)/d gy = 2 x
+    numpy.testing.assert_array_equal(gy.grad, [2.0, 4.0, 6.0])
 
 
 def test_grad_setter_shape_mismatch_names_both_shapes():
