@@ -157,3 +157,20 @@ def test_under_a_budget_equals_plain(rng):
     assert stats["evictions"] > 0 and stats["recomputations"] > 0
     for a, b in zip(plain, got):
         numpy.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.gpu
+def test_gpu_views_and_gradients_match_numpy():
+    cp = rechain.backend.cupy
+    base = numpy.arange(12.0).reshape(3, 4)
+    cases = [(lambda b: b[::-1], (12,), (1,), 0), (lambda b: b[:, 1:], (2, 3), (4, 1), None),
+             (lambda b: b, (2, 3, 4), (0, 4, 1), 0)]
+    for view, shape, strides, offset in cases:
+        got = []
+        for xp_base in (base, cp.asarray(base)):
+            x = rechain.Variable(view(xp_base))
+            y = F.as_strided(x, shape, strides, offset)
+            F.sum(y * y).backward()
+            got.append((rechain.backend.to_cpu(y.array), rechain.backend.to_cpu(x.grad)))
+        for a, b in zip(*got):
+            numpy.testing.assert_array_equal(a, b)
