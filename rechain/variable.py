@@ -533,6 +533,14 @@ class Variable:
                 backward need not recompute them. Default
                 ``rechain.config.retain_graph`` (False).
         """
+        a = self._data
+        if self._grad_var is None and a is not None and a.size == 1 and a.ndim != 0:
+            import warnings
+            warnings.warn(
+                f"Variable.backward: an output of shape {a.shape} is taken as a scalar "
+                f"(its initial gradient is one); that is deprecated, as in Chainer: make "
+                f"the loss 0-dimensional (F.squeeze, F.sum) or set its grad",
+                DeprecationWarning, stacklevel=2)
         from rechain import _backprop
         _backprop.backward_from((self,), None, retain_grad, enable_double_backprop,
                                 loss_scale, retain_graph)

@@ -779,3 +779,18 @@ def test_addgrad_initializes_an_uninitialized_parameter():
     x.addgrad(y)
     assert x.array is not None and x.shape == (3, 2)
     numpy.testing.assert_array_equal(x.grad, y.grad)
+
+
+def test_backward_from_a_one_element_non_scalar_warns_as_chainer():
+    import warnings
+    x = Variable(numpy.array([42.0], numpy.float32))
+    with pytest.warns(DeprecationWarning, match=r"shape \(1,\) is taken as a scalar"):
+        (x * 2.0).backward()
+    numpy.testing.assert_array_equal(x.grad, [2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.sum(x * 2.0).backward()       # 0-d: no warning
+        y = x * 2.0
+        y.grad = numpy.ones(1, numpy.float32)
+        y.backward()                    # a gradient given: no warning
+    numpy.testing.assert_array_equal(x.grad, [6.0])
