@@ -11,6 +11,7 @@ import itertools
 import operator
 import sys
 import threading
+import traceback
 import warnings
 
 import numpy
@@ -298,16 +299,21 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                                           map(_get_requires_grad, in_nodes)))
                 if not targets:
                     continue
-                if fh is not None:
-                    fh.backward_pre(f, gys)
-                if type(f).backward_accumulate is _DEFAULT_ACCUMULATE:
-                    gxs = f.backward(targets, gys)
-                else:
-                    gxs = _backward_accumulate(f, targets, in_nodes, gys, grads, owned)
-                if fh is not None:
-                    fh.backward_post(f, gys)
-                if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
-                    gxs = _check_grads(f, targets, in_nodes, gxs, _config.debug)
+                try:
+                    if fh is not None:
+                        fh.backward_pre(f, gys)
+                    if type(f).backward_accumulate is _DEFAULT_ACCUMULATE:
+                        gxs = f.backward(targets, gys)
+                    else:
+                        gxs = _backward_accumulate(f, targets, in_nodes, gys, grads, owned)
+                    if fh is not None:
+                        fh.backward_post(f, gys)
+                    if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
+                        gxs = _check_grads(f, targets, in_nodes, gxs, _config.debug)
+                except Exception as e:
+                    if f.stack is not None:  # debug mode: say where the node was applied
+                        _add_stack(f, e)
+                    raise
                 if free:
                     _free_saved(f, remat)
                 elif f._handler is not None:
@@ -373,6 +379,17 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
 
 
 _DEFAULT_ACCUMULATE = _function_node.FunctionNode.backward_accumulate
+
+
+def _add_stack(f, e):
+    """Append to ``e``'s message where ``f`` was applied (its ``stack``,
+    recorded in debug mode), as Chainer does for an error in backward."""
+    where = ("\n" + "-" * 70 + "\nStacktrace of the function is below:\n"
+             + "".join(traceback.format_list(f.stack[:-1])))
+    if e.args and isinstance(e.args[0], str):
+        e.args = (e.args[0] + where,) + e.args[1:]
+    elif not e.args:
+        e.args = (where,)
 
 
 def _backward_accumulate(f, targets, in_nodes, gys, grads, owned):

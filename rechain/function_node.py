@@ -44,6 +44,7 @@ Variable) raises :class:`RecomputeError` naming the node and saying to pass
 import operator
 import sys
 import threading
+import traceback
 import warnings
 import weakref
 
@@ -212,6 +213,9 @@ class FunctionNode:
     inputs = None
     outputs = None
     rank = 0
+    #: Where the node was applied (``traceback.extract_stack()``), recorded in
+    #: debug mode only; a backward error of the node then shows it (Chainer's).
+    stack = None
     _in_retain = None
     _out_retain = None
     _retained_in = None
@@ -358,6 +362,8 @@ class FunctionNode:
 
         self.rank = max(map(_get_rank, in_nodes))
         self.inputs = in_nodes
+        if _config.debug:
+            self.stack = traceback.extract_stack()
         if len(out_data) == 1:  # variable._output, inlined: the most common case
             data = out_data[0]
             y = _new(Variable)

@@ -539,3 +539,29 @@ def test_check_type_forward_not_run_for_direct_forward_and_backward_still_works(
     x = Variable(numpy.ones((2, 2), numpy.float32))
     y, = _Checked().apply((x,))
     assert y.creator is not None
+
+
+def test_debug_mode_shows_where_a_node_was_applied_when_its_backward_fails():
+    import inspect
+    import re
+
+    class Boom(function_node.FunctionNode):
+        def forward(self, inputs):
+            return inputs[0] * 2,
+
+        def backward(self, target_input_indexes, grad_outputs):
+            raise FloatingPointError("boom")
+
+    x = rechain.Variable(numpy.ones(3, numpy.float32))
+    with rechain.using_config("debug", True):
+        line = inspect.currentframe().f_lineno + 1
+        y, = Boom().apply((x,))
+        assert y.creator.stack is not None
+        with pytest.raises(FloatingPointError,
+                           match=re.compile(rf"^boom\n-+\nStacktrace of the function is below:"
+                                            rf"\n.*line {line}", re.S)):
+            F.sum(y).backward()
+    y, = Boom().apply((x,))   # outside debug mode nothing is recorded or added
+    assert y.creator.stack is None
+    with pytest.raises(FloatingPointError, match="^boom$"):
+        F.sum(y).backward()
