@@ -103,6 +103,7 @@ class Link:
         d["_within_init_scope"] = False
         d["name"] = None
         d["_device"] = None  # None: CPU; otherwise the CuPy device id
+        d["_plain_call"] = not type(self)._has_mixin_call
         for name, spec in params.items():
             shape, dtype = _shape_and_dtype(name, spec)
             self.add_param(name, shape, dtype=dtype)
@@ -539,6 +540,16 @@ class Link:
 
     # -- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if _link_hooks_on or not self._plain_call:
+            return self._call_rare(args, kwargs)
+        try:
+            forward = self.forward
+        except AttributeError:
+            raise _no_forward(self) from None
+        return forward(*args, **kwargs)
+
+    def _call_rare(self, args, kwargs):
+        # hooks, a mixin's __call__ or a missing super().__init__(): off the fast path
         if "_params" not in self.__dict__:
             raise RuntimeError(_NO_INIT_MESSAGE)
         if _link_hooks_on:
@@ -550,6 +561,9 @@ class Link:
     #: set per class by ``__init_subclass__``. Chainer calls that instead of
     #: ``forward``.
     _has_mixin_call = False
+    #: True on an instance whose Link.__init__ ran and whose class has no mixin
+    #: ``__call__``: one lookup decides the fast path of ``__call__``.
+    _plain_call = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -590,9 +604,13 @@ def _forward_of(link):
         return super(Link, link).__call__
     forward = getattr(link, "forward", None)
     if forward is None:
-        raise AttributeError(f"{type(link).__name__} defines no forward method (a Link "
-                             f"subclass implements forward(); calling it runs forward)")
+        raise _no_forward(link)
     return forward
+
+
+def _no_forward(link):
+    return AttributeError(f"{type(link).__name__} defines no forward method (a Link "
+                          f"subclass implements forward(); calling it runs forward)")
 
 
 def fill_param(link, param, shape, dtype):
