@@ -168,7 +168,7 @@ class _Entry:
     """One accounted memory block and the slots of the nodes that hold it."""
 
     __slots__ = ("key", "ref", "nbytes", "slots", "vnode", "cost", "last", "evictable",
-                 "bound", "epoch")
+                 "bound", "epoch", "sources")
 
     def __init__(self, key, ref, nbytes, vnode, cost, last, evictable):
         self.key = key
@@ -181,6 +181,7 @@ class _Entry:
         self.evictable = evictable
         self.bound = cost        # a lower bound of its rebuild cost, valid in ``epoch``
         self.epoch = -1
+        self.sources = None      # weakrefs to the nodes of a view's sources (or None)
 
 
 class _BudgetRemat(function_node.Rematerializer):
@@ -365,6 +366,8 @@ class _Account:
                 ok = c is not None and c in mine
                 e = self._add(d, weakref.ref(node), mine.get(c, 0) if ok else 0,
                               ok and not self._kept(c))
+                if ok and d.base is not None and e is not None:
+                    _link_view_sources(c, _base(d), e)
                 if e is not None:
                     if wf is None:
                         wf = weakref.ref(f)
@@ -415,15 +418,23 @@ class _Account:
 
     # -- eviction ------------------------------------------------------------------
     def _held(self, e):
-        """Whether a live Variable holds the array (evicting it frees nothing)."""
+        """Whether a live Variable holds the array, or the array a view of it is
+        (evicting it frees nothing)."""
         r = e.vnode
         if r is None:
             return False
         node = r()
-        if node is None:
-            return False
-        v = node._variable()
-        return v is not None and v._data is not None
+        if node is not None:
+            v = node._variable()
+            if v is not None and v._data is not None:
+                return True
+        if e.sources is not None:
+            for r in e.sources:
+                node = r()
+                v = node._variable() if node is not None else None
+                if v is not None and v._data is not None:
+                    return True
+        return False
 
     def _evict(self, e):
         """Drop the array of entry ``e`` from every node that holds it."""
@@ -480,39 +491,54 @@ class _Account:
         c = node.creator
         if c is None or c.inputs is None:
             return e.cost
-        return e.cost + self._inputs_cost(c, cache)
+        return e.cost + self._inputs_cost(c, cache, e.ref())
 
-    def _inputs_cost(self, c, cache=None):
+    def _inputs_cost(self, c, cache=None, evicted=None):
         """The cost of having the inputs of node ``c`` back: the ops to re-run
-        for those not at hand, transitively, each once. ``cache`` maps
-        VariableNodes to their op's cost if not at hand, 0 if at hand (valid
-        while nothing is evicted or dropped from the memo)."""
+        for those not at hand, transitively, each op once. At hand, as a
+        rebuild finds it (function_node._input_array): an input the node
+        re-run saves itself, an array a live Variable holds, an accounted
+        array, an output its op saves, a rebuilt array in the memo, and what
+        nothing could rebuild, and an array of a view's source while the view
+        keeps it -- unless it is ``evicted``, the array whose rebuild is being
+        costed. ``cache`` maps VariableNodes to their op's cost if not at hand,
+        0 if at hand (valid while nothing is evicted or dropped from the
+        memo; a view's source is looked at afresh each time)."""
         if cache is None:
             cache = {}
         mine = self._mine
         by_node = self._by_node
         memo = _remat_state.memo or ()
         total = 0
-        seen = set()
-        stack = list(c.inputs)
+        ops = {c}
+        stack = [c]
         while stack:
-            m = stack.pop()
-            if m in seen:
-                continue
-            seen.add(m)
-            cost = cache.get(m)
-            if cost is None:
-                v = m._variable()
-                g = m.creator
-                if (v is not None and v._data is not None) or m in by_node or g is None \
-                        or g.inputs is None or g not in mine or g in memo:
-                    cost = 0
-                else:
-                    cost = mine[g]
-                cache[m] = cost
-            if cost:
-                total += cost
-                stack.extend(m.creator.inputs)
+            g = stack.pop()
+            own = _own_inputs(g, evicted)
+            for j, m in enumerate(g.inputs):
+                if j in own:
+                    continue
+                r = m._data_ref if hasattr(m, "_data_ref") else None
+                if r is not None:
+                    a = r()
+                    if a is not None and _base(a) is not evicted:
+                        continue   # a view's source, or a pinned array: at hand
+                cost = cache.get(m)
+                if cost is None:
+                    v = m._variable()
+                    k = m.creator
+                    if (v is not None and v._data is not None) or m in by_node or k is None \
+                            or k.inputs is None or k not in mine or k in memo:
+                        cost = 0
+                    else:
+                        cost = mine[k]
+                    cache[m] = cost
+                if cost and _own_output(m.creator, m, evicted):
+                    continue
+                if cost and m.creator not in ops:
+                    ops.add(m.creator)
+                    total += cost
+                    stack.append(m.creator)
         return total
 
     def _evict_lazily(self, heap):
@@ -593,6 +619,7 @@ class _Account:
         pass
 
     def _after_rebuild(self, f):
+        self._epoch += 1   # f's refilled arrays are at hand again: bounds lapse
         for _, _, d in function_node.retained_arrays(f):
             if d is not None and type(d) is not function_node.Placeholder \
                     and id(_base(d)) not in self._param_ids:
@@ -816,6 +843,67 @@ def _holds_any(e, nodes):
     for wf, _, _ in e.slots:
         if wf() in nodes:
             return True
+    return False
+
+
+def _link_view_sources(c, base, e):
+    """A node saves a view of ``base``, made by ``c`` from another node's array:
+    let the nodes up the view chain whose array ``base`` is find it after their
+    Variables die (as a rebuild does, function_node._node_array), so that
+    rebuilding what they feed re-runs the cheap view ops, not what made
+    ``base``. (A residual stream reshaped for a LayerNormalization: without
+    this, rebuilding one layer's input re-ran every layer before it.)"""
+    todo = [c]
+    for _ in range(8):
+        if not todo:
+            return
+        g = todo.pop()
+        for n in g.inputs or ():
+            v = n._variable()
+            a = v._data if v is not None else None
+            if a is not None and _base(a) is base:
+                if getattr(n, "_data_ref", None) is None:
+                    _variable._remember_data(n, a)
+                if e.sources is None:
+                    e.sources = [weakref.ref(n)]
+                elif all(r() is not n for r in e.sources):
+                    e.sources.append(weakref.ref(n))
+                if n.creator is not None:
+                    todo.append(n.creator)
+
+
+def _own_inputs(g, evicted=None):
+    """Positions of the inputs ``g`` saves itself and still holds (but not
+    views of ``evicted``: evicting it drops them too)."""
+    idx = g._in_retain
+    stored = g._retained_in
+    if idx is None or stored is None:
+        return ()
+    out = []
+    for i, d in zip(idx, stored):
+        if d is None:
+            continue
+        if type(d) is function_node.Placeholder:
+            d = d.array
+            if d is None:
+                continue
+        if evicted is None or _base(d) is not evicted:
+            out.append(i)
+    return out
+
+
+def _own_output(k, m, evicted=None):
+    """Whether op ``k`` still holds the array of its output node ``m`` (and it
+    is not ``evicted``)."""
+    idx = k._out_retain
+    stored = k._retained_out
+    if idx is None or stored is None or k._freed:
+        return False
+    for i, d in zip(idx, stored):
+        if d is not None and k.outputs[i]() is m:
+            if type(d) is function_node.Placeholder:
+                d = d.array
+            return d is not None and (evicted is None or _base(d) is not evicted)
     return False
 
 

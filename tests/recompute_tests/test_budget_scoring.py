@@ -216,3 +216,75 @@ def test_bounds_lapse_when_arrays_come_to_hand():
         g = loss.creator
         b._on_rerun(g, (loss.array,))
         assert all(e.epoch != b._epoch for e in b.entries.values())
+
+
+def _entry_made_by(b, label):
+    return [e for e in b.entries.values()
+            if e.vnode is not None and e.vnode() is not None
+            and type(e.vnode().creator).__name__ == label]
+
+
+def test_an_input_the_op_to_rerun_saves_itself_is_at_hand():
+    """Two views of one array feed a matmul, which saves both: the account
+    knows the array by the first view's node only, but re-running the matmul
+    reads both from its own saved inputs (function_node._input_array), so
+    rebuilding the softmax after it costs the softmax and the matmul -- not
+    the ops that made the second view (before: the tanh behind it too)."""
+    x = rechain.Variable(numpy.random.default_rng(0).normal(size=(16, 64)))
+    with B.budget(10 ** 9) as b:
+        base = F.tanh(x)
+        y = F.softmax(F.matmul(base[:, :32], base[:, 32:], transb=True))
+        del base
+        loss = F.sum(y * y)
+        e, = _entry_made_by(b, "Softmax")
+        mm = e.vnode().creator.inputs[0].creator
+        assert type(mm).__name__ == "MatMul"
+        assert b._rebuild_cost(e, {}) == b._mine[e.vnode().creator] + b._mine[mm]
+    del loss
+
+
+def _residual(b, layers=6, rows=32, w=64):
+    """A residual stream whose layers save a reshaped view of it (as a
+    LayerNormalization's input is), kept alive while the layer runs."""
+    rng = numpy.random.default_rng(0)
+    h = rechain.Variable(rng.normal(size=(rows, w)))
+    s = rechain.Variable(rng.normal(size=(rows * w,)))
+    held = []
+    for _ in range(layers):
+        a = F.reshape(h, (rows * w,)) * s     # Mul saves the view of h
+        held.append([e for e in b._candidates() if e.ref() is not None
+                     and e.ref() is h.array])
+        h = h + F.reshape(F.tanh(a), (rows, w))
+    return F.sum(h), held
+
+
+def test_a_view_s_source_is_at_hand_while_the_view_keeps_it():
+    """Rebuilding a layer's view of the residual stream re-runs the layer's
+    add (and the cheap reshape) from the previous layer's stream, which that
+    layer's view keeps: each layer costs the same, whatever its depth
+    (before, each rebuild walked back through every layer to the input)."""
+    with B.budget(10 ** 9) as b:
+        loss, _ = _residual(b)
+        views = [e for e in _entry_made_by(b, "Reshape") if e.nbytes == 32 * 64 * 8]
+        costs = [b._rebuild_cost(e, {}) for e in views]
+        # the last: its reshape, the add that made the stream (whose array is
+        # the one evicted, so not at hand through the view) and the reshape of
+        # the tanh (which keeps its output itself)
+        reshape = views[-1].vnode().creator
+        add = reshape.inputs[0].creator
+        other = add.inputs[1].creator
+        assert [type(g).__name__ for g in (add, other)] == ["Add", "Reshape"]
+        assert costs[-1] == b._mine[reshape] + b._mine[add] + b._mine[other]
+    assert len(costs) == 6
+    assert len(set(costs[1:])) == 1          # the first layer's source is the leaf
+    assert costs[-1] < 2 * costs[1]
+    del loss
+
+
+def test_a_view_whose_source_a_live_variable_holds_is_not_a_candidate():
+    """Evicting the view of an array a live Variable holds frees nothing:
+    while the layer runs, the stream's view is no candidate."""
+    with B.budget(10 ** 9) as b:
+        loss, held = _residual(b)
+    assert all(h == [] for h in held)
+    del loss
