@@ -153,6 +153,34 @@ def numerical_grad(f, inputs, grad_outputs, eps=1e-3, detect_nondifferentiable=F
     return tuple(grads)
 
 
+def _sample_unit_vector(size, xp, rng=None):
+    """A random direction: a unit vector of ``size`` elements, each at least
+    ``0.1 / sqrt(size)`` in magnitude (Chainer's: an element with a tiny
+    component would be left nearly unchecked). It mixes the squares of a
+    normalized Gaussian sample (weight 0.99) with those of the uniform vector
+    (0.01) and keeps the sample's signs.
+
+    Args:
+        size (int): Number of elements.
+        xp: Array module of the result.
+        rng: A NumPy ``Generator`` to draw from; default ``xp.random``.
+    """
+    d = (xp.random if rng is None else rng).normal(size=(size,))
+    if size:
+        m = backend.get_array_module(d)  # NumPy when drawn from a Generator
+        sq = d * d
+        d = m.copysign(m.sqrt(0.99 * sq / sq.sum() + 0.01 / size), d)
+    return xp.asarray(d)
+
+
+class _CheckBackward:
+    """Chainer's class behind ``check_backward``. rechain's check is the
+    function :func:`check_backward`; this keeps Chainer's name of its
+    direction sampler, which Chainer's tests call."""
+
+    _sample_unit_vector = staticmethod(_sample_unit_vector)
+
+
 def _report(title, rows):
     lines = [title]
     for k, v in rows:
@@ -235,10 +263,10 @@ def check_backward(func, x_data, y_grad=None, params=(), eps=1e-3, atol=1e-5, rt
                                  f"match its input's shape {t.shape}")
 
     # Direction.
-    rng = numpy.random.default_rng(seed)
-    dirs = [rng.normal(size=t.shape) for t in targets]
-    norm = numpy.sqrt(sum(float((d * d).sum()) for d in dirs)) or 1.0
-    dirs = [d / norm for d in dirs]
+    sizes = [int(numpy.prod(t.shape)) for t in targets]
+    flat = _sample_unit_vector(sum(sizes), numpy, numpy.random.default_rng(seed))
+    ends = numpy.cumsum(sizes)
+    dirs = [flat[e - n:e].reshape(t.shape) for e, n, t in zip(ends, sizes, targets)]
     analytic = sum(float((g * d).sum()) for g, d in zip(grads, dirs))
 
     # Numerical side, in ``dtype``.

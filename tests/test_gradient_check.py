@@ -305,3 +305,21 @@ def test_check_backward_accepts_variables_built_inside_func():
     # func may build constants of its own
     c = Variable(_a((3,), seed=9), requires_grad=False)
     gradient_check.check_backward(lambda v: v * c + c, _a((3,)), _a((3,), seed=1))
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 64, 1000])
+def test_direction_is_a_unit_vector_with_no_tiny_element(size):
+    # Chainer's direction: every element at least 0.1/sqrt(size), so none is left unchecked
+    d = gradient_check._sample_unit_vector(size, numpy, numpy.random.default_rng(3))
+    assert d.shape == (size,)
+    if size:
+        numpy.testing.assert_allclose(numpy.square(d).sum(), 1.0)
+        assert numpy.abs(d).min() >= 0.1 / numpy.sqrt(size)
+    if size >= 64:
+        assert d.min() < 0 < d.max()
+    assert gradient_check._CheckBackward._sample_unit_vector is \
+        gradient_check._sample_unit_vector
+    numpy.random.seed(0)
+    a = gradient_check._sample_unit_vector(size, numpy)   # from numpy.random by default
+    numpy.random.seed(0)
+    numpy.testing.assert_array_equal(a, gradient_check._sample_unit_vector(size, numpy))
