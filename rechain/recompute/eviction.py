@@ -168,7 +168,7 @@ class _Entry:
     """One accounted memory block and the slots of the nodes that hold it."""
 
     __slots__ = ("key", "ref", "nbytes", "slots", "vnode", "cost", "last", "evictable",
-                 "bound", "epoch", "sources")
+                 "bound", "epoch", "sources", "est")
 
     def __init__(self, key, ref, nbytes, vnode, cost, last, evictable):
         self.key = key
@@ -182,6 +182,7 @@ class _Entry:
         self.bound = cost        # a lower bound of its rebuild cost, valid in ``epoch``
         self.epoch = -1
         self.sources = None      # weakrefs to the nodes of a view's sources (or None)
+        self.est = None          # its rebuild cost as backward last walked it
 
 
 class _BudgetRemat(function_node.Rematerializer):
@@ -769,13 +770,21 @@ class Budget(_Account):
         now = self._now + 1
         cache = self._sweep
         cache.clear()
-        # scored once, before any of these evictions (re-scoring after each, as
+        # Scored once, before any of these evictions (re-scoring after each, as
         # the forward pass does, re-ran more on the zoo's transformer and LSTM
-        # when tried, with the walk before memo entries were at hand)
-        cands = [(self._rebuild_cost(e, cache) / (max(1, e.nbytes)
-                                                  * max(1, now - _latest_use(e))), 0, i, e)
-                 for i, e in enumerate(self._candidates())
-                 if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads)]
+        # when tried), and lazily: an entry is walked only when the cost its
+        # last walk found (or its own op's, before any) could put it among
+        # those evicted. That cost is an estimate, not a bound -- a rebuild in
+        # between may have brought part of its walk to hand -- so an entry
+        # whose rebuild became cheaper may be passed over; scoring all of them
+        # at every call was most of an LSTM step's bookkeeping.
+        pending = []
+        for i, e in enumerate(self._candidates()):
+            if not _holds_any(e, keep) and (e.vnode is None or e.vnode() not in reads):
+                denom = max(1, e.nbytes) * max(1, now - _latest_use(e))
+                est = e.est if e.est is not None else e.bound
+                pending.append((est / denom, 0, i, e, denom, e.nbytes))
+        scored = []
         # Rebuilt arrays are dropped only while the re-runs of this step cost
         # less than twice its forward pass: below a budget the graph's shape
         # cannot meet (a long recurrent chain), dropping them would re-run
@@ -787,16 +796,46 @@ class Budget(_Account):
                 if g not in keep:
                     nbytes = sum(int(y.nbytes) for y in memo[g]) or 1
                     cost = mine.get(g, 1) + self._inputs_cost(g, cache)
-                    cands.append((cost / (nbytes * max(1, now - g.rank)), 1, i, g))
-        cands.sort(key=_first3)
+                    scored.append((cost / (nbytes * max(1, now - g.rank)), 1, i, g, 0, 0))
+        heapify(pending)
+        heapify(scored)
+
+        def take():
+            """The next candidate in increasing score (score, kind, position)."""
+            while pending and (not scored or pending[0][:3] < scored[0][:3]):
+                _, kind, i, e, denom, nbytes = heappop(pending)
+                cost = self._rebuild_cost(e, cache)
+                e.est = cost
+                heappush(scored, (cost / denom, kind, i, e, denom, nbytes))
+            return heappop(scored) if scored else None
+
         limit = self.limit
-        for _, kind, _, c in cands:
-            if self.resident + need <= limit:
+        # first as many candidates as make room by the evicted entries' bytes
+        # alone (dropping a rebuilt array from the memo may free nothing: a
+        # refilled node holds it too), all scored before the first eviction;
+        # then, should that not be enough, one at a time
+        order, room = [], self.resident + need - limit
+        while room > 0:
+            t = take()
+            if t is None:
                 break
-            if kind == 0:
-                self._evict(c)
-            elif memo.pop(c, None) is not None:
-                self.stats["memo_drops"] += 1
+            order.append(t)
+            if t[1] == 0:
+                room -= t[5]
+        while True:
+            for _, kind, _, c, _, _ in order:
+                if self.resident + need <= limit:
+                    return
+                if kind == 0:
+                    self._evict(c)
+                elif memo.pop(c, None) is not None:
+                    self.stats["memo_drops"] += 1
+            if self.resident + need <= limit:
+                return
+            t = take()
+            if t is None:
+                return
+            order = [t]
 
     def _after_rebuild(self, f):
         super()._after_rebuild(f)
