@@ -747,7 +747,25 @@ def _take(f, stored, k):
 
 def _writable(d):
     return (type(d) is _ndarray and d.base is None and d.flags.c_contiguous
-            and d.flags.writeable)
+            and d.flags.writeable and id(d) not in _intact)
+
+
+#: id -> weak reference of the arrays graph nodes may find through a weak
+#: reference of their own (``VariableNode._data_ref``: a budget lets the node
+#: of a view's source find the source while the view keeps it). Reference
+#: counts do not see weak references, so these are never given away as
+#: gradient buffers: a rebuild could read one after backward wrote into it.
+_intact = {}
+
+
+def keep_intact(a):
+    """Never let backward overwrite ``a`` (see ``_intact``)."""
+    k = id(a)
+    if k not in _intact:
+        try:
+            _intact[k] = weakref.ref(a, lambda r, k=k: _intact.pop(k, None))
+        except TypeError:   # an array type without weak references
+            pass
 
 
 def _take_refilled(ph):

@@ -327,3 +327,19 @@ def test_backward_walks_only_the_candidates_it_could_evict(monkeypatch, fraction
     assert len(calls) - before <= reruns
     assert b.stats["peak_saved_bytes"] <= b.limit
     numpy.testing.assert_array_equal(x.grad, plain)
+
+
+def test_a_view_s_source_found_by_weak_reference_is_never_a_gradient_buffer():
+    """Reference counts do not see the weak reference by which the source's
+    node finds it, so backward must never write a gradient into the source:
+    a rebuild reading it afterwards would compute from a gradient's values."""
+    from rechain import function_node
+    with B.budget(10 ** 9) as b:
+        rows, w = 32, 64
+        h = rechain.Variable(numpy.ones((rows, w))) * 2.0     # made by an op
+        a = F.reshape(h, (rows * w,)) * rechain.Variable(numpy.ones(rows * w))
+        source = h.array
+        assert function_node._writable(numpy.ones((rows, w)))   # a fresh array may be
+        assert h.node._data_ref() is source
+        assert not function_node._writable(source)
+        del a
