@@ -684,6 +684,8 @@ def take_retained_input(f, k):
     f._retained_in = stored[:k] + (None,) + stored[k + 1:]
     f._freed = True
     f._handler = _remat.freeing
+    if _links:
+        _unlink(d)
     return d
 
 
@@ -701,6 +703,8 @@ def take_retained_output(f, k):
     f._retained_out = stored[:k] + (None,) + stored[k + 1:]
     f._freed = True
     f._handler = _remat.freeing
+    if _links:
+        _unlink(d)
     return d
 
 
@@ -747,25 +751,39 @@ def _take(f, stored, k):
 
 def _writable(d):
     return (type(d) is _ndarray and d.base is None and d.flags.c_contiguous
-            and d.flags.writeable and id(d) not in _intact)
+            and d.flags.writeable)
 
 
-#: id -> weak reference of the arrays graph nodes may find through a weak
-#: reference of their own (``VariableNode._data_ref``: a budget lets the node
-#: of a view's source find the source while the view keeps it). Reference
-#: counts do not see weak references, so these are never given away as
-#: gradient buffers: a rebuild could read one after backward wrote into it.
-_intact = {}
+#: id of an array -> (a weak reference to it, weak references to the nodes
+#: that find it through that reference as their ``_data_ref``): a budget lets
+#: the node of a view's source find the source while the view keeps it.
+#: Reference counts do not see weak references, so when backward gives such an
+#: array away as a gradient buffer, its nodes forget it (a rebuild then re-runs
+#: their op instead of reading a gradient's values).
+_links = {}
 
 
-def keep_intact(a):
-    """Never let backward overwrite ``a`` (see ``_intact``)."""
+def link_data(node, a):
+    """Let ``node`` find ``a`` by weak reference until a backward overwrites it."""
     k = id(a)
-    if k not in _intact:
+    entry = _links.get(k)
+    if entry is None:
         try:
-            _intact[k] = weakref.ref(a, lambda r, k=k: _intact.pop(k, None))
+            r = weakref.ref(a, lambda r, k=k: _links.pop(k, None))
         except TypeError:   # an array type without weak references
-            pass
+            return
+        entry = _links[k] = (r, [])
+    node._data_ref = entry[0]
+    entry[1].append(weakref.ref(node))
+
+
+def _unlink(d):
+    entry = _links.pop(id(d), None)
+    if entry is not None:
+        for rn in entry[1]:
+            n = rn()
+            if n is not None and getattr(n, "_data_ref", None) is entry[0]:
+                n._data_ref = None
 
 
 def _take_refilled(ph):
@@ -774,6 +792,8 @@ def _take_refilled(ph):
     if a is None or not _writable(a) or _getrefcount(a) != 3:
         return None
     ph.array = None
+    if _links:
+        _unlink(a)
     return a
 
 

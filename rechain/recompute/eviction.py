@@ -902,8 +902,7 @@ def _link_view_sources(c, base, e):
             a = v._data if v is not None else None
             if a is not None and _base(a) is base:
                 if getattr(n, "_data_ref", None) is None:
-                    _variable._remember_data(n, a)
-                    function_node.keep_intact(a)
+                    function_node.link_data(n, a)
                 if e.sources is None:
                     e.sources = [weakref.ref(n)]
                 elif all(r() is not n for r in e.sources):

@@ -5,6 +5,7 @@ import numpy
 import pytest
 import rechain
 import rechain.functions as F
+import rechain.links as L
 from rechain.recompute import eviction as B
 
 
@@ -329,17 +330,42 @@ def test_backward_walks_only_the_candidates_it_could_evict(monkeypatch, fraction
     numpy.testing.assert_array_equal(x.grad, plain)
 
 
-def test_a_view_s_source_found_by_weak_reference_is_never_a_gradient_buffer():
-    """Reference counts do not see the weak reference by which the source's
-    node finds it, so backward must never write a gradient into the source:
-    a rebuild reading it afterwards would compute from a gradient's values."""
+def _given_away(monkeypatch, rows=32, w=64):
+    """A stream ``h`` (an op's output) that a Linear saves itself and a Mul
+    saves a view of: backward frees the view first (the Mul is later), then
+    the Linear writes its input gradient into ``h``'s memory. Returns whether
+    the budget linked ``h``'s node to its array, and, for each array backward
+    gave away, whether that node still found it right after."""
     from rechain import function_node
-    with B.budget(10 ** 9) as b:
-        rows, w = 32, 64
-        h = rechain.Variable(numpy.ones((rows, w))) * 2.0     # made by an op
-        a = F.reshape(h, (rows * w,)) * rechain.Variable(numpy.ones(rows * w))
-        source = h.array
-        assert function_node._writable(numpy.ones((rows, w)))   # a fresh array may be
-        assert h.node._data_ref() is source
-        assert not function_node._writable(source)
-        del a
+    rng = numpy.random.default_rng(0)
+    lin = L.Linear(w, w)
+    x = rechain.Variable(rng.normal(size=(rows, w)).astype(numpy.float32))
+    found = []
+    real = function_node.take_retained_input
+
+    def take(f, k):
+        d = real(f, k)
+        if d is not None:
+            r = node._data_ref
+            found.append(r is not None and r() is d)
+        return d
+    monkeypatch.setattr(function_node, "take_retained_input", take)
+    with B.budget(10 ** 9):
+        h = x * 1.5
+        node = h.node
+        a = F.reshape(h, (rows * w,)) * rechain.Variable(
+            rng.normal(size=rows * w).astype(numpy.float32))
+        loss = F.sum(a * a) + F.sum(lin(h) * 2.0)
+        linked = node._data_ref is not None and node._data_ref() is h.array
+        del h, a
+        loss.backward()
+    return linked, found
+
+
+def test_a_view_s_source_given_away_as_a_gradient_buffer_is_forgotten(monkeypatch):
+    """Reference counts do not see the weak reference by which the source's
+    node finds it: when backward writes a gradient into the source, the node
+    must forget it, or a later rebuild would compute from the gradient."""
+    linked, found = _given_away(monkeypatch)
+    assert linked
+    assert found == [False]     # the Linear took it, and the node forgot it
