@@ -37,8 +37,14 @@ deterministic estimate, not a timing -- the multiply-adds of a matrix product
 or convolution, the elements touched by anything else -- so the same model and
 budget evict the same arrays on every run. Staleness counts recorded ops since
 the entry was last saved or used. The second term (DTR's evicted
-neighbourhood, one level deep) keeps the budget from evicting a long run of
-neighbours whose rebuild would be a long chain of re-runs.
+neighbourhood, followed transitively, each op once) keeps the budget from
+evicting a long run of neighbours whose rebuild would be a long chain of
+re-runs. An input counts as at hand exactly when a rebuild would find it
+(function_node._input_array): saved by the op re-run itself, saved as its
+op's output, held by a live Variable or the account, rebuilt in the pass's
+memo, or the source of a view that some node saves (the budget links the
+source's node to it, ``function_node.link_data``; a view whose source a live
+Variable holds is never a candidate: evicting it frees nothing).
 
 During backward the order of future uses *is* known: nodes run in decreasing
 rank. Rebuilt arrays are accounted as well, and when a rebuild takes the total
@@ -70,7 +76,6 @@ nothing replays the function: single ops re-run from their recorded inputs.
 """
 
 from heapq import heapify, heappop, heappush
-import operator
 import time
 import warnings
 import weakref
@@ -519,7 +524,7 @@ class _Account:
             for j, m in enumerate(g.inputs):
                 if j in own:
                     continue
-                r = m._data_ref if hasattr(m, "_data_ref") else None
+                r = getattr(m, "_data_ref", None)
                 if r is not None:
                     a = r()
                     if a is not None and _base(a) is not evicted:
@@ -552,8 +557,8 @@ class _Account:
         in this sweep or an earlier one (``e.bound``), else its own op's cost:
         between rebuilds an array only ever leaves hand (it is evicted, or its
         Variable dies), so a rebuild cost can only grow, and ``_epoch`` is
-        bumped whenever one could fall (a re-run brings arrays to hand). What is evicted, and in
-        which order, is what scoring every candidate after every eviction
+        bumped whenever one could fall (a re-run brings arrays to hand). What
+        is evicted, and in which order, is what scoring every candidate after every eviction
         would choose (ties go to the earlier candidate), while the graph walks
         of :meth:`_rebuild_cost` drop from candidates x evictions to about the
         evictions. Entries of ``heap``: (score or its lower bound, position,
@@ -846,11 +851,9 @@ class Budget(_Account):
         self.stats["saved_bytes"] = self.resident
 
 
-_rank = operator.attrgetter("rank")
 
 #: Re-run work, in forward passes, beyond which backward stops dropping rebuilt arrays.
 _RERUN_CAP = 2
-_first3 = operator.itemgetter(0, 1, 2)
 
 
 def _missing_bytes(f):
