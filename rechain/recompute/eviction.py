@@ -851,7 +851,6 @@ class Budget(_Account):
         self.stats["saved_bytes"] = self.resident
 
 
-
 #: Re-run work, in forward passes, beyond which backward stops dropping rebuilt arrays.
 _RERUN_CAP = 2
 
