@@ -184,8 +184,10 @@ _OBJECT_REPR = re.compile(r"<[\w.]*?(\w+) object at 0x\?>")
 _CALL_REPR = re.compile(r"(?<![\w.])([A-Z]\w*)\(")
 
 
-def _unwrap(text, pattern, keep_parens):
-    """``text`` with each ``pattern(...)`` call replaced by its argument."""
+def _replace_calls(text, pattern, replace):
+    """``text`` with each ``pattern(...)`` call (to its balancing parenthesis)
+    replaced by ``replace(match, inner)``; an unbalanced one (a shortened
+    repr) and what follows are left as they are."""
     out, i = [], 0
     while True:
         m = pattern.search(text, i)
@@ -195,34 +197,26 @@ def _unwrap(text, pattern, keep_parens):
         while j < len(text) and depth:
             depth += {"(": 1, ")": -1}.get(text[j], 0)
             j += 1
-        if depth:  # unbalanced (a shortened repr): leave the rest as it is
+        if depth:
             break
-        inner = text[m.end():j - 1]
-        out += [text[i:m.start()], f"({inner})" if keep_parens else inner]
+        out += [text[i:m.start()], replace(m, text[m.end():j - 1])]
         i = j
     out.append(text[i:])
     return "".join(out)
+
+
+def _unwrap(text, pattern, keep_parens):
+    """``text`` with each ``pattern(...)`` call replaced by its argument."""
+    if keep_parens:
+        return _replace_calls(text, pattern, lambda m, inner: f"({inner})")
+    return _replace_calls(text, pattern, lambda m, inner: inner)
 
 
 def _mask_objects(params):
     """``params`` (the ``{...}`` of a parameterized class name) with each
     object repr written as ``<Name>``, whatever form the repr has."""
     params = _OBJECT_REPR.sub(r"<\1>", params)
-    out, i = [], 0
-    while True:
-        m = _CALL_REPR.search(params, i)
-        if m is None:
-            break
-        depth, j = 1, m.end()
-        while j < len(params) and depth:
-            depth += {"(": 1, ")": -1}.get(params[j], 0)
-            j += 1
-        if depth:  # unbalanced (a shortened repr): leave the rest as it is
-            break
-        out += [params[i:m.start()], f"<{m.group(1)}>"]
-        i = j
-    out.append(params[i:])
-    return "".join(out)
+    return _replace_calls(params, _CALL_REPR, lambda m, inner: f"<{m.group(1)}>")
 
 
 def _param_dict_span(cid, m):
