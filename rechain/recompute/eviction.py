@@ -33,9 +33,11 @@ unknown, and the budget evicts as Dynamic Tensor Rematerialization does
         / (bytes x staleness)
 
 goes first: cheap to rebuild, large, and not used for long. ``cost`` is a
-deterministic estimate, not a timing -- the multiply-adds of a matrix product
-or convolution, the elements touched by anything else -- so the same model and
-budget evict the same arrays on every run. Staleness counts recorded ops since
+deterministic estimate, not a timing -- the flops of a matrix product or
+convolution, the elements touched by anything else (weighted by what an
+element costs NumPy against a matmul flop), and a fixed cost per re-run (see
+``op_cost``) -- so the same model and budget evict the same arrays on every
+run. Staleness counts recorded ops since
 the entry was last saved or used. The second term (DTR's evicted
 neighbourhood, followed transitively, each op once) keeps the budget from
 evicting a long run of neighbours whose rebuild would be a long chain of
@@ -106,8 +108,10 @@ def is_dot(op):
 
 
 def op_cost(op, in_data, out_data):
-    """Deterministic cost estimate of re-running ``op``: multiply-adds of a
-    contraction, elements touched otherwise (see Note [op-level budget])."""
+    """Deterministic cost estimate of re-running ``op``, in floating-point
+    operations of a matrix product (see Note [op-level budget]): two per
+    multiply-add of a contraction, ``_PER_ELEMENT`` per element any other op
+    touches, and ``_PER_OP`` for the re-run itself."""
     out_size = sum(y.size for y in out_data)
     if is_dot(op) and len(in_data) >= 2:
         w = in_data[1]
@@ -117,8 +121,19 @@ def op_cost(op, in_data, out_data):
             k = w.size // max(1, w.shape[0]) if w.ndim > 2 else w.shape[-1]
             if type(op).__name__ in _CONTRACT_LAST:
                 k = in_data[0].shape[-1] if in_data[0].ndim else 1
-            return 2 * out_size * max(1, k)
-    return out_size + sum(x.size for x in in_data)
+            return 2 * out_size * max(1, k) + _PER_OP
+    return _PER_ELEMENT * (out_size + sum(x.size for x in in_data)) + _PER_OP
+
+
+#: What an element costs an elementwise op, a reduction or a copy, in matrix
+#: product flops: NumPy on one core (AVX-512) did a float32 matmul at 0.024 ns
+#: a flop, a multiply at 0.07 ns an element touched and a tanh at 0.43 ns.
+_PER_ELEMENT = 4
+#: What re-running any op costs beyond its arithmetic, in the same flops: the
+#: op's Python dispatch and the budget's accounting of the re-run, about 25 us.
+#: Without it a chain of small ops (an LSTM's splits, concatenations and adds)
+#: looked free to rebuild; with it the LSTM re-runs 248 ops a step at 1/3, not 504.
+_PER_OP = 1_000_000
 
 
 # -- policies of selective recomputation (Note [selective recomputation]) ----------
