@@ -323,3 +323,25 @@ def test_direction_is_a_unit_vector_with_no_tiny_element(size):
     a = gradient_check._sample_unit_vector(size, numpy)   # from numpy.random by default
     numpy.random.seed(0)
     numpy.testing.assert_array_equal(a, gradient_check._sample_unit_vector(size, numpy))
+
+
+def test_check_backward_s_direction_follows_numpy_random_seed(monkeypatch):
+    """Without a seed the direction is drawn from numpy.random, as Chainer's:
+    numpy.random.seed (and testing.fix_random) make a check repeatable."""
+    from rechain import gradient_check as gc_mod
+    seen = []
+    real = gc_mod._sample_unit_vector
+
+    def spy(size, xp, rng=None):
+        d = real(size, xp, rng)
+        seen.append(numpy.array(d))
+        return d
+    monkeypatch.setattr(gc_mod, "_sample_unit_vector", spy)
+    x = numpy.linspace(-1, 1, 6).reshape(2, 3)
+    for _ in range(2):
+        numpy.random.seed(3)
+        gc_mod.check_backward(lambda a: a * a, x, numpy.ones((2, 3)))
+    assert len(seen) == 2 and numpy.array_equal(seen[0], seen[1])
+    numpy.random.seed(4)
+    gc_mod.check_backward(lambda a: a * a, x, numpy.ones((2, 3)))
+    assert not numpy.array_equal(seen[0], seen[2])
