@@ -78,6 +78,7 @@ nothing replays the function: single ops re-run from their recorded inputs.
 """
 
 from heapq import heapify, heappop, heappush
+import sys
 import time
 import warnings
 import weakref
@@ -90,6 +91,7 @@ from rechain.recompute.plan import parse_bytes
 
 Parameter = _variable.Parameter
 _remat_state = function_node._remat
+_getrefcount = sys.getrefcount
 
 #: Ops whose cost is a contraction (multiply-adds), by class name.
 _DOT_OPS = frozenset({
@@ -256,6 +258,7 @@ class _Account:
         self.clock = 0
         self._mine = weakref.WeakKeyDictionary()   # recorded node -> its cost
         self._by_node = weakref.WeakKeyDictionary()  # VariableNode -> its _Entry
+        self._savers = weakref.WeakKeyDictionary()   # VariableNode -> nodes saving its array
         self._sweep = {}         # VariableNode -> rebuild cost, within one eviction sweep
         self._param_ids = set()
         self._active = False
@@ -389,10 +392,11 @@ class _Account:
                               ok and not self._kept(c))
                 if ok and d.base is not None and e is not None:
                     _link_view_sources(c, _base(d), e)
+                if wf is None:
+                    wf = weakref.ref(f)
                 if e is not None:
-                    if wf is None:
-                        wf = weakref.ref(f)
                     e.slots.append((wf, 0, p))
+                _add_saver(self._savers, node, wf)
         idx = f._out_retain
         stored = f._retained_out
         if idx is not None and stored is not None:
@@ -404,10 +408,13 @@ class _Account:
                 if id(_base(d)) in self._param_ids:
                     continue
                 e = self._add(d, outs[i], cost, not keep)
+                if wf is None:
+                    wf = weakref.ref(f)
                 if e is not None:
-                    if wf is None:
-                        wf = weakref.ref(f)
                     e.slots.append((wf, 1, p))
+                node = outs[i]()
+                if node is not None:
+                    _add_saver(self._savers, node, wf)
         if keep:
             self._kept_nodes.add(f)
         self._after_record(f, in_vars, in_data, out_data)
@@ -760,7 +767,11 @@ class Budget(_Account):
         node's rank). Evict by DTR's h with that distance as staleness --
         rebuild cost / (bytes x distance): cheap, large and used last goes
         first, which for equal costs is Belady's rule. A rebuilt array in the
-        memo costs what it would cost to rebuild again: its op and whatever of
+        memo is next used by the first node still to run that saves it; one
+        that no such node saves is read again only should what it feeds be
+        re-run again, and goes first (unless a view keeps it: dropping it then
+        frees nothing). Otherwise it
+        costs what it would cost to rebuild again: its op and whatever of
         that op's inputs is no longer at hand (the memo counts as at hand), so
         the arrays far from the nearest kept one stay, as new checkpoints, and
         those next to it go (with its own op's cost alone the budget dropped
@@ -812,11 +823,22 @@ class Budget(_Account):
         # instead (and says so) than the step slowed without bound.
         if memo and self._rerun_cost <= _RERUN_CAP * self._fwd_cost:
             mine = self._mine
+            savers = self._savers
             for i, g in enumerate(memo):
                 if g not in keep:
+                    # its next use: the first of the nodes saving one of its
+                    # outputs that backward has still to run; with none, it is
+                    # read only should a re-run of what it feeds be needed
+                    # again, and goes first
+                    nxt = _next_saver(savers, g, now - 1)
+                    if nxt is None:
+                        if _memo_only(memo[g]):
+                            scored.append((0.0, 1, i, g, 0, 0))
+                            continue
+                        nxt = g.rank   # (a view of it is kept: dropping frees nothing)
                     nbytes = sum(int(y.nbytes) for y in memo[g]) or 1
                     cost = mine.get(g, 1) + self._inputs_cost(g, cache)
-                    scored.append((cost / (nbytes * max(1, now - g.rank)), 1, i, g, 0, 0))
+                    scored.append((cost / (nbytes * max(1, now - nxt)), 1, i, g, 0, 0))
         heapify(pending)
         heapify(scored)
 
@@ -871,10 +893,12 @@ _RERUN_CAP = 2
 
 
 def _missing_bytes(f):
-    """Bytes of the saved arrays of ``f`` that a rebuild has to make."""
+    """Bytes of the saved arrays of ``f`` that a rebuild has to make: not
+    those the pass's memo holds already, or a live Variable."""
+    memo = _remat_state.memo or ()
     total = 0
     stored = f._retained_out
-    if stored is not None and f._out_retain is not None:
+    if stored is not None and f._out_retain is not None and f not in memo:
         for i, d in zip(f._out_retain, stored):
             if d is None:
                 node = f.outputs[i]()
@@ -884,7 +908,11 @@ def _missing_bytes(f):
     if stored is not None and f._in_retain is not None and f.inputs is not None:
         for i, d in zip(f._in_retain, stored):
             if d is None:
-                total += _nbytes(f.inputs[i])
+                node = f.inputs[i]
+                v = node._variable()
+                if (v is not None and v._data is not None) or node.creator in memo:
+                    continue
+                total += _nbytes(node)
     return total
 
 
@@ -961,6 +989,38 @@ def _own_output(k, m, evicted=None):
                 d = d.array
             return d is not None and (evicted is None or _base(d) is not evicted)
     return False
+
+
+def _memo_only(arrays):
+    """Whether the memo holds the only references to ``arrays`` (no view of
+    them, no node's slot): dropping them from it frees their memory."""
+    for y in arrays:
+        if _getrefcount(y) > 3:   # the memo's tuple, ``y`` and the call's argument
+            return False
+    return True
+
+
+def _add_saver(savers, node, wf):
+    held = savers.get(node)
+    if held is None:
+        savers[node] = [wf]
+    elif held[-1] is not wf:
+        held.append(wf)
+
+
+def _next_saver(savers, g, now):
+    """The highest rank, at most ``now``, of the live nodes that save an
+    output of ``g`` (backward runs them next), or None."""
+    best = None
+    for r in g.outputs or ():
+        node = r()
+        if node is None:
+            continue
+        for wf in savers.get(node, ()):
+            f = wf()
+            if f is not None and f.rank <= now and (best is None or f.rank > best):
+                best = f.rank
+    return best
 
 
 def _latest_use(e):

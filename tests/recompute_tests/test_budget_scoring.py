@@ -163,6 +163,87 @@ def test_backward_drops_rebuilt_arrays_whose_readers_are_all_done():
         B._remat_state.memo = saved
 
 
+def test_room_for_a_rebuild_leaves_out_what_the_memo_holds():
+    """Before a node's arrays are rebuilt the budget makes room for what the
+    rebuild will make; arrays the pass's memo holds already are not made
+    again. (Counting them, a U-Net at half its saved bytes dropped the
+    concatenation its next node needed, and re-ran half the network for it.)"""
+    b, loss, entries = _chain()
+    for e in entries:
+        if e.evictable:
+            b._evict(e)
+    f = next(wf() for e in entries for wf, kind, _ in e.slots
+             if kind == 0 and wf() is not None and wf()._freed
+             and wf().inputs[0].creator in b._mine)
+    missing = B._missing_bytes(f)
+    assert missing > 0
+    producer = f.inputs[0].creator
+    saved = B._remat_state.memo
+    B._remat_state.memo = {producer: tuple(numpy.zeros(r().shape) for r in producer.outputs)}
+    try:
+        assert B._missing_bytes(f) == missing - B._nbytes(f.inputs[0])
+    finally:
+        B._remat_state.memo = saved
+
+
+def test_a_rebuilt_array_no_pending_node_saves_leaves_the_memo_first():
+    """A rebuilt array that no node backward has still to run saves (the
+    output of a convolution its ReLU re-ran from) is read again only should
+    that re-run be needed again: it goes before one a pending node saves,
+    however near the latter's op is. (A U-Net at half its saved bytes dropped
+    the concatenation its next node saved and kept the convolution's output
+    behind it; it re-ran 33 ops a step, 26 now.)"""
+    b, loss, entries = _chain()
+    nodes = sorted({wf() for e in entries for wf, _, _ in e.slots}, key=lambda g: g.rank)
+    saver = nodes[-2]                       # pending: its backward has not run
+    kept = saver.inputs[0].creator          # it saves kept's output
+    assert kept is not None and b._savers.get(saver.inputs[0])
+    loose = loss.creator.inputs[0].creator  # saved by nothing still to run below
+    x = numpy.zeros((1024, 64))
+    saved = B._remat_state.memo
+    B._remat_state.memo = memo = {kept: (x + 1,), loose: (x + 2,)}
+    try:
+        for g in (kept, loose):
+            b._add(memo[g][0], None, 0, False)
+        b.limit = b.resident
+        b._now = saver.rank
+        b._fit(None, 1)
+        assert loose not in memo and kept in memo
+    finally:
+        B._remat_state.memo = saved
+
+
+def test_a_rebuilt_array_a_view_keeps_is_not_dropped_first():
+    """Dropping a rebuilt array that a view keeps (the output of the
+    transformer's qkv projection, which its split heads view) frees nothing:
+    it is scored as before, by its op's rank, not sent first. (Sent first,
+    the transformer at a third of its saved bytes re-ran its projections
+    twice: 0.68 forward passes a step against 0.58.)"""
+    outs = (numpy.zeros((256, 64)),)       # as the memo holds a re-run's outputs
+    assert B._memo_only(outs)
+    head = outs[0][:, :16]
+    assert not B._memo_only(outs)
+    del head
+    assert B._memo_only(outs)
+
+
+def test_the_u_net_re_runs_fewer_ops_at_half_its_saved_bytes():
+    """The two memo rules above, on the zoo's U-Net (deterministic: costs are
+    estimates, not timings): 33 re-runs a step before them."""
+    from rechain import zoo
+    model, batch_fn, loss_fn = zoo.make("unet", "bench", seed=0)
+    batch = batch_fn(0)
+    with B.budget(10 ** 12) as b:
+        loss = loss_fn(model, *batch)
+        full = b.resident
+    del loss
+    with B.budget(full // 2) as b:
+        loss = loss_fn(model, *batch)
+        loss.backward()
+    assert b.stats["recomputations"] <= 28
+    assert b.stats["peak_saved_bytes"] <= 1.05 * (full // 2)
+
+
 def _recurrent(steps=40):
     """An LSTM-like cell unrolled: every sweep of the forward pass finds most
     candidates' rebuilds reaching back along the recurrence."""
@@ -376,7 +457,8 @@ def test_a_rebuild_costs_each_op_it_re_runs(monkeypatch):
     budget's accounting) and weighs elements by what they cost NumPy against a
     matmul flop. Without that, the LSTM's rebuilds through its small ops
     (splits, concatenations, adds) looked free: at a third of its saved bytes
-    it re-ran 400 ops on this batch; now 250."""
+    it re-ran 400 ops on this batch against 250 (283 against 209 since
+    rebuilt arrays no pending node saves leave the memo first)."""
     from rechain import zoo
 
     def reruns():
@@ -393,4 +475,4 @@ def test_a_rebuild_costs_each_op_it_re_runs(monkeypatch):
     calibrated = reruns()
     monkeypatch.setattr(B, "_PER_OP", 0)
     monkeypatch.setattr(B, "_PER_ELEMENT", 1)
-    assert calibrated < 0.7 * reruns()
+    assert calibrated < 0.8 * reruns()
