@@ -23,8 +23,9 @@ lstm; size 'bench'):
 Then resmlp N=32 (benchmarks/resmlp.py's blocks): the optimal chain plan
 (rechain.recompute.optimal) at a few budgets (the predicted peak of sqrt
 segments; points between the least feasible and the store-all peak) against
-the dynamic budget tuned to the same measured step peak (tracemalloc), CPU
-times interleaved.
+the dynamic budget (``budget(limit, gradients=True)``: its limit covers the
+gradients backward holds too, as a plan's peak does) tuned to the same measured
+step peak (tracemalloc), CPU times interleaved.
 
 Single-threaded BLAS (benchmarks/_common.py). Output: markdown tables on
 stdout (and ``--markdown-out FILE``).
@@ -351,8 +352,10 @@ def bench_resmlp(budget, n, width, batch, fractions, repeat):
         return run
 
     def dyn_step(limit):
+        # gradients=True: the limit covers the gradients backward holds as well,
+        # so saved arrays get what they do not take yet, as the plan's peak does
         def run():
-            with budget(limit) as b:
+            with budget(limit, gradients=True) as b:
                 h = x.copy()
                 for blk in blocks:
                     h = blk(h)
@@ -377,7 +380,10 @@ def bench_resmlp(budget, n, width, batch, fractions, repeat):
     plain_saved = graph_saved_bytes(loss, {id(_buffer(p.array)) for b in blocks
                                            if isinstance(b, rechain.Link) for p in b.params()})
     del loss
-    overhead = store_peak - plain_saved                  # what is not saved activations
+    grad_bytes = sum(p.array.nbytes for b in blocks if isinstance(b, rechain.Link)
+                     for p in b.params())
+    # what is neither saved activations nor gradients (the budget's limit covers both)
+    overhead = max(0, store_peak - plain_saved - grad_bytes)
     try:
         R.optimal(costs, 1)
         least = 1
@@ -400,10 +406,11 @@ def bench_resmlp(budget, n, width, batch, fractions, repeat):
             continue
         p_peak = peak_of(plan_step(plan))
         # The dynamic budget's limit whose measured step peak matches the plan's:
-        # start from the plan's peak less what is not saved activations, correct twice.
+        # start from the plan's peak less what is neither saved activations nor
+        # gradients, correct up to three times.
         limit = max(1, p_peak - overhead)
         d_peak = None
-        for _ in range(3):
+        for _ in range(4):
             d_peak = peak_of(dyn_step(limit))
             if abs(d_peak - p_peak) <= 0.01 * p_peak:
                 break

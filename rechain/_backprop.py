@@ -37,6 +37,7 @@ _free_saved = _function_node.free_saved
 class _PassState(threading.local):
     handlers = None
     freeing = False
+    grads = None      # the running pass's gradients (VariableNode -> Variable)
 
 
 #: Saved-array handlers refilled during the running backward pass (see
@@ -273,8 +274,9 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
         # saved arrays are freed right after its backward; arrays rebuilt for
         # freed nodes live in ``memo`` until their node's backward has run.
         saved_pass = (_pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable,
-                      _remat.freeing)
+                      _remat.freeing, _pass.grads)
         _pass.handlers = refilled = []
+        _pass.grads = grads
         _pass.freeing = free
         _remat.memo = memo = {}
         _remat.rerunnable = {}
@@ -352,7 +354,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 gxs = gx = prev = None
         finally:
             (_pass.handlers, _pass.freeing, _remat.memo, _remat.rerunnable,
-             _remat.freeing) = saved_pass
+             _remat.freeing, _pass.grads) = saved_pass
             for h in refilled:
                 h.release()
 

@@ -85,6 +85,7 @@ import weakref
 
 import numpy
 
+from rechain import _backprop
 from rechain import function_node
 from rechain import variable as _variable
 from rechain.recompute.plan import parse_bytes
@@ -639,12 +640,15 @@ class _Account:
             st["recomputed_bytes"] += int(y.nbytes)
             self._add(y, None, 0, False)
         self._fit(None, 0)
-        if self.resident > getattr(self, "limit", self.resident):
+        if self.resident > self._room():
             self._over(backward=True)
         self._peak()
 
     def _fit(self, f, need):
         pass
+
+    def _room(self):
+        return self.resident
 
     def _after_rebuild(self, f):
         self._epoch += 1   # f's refilled arrays are at hand again: bounds lapse
@@ -683,7 +687,7 @@ class Budget(_Account):
             bring the total under the limit).
     """
 
-    def __init__(self, limit):
+    def __init__(self, limit, gradients=False):
         if isinstance(limit, bool):
             raise TypeError("budget: limit must be a byte count such as 300 * 2**20 or "
                             "'300MiB', not bool")
@@ -699,7 +703,30 @@ class Budget(_Account):
             raise type(e)(msg) from None
         if self.limit <= 0:
             raise ValueError(f"budget: limit must be positive, got {limit!r}")
+        if not isinstance(gradients, (bool, numpy.bool_)):
+            raise TypeError(f"budget: gradients must be True or False, not "
+                            f"{type(gradients).__name__}")
+        self.gradients = bool(gradients)
         super().__init__()
+
+    def _room(self):
+        """The bytes saved arrays may take now: the limit, less (with
+        ``gradients=True``) the gradients the running backward pass holds, but
+        at least half the limit."""
+        if not self.gradients:
+            return self.limit
+        grads = _backprop._pass.grads
+        if not grads:
+            return self.limit
+        held = 0
+        for g in grads.values():
+            d = g._data
+            if d is not None:
+                held += d.nbytes
+        # gradients take at most half the limit; beyond that they come on top
+        # (room left to nothing would drop every rebuilt array and re-run a
+        # chain for each node)
+        return max(self.limit - held, self.limit // 2)
 
     def __repr__(self):
         return (f"<Budget limit={self.limit} peak={self.stats['peak_saved_bytes']} "
@@ -777,8 +804,10 @@ class Budget(_Account):
         those next to it go (with its own op's cost alone the budget dropped
         them all and re-ran each segment once per node: the transformer at 1/3
         re-ran 2.2 forward passes a step, 1.2 now). Never what the running
-        rebuild reads."""
-        if self.resident + need <= self.limit:
+        rebuild reads. With ``gradients=True`` the room is the limit less the
+        gradients the pass holds (:meth:`_room`)."""
+        limit = self._room()
+        if self.resident + need <= limit:
             return
         keep = _protected(f if f is not None else self._rebuilding)
         memo = _remat_state.memo
@@ -795,7 +824,7 @@ class Budget(_Account):
                 g not in keep or (g is me and g._out_retain is None and g not in stack))]
             for g in dead:
                 del memo[g]
-            if dead and self.resident + need <= self.limit:
+            if dead and self.resident + need <= limit:
                 return
         reads = {n for g in keep for n in (g.inputs or ())}
         now = self._now + 1
@@ -851,7 +880,6 @@ class Budget(_Account):
                 heappush(scored, (cost / denom, kind, i, e, denom, nbytes))
             return heappop(scored) if scored else None
 
-        limit = self.limit
         # first as many candidates as make room by the evicted entries' bytes
         # alone (dropping a rebuilt array from the memo may free nothing: a
         # refilled node holds it too), all scored before the first eviction;
@@ -882,7 +910,7 @@ class Budget(_Account):
     def _after_rebuild(self, f):
         super()._after_rebuild(f)
         self._fit(f, 0)
-        if self.resident > self.limit:
+        if self.resident > self._room():
             self._over(backward=True)
         self._peak()
         self.stats["saved_bytes"] = self.resident
@@ -1072,7 +1100,7 @@ class Selective(_Account):
         return False
 
 
-def budget(limit):
+def budget(limit, gradients=False):
     """Train any model with at most ``limit`` bytes of saved activations.
 
     Use it around the forward and backward pass of a step (or around a whole
@@ -1081,6 +1109,12 @@ def budget(limit):
 
     Args:
         limit: Bytes, an int or a string such as ``"300MiB"`` or ``"1.5GB"``.
+        gradients (bool): Count the gradients backward holds (the
+            parameters' and those on their way) against the limit too: a
+            budget for the step's memory rather than its saved arrays alone.
+            Saved arrays then get the room gradients do not take yet: all of
+            the limit in the forward pass, less and less as parameter
+            gradients accumulate (the way a chain plan spends its peak).
 
     Returns:
         Budget: A context manager; its ``stats`` say how many bytes were
@@ -1092,7 +1126,7 @@ def budget(limit):
         ...     loss.backward()
         >>> b.stats["peak_saved_bytes"] <= 40 * 2**20
     """
-    return Budget(limit)
+    return Budget(limit, gradients)
 
 
 def selective(policy=dots_saveable):

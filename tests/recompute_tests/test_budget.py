@@ -418,3 +418,92 @@ def test_every_dot_op_the_cost_model_names_exists():
     y = lin(numpy.ones((4, 3), numpy.float32))
     assert B.is_dot(y.creator) and B.dots_saveable(y.creator, ((4, 3),), 32)
     assert not B.is_dot(F.relu(y).creator)
+
+
+# -- gradients=True: the limit covers the gradients backward holds too --------------
+
+def _chain_net(n=16, w=256):
+    rechain.random.seed(0)
+    return rechain.Sequential(*[L.Linear(w, w) for _ in range(n)])
+
+
+def _fit_totals(monkeypatch, limit, gradients):
+    """One step of a deep MLP under ``budget(limit, gradients)``: the budget's
+    stats, the parameters' gradients, and after every room-making moment of
+    backward, the bytes of saved arrays plus those of the gradients the pass
+    holds."""
+    from rechain import _backprop
+    totals = []
+    fit = B.Budget._fit
+
+    def probe(self, f, need):
+        fit(self, f, need)
+        grads = _backprop._pass.grads or {}
+        held = sum(g._data.nbytes for g in grads.values() if g._data is not None)
+        totals.append(self.resident + held)
+    monkeypatch.setattr(B.Budget, "_fit", probe)
+    model = _chain_net()
+    x = numpy.random.default_rng(0).normal(size=(1024, 256)).astype(numpy.float32)
+    with B.budget(limit, gradients=gradients) as b:
+        h = x
+        for link in model:
+            h = F.relu(link(h))
+        loss = F.sum(h * h)
+        model.cleargrads()
+        loss.backward()
+    return b.stats, [p.grad.copy() for p in model.params()], totals
+
+
+def test_with_gradients_saved_arrays_and_gradients_stay_under_the_limit(monkeypatch):
+    act = 1024 * 256 * 4                 # one activation: 1 MiB (a weight: 256 KiB)
+    limit = 8 * act                      # the plain run saves 17 of them
+    plain_stats, plain_grads, plain_totals = _fit_totals(monkeypatch, 2 ** 40, False)
+    stats, grads, totals = _fit_totals(monkeypatch, limit, True)
+    for a, g in zip(plain_grads, grads):
+        numpy.testing.assert_array_equal(a, g)
+    assert stats["recomputations"] > 0 and stats["over_budget"] == 0
+    # whenever the budget made room, saved arrays and gradients together fit
+    # (one op's own arrays aside: the room is made before its outputs come)
+    assert max(totals) <= limit + act, (max(totals), limit)
+    # without gradients=True the same limit is on saved arrays alone, and the
+    # gradients (16 weights, 4 activations' worth, by the end) come on top
+    _, _, alone = _fit_totals(monkeypatch, limit, False)
+    assert max(alone) > limit + 3 * act, (max(alone), limit)
+
+
+def test_with_gradients_the_forward_pass_keeps_the_whole_limit():
+    """Before backward no gradient is held: the forward pass keeps as much as
+    without ``gradients``, so it evicts the same arrays."""
+    def forward(gradients):
+        model = _chain_net()
+        x = numpy.random.default_rng(0).normal(size=(1024, 256)).astype(numpy.float32)
+        with B.budget(8 * 1024 * 256 * 4, gradients=gradients) as b:
+            h = x
+            for link in model:
+                h = F.relu(link(h))
+        return b.stats["evictions"], b.stats["peak_saved_bytes"]
+    assert forward(True) == forward(False)
+
+
+def test_gradients_must_be_a_bool():
+    with pytest.raises(TypeError, match="budget: gradients must be True or False"):
+        B.budget("1MiB", gradients="yes")
+
+
+def test_with_gradients_the_room_never_falls_below_half_the_limit():
+    """Gradients larger than the limit do not leave saved arrays no room
+    (which would drop every rebuilt array and re-run a chain per node): they
+    take at most half of it."""
+    from rechain import _backprop
+    b = B.budget(4 * MiB, gradients=True)
+    assert b._room() == 4 * MiB                      # no backward running
+    saved = _backprop._pass.grads
+    try:
+        g = rechain.Variable(numpy.zeros(MiB // 4, numpy.float32))   # 1 MiB
+        _backprop._pass.grads = {object(): g}
+        assert b._room() == 3 * MiB
+        g.array = numpy.zeros(MiB, numpy.float32)                    # 4 MiB
+        assert b._room() == 2 * MiB
+        assert B.budget(4 * MiB)._room() == 4 * MiB  # without gradients=True
+    finally:
+        _backprop._pass.grads = saved
