@@ -360,6 +360,7 @@ class _Account:
             self._epoch += 1
         self._fwd_cost += cost
         entries = self.entries
+        wf = weakref.ref(f)
         # the inputs: touch what is accounted, pin what nothing could rebuild
         for j, v in enumerate(in_vars):
             if isinstance(v, Parameter):
@@ -375,7 +376,6 @@ class _Account:
                 if e is not None:
                     e.last = clock
         keep = self._keeps(f, in_data, out_data)
-        wf = None
         idx = f._in_retain
         stored = f._retained_in
         if idx is not None and stored is not None:
@@ -393,8 +393,6 @@ class _Account:
                               ok and not self._kept(c))
                 if ok and d.base is not None and e is not None:
                     _link_view_sources(c, _base(d), e)
-                if wf is None:
-                    wf = weakref.ref(f)
                 if e is not None:
                     e.slots.append((wf, 0, p))
                 _add_saver(self._savers, node, wf)
@@ -409,8 +407,6 @@ class _Account:
                 if id(_base(d)) in self._param_ids:
                     continue
                 e = self._add(d, outs[i], cost, not keep)
-                if wf is None:
-                    wf = weakref.ref(f)
                 if e is not None:
                     e.slots.append((wf, 1, p))
                 node = outs[i]()
@@ -604,11 +600,17 @@ class _Account:
             self._evict(e)    # (clears the walks' cache: what is at hand changed)
             version += 1
 
-    def _prune(self):
-        """Forget entries whose holders are all gone (a batch the user still
-        holds after its graph died is no longer a saved array)."""
-        dead = [e for e in self.entries.values()
-                if e.slots and all(wf() is None for wf, _, _ in e.slots)]
+    def _prune(self, backward=False):
+        """Forget entries no node saves any more: their holders are all gone
+        (a batch the user still holds after its graph died), or, looked for
+        in backward, none of them stores the array now (their backward has
+        run and freed it, or taken it as the buffer of a gradient, which lives
+        on as one: counted, it had the budget evict arrays still to be used)."""
+        if backward:
+            dead = [e for e in self.entries.values() if e.slots and not _stored(e)]
+        else:
+            dead = [e for e in self.entries.values()
+                    if e.slots and all(wf() is None for wf, _, _ in e.slots)]
         for e in dead:
             del self.entries[e.key]
             self._keys.pop(id(e.ref), None)
@@ -809,6 +811,9 @@ class Budget(_Account):
         limit = self._room()
         if self.resident + need <= limit:
             return
+        self._prune(backward=True)
+        if self.resident + need <= limit:
+            return
         keep = _protected(f if f is not None else self._rebuilding)
         memo = _remat_state.memo
         if memo:
@@ -949,6 +954,18 @@ def _nbytes(node):
     for k in node.shape:
         n *= k
     return n * numpy.dtype(node.dtype).itemsize
+
+
+def _stored(e):
+    """Whether some node still stores the array of entry ``e``."""
+    for wf, kind, p in e.slots:
+        f = wf()
+        if f is None:
+            continue
+        stored = f._retained_in if kind == 0 else f._retained_out
+        if stored is not None and p < len(stored) and stored[p] is not None:
+            return True
+    return False
 
 
 def _holds_any(e, nodes):
