@@ -521,3 +521,18 @@ def test_a_rebuild_costs_each_op_it_re_runs(monkeypatch):
     monkeypatch.setattr(B, "_PER_OP", 0)
     monkeypatch.setattr(B, "_PER_ELEMENT", 1)
     assert calibrated < 0.8 * reruns()
+
+
+def test_the_deterministic_rerun_benchmark_runs():
+    """benchmarks/budget_reruns.py prints what the budget re-runs per step."""
+    import pathlib
+    import subprocess
+    import sys
+    script = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "budget_reruns.py"
+    result = subprocess.run([sys.executable, str(script), "--models", "unet", "--fractions",
+                             "0.5", "--batches", "1"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| unet | 1/2 |"))
+    ratio = float(row.split("|")[3])
+    assert 0 < ratio < 0.8, row
