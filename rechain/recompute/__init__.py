@@ -5,8 +5,10 @@
 - ``costs`` / ``measure``: per-block costs of a chain, measured in one pass.
 - ``plan`` / ``planners``: pure functions ``(costs, budget) -> Plan``.
 - ``apply``: run a chain as a plan says.
-- ``eviction``: a memory budget for any model and selective recomputation, at
-  the op level (``budget``, ``selective``, ``checkpoint``, policies).
+- ``eviction``: a memory budget for any model, at the op level (``budget``);
+  ``policies``: selective recomputation (``selective``, ``checkpoint``,
+  policies); ``account``: the saved-array account both are built on, and the
+  cost model of a re-run.
 """
 
 import importlib
@@ -15,11 +17,10 @@ from rechain.recompute.costs import BlockCost, ChainCosts  # noqa: F401
 from rechain.recompute.measure import measure  # noqa: F401
 from rechain.recompute.plan import Plan, Segment, parse_bytes, simulate  # noqa: F401
 from rechain.recompute.region import RecomputeError, replayed_state  # noqa: F401
-from rechain.recompute.eviction import (Budget, BudgetError, BudgetWarning,  # noqa: F401
-                                        Selective, budget, checkpoint,
-                                        checkpoint_dots, dots_saveable,
-                                        everything_saveable, nothing_saveable,
-                                        save_only, selective)
+from rechain.recompute.eviction import Budget, BudgetError, BudgetWarning, budget  # noqa: F401
+from rechain.recompute.policies import (Selective, checkpoint, checkpoint_dots,  # noqa: F401
+                                         dots_saveable, everything_saveable,
+                                         nothing_saveable, save_only, selective)
 
 # The planners and the planned chains load on first use (PEP 562): the
 # core, the functions (F.forget) and the links import rechain.recompute for

@@ -1,4 +1,5 @@
-"""rechain.recompute.budget, selective, checkpoint (recompute/eviction.py)."""
+"""rechain.recompute.budget, selective, checkpoint (recompute/eviction.py,
+policies.py, account.py)."""
 
 import gc
 import tracemalloc
@@ -9,7 +10,9 @@ import pytest
 import rechain
 import rechain.functions as F
 import rechain.links as L
+from rechain.recompute import account as A
 from rechain.recompute import eviction as B
+from rechain.recompute import policies as S
 
 MiB = 2 ** 20
 
@@ -268,7 +271,7 @@ def test_dots_saveable_reruns_only_the_cheap_ops(monkeypatch):
     plain = [p.grad.copy() for p in model.params()]
 
     counts = _count_reruns(monkeypatch)
-    with B.selective(B.dots_saveable) as s:
+    with S.selective(S.dots_saveable) as s:
         loss = model(x, t)
     model.cleargrads()
     loss.backward()
@@ -286,7 +289,7 @@ def test_checkpoint_with_nothing_saveable_keeps_only_the_inputs_and_outputs():
     def f(a):
         return F.tanh(lin(F.relu(lin(a))))
 
-    y = B.checkpoint(f, x, policy=B.nothing_saveable)
+    y = S.checkpoint(f, x, policy=S.nothing_saveable)
     F.sum(y).backward()
     gx = x.grad.copy()
     kept = [d for fn in _nodes(y) for _, _, d in rechain.function_node.retained_arrays(fn)
@@ -315,7 +318,7 @@ def test_save_only_policy_by_label(monkeypatch):
     rechain.random.seed(0)
     model = Net(dropout=0)
     x, t = _batch(numpy.random.default_rng(0))
-    with B.selective(B.save_only("Tanh")):
+    with S.selective(S.save_only("Tanh")):
         loss = model(x, t)
     loss.backward()
     assert "Tanh" not in counts
@@ -356,10 +359,10 @@ def test_a_budget_object_is_used_once_at_a_time():
 def test_policy_must_return_a_bool():
     x = rechain.Variable(numpy.ones((2, 2), numpy.float32))
     with pytest.raises(TypeError, match="must return True"):
-        with B.selective(lambda op, shapes, nbytes: "yes"):
+        with S.selective(lambda op, shapes, nbytes: "yes"):
             F.tanh(x)
     with pytest.raises(TypeError, match="policy must be a callable"):
-        B.selective(3)
+        S.selective(3)
 
 
 def test_the_node_being_rebuilt_keeps_its_refilled_arrays():
@@ -413,11 +416,11 @@ def test_every_dot_op_the_cost_model_names_exists():
         for sub in stack.pop().__subclasses__():
             names.add(sub.__name__)
             stack.append(sub)
-    assert B._DOT_OPS <= names, sorted(B._DOT_OPS - names)
+    assert A._DOT_OPS <= names, sorted(A._DOT_OPS - names)
     lin = L.Linear(3, 2)
     y = lin(numpy.ones((4, 3), numpy.float32))
-    assert B.is_dot(y.creator) and B.dots_saveable(y.creator, ((4, 3),), 32)
-    assert not B.is_dot(F.relu(y).creator)
+    assert A.is_dot(y.creator) and S.dots_saveable(y.creator, ((4, 3),), 32)
+    assert not A.is_dot(F.relu(y).creator)
 
 
 # -- gradients=True: the limit covers the gradients backward holds too --------------

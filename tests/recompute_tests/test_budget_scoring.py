@@ -1,4 +1,4 @@
-"""How the budget chooses what to evict (recompute/eviction.py): the rebuild
+"""How the budget chooses what to evict (recompute/eviction.py, account.py): the rebuild
 cost walk, the lazy re-scoring of the forward pass, and the memo in backward."""
 
 import numpy
@@ -6,6 +6,7 @@ import pytest
 import rechain
 import rechain.functions as F
 import rechain.links as L
+from rechain.recompute import account as A
 from rechain.recompute import eviction as B
 
 
@@ -518,8 +519,8 @@ def test_a_rebuild_costs_each_op_it_re_runs(monkeypatch):
             loss.backward()
         return b.stats["recomputations"]
     calibrated = reruns()
-    monkeypatch.setattr(B, "_PER_OP", 0)
-    monkeypatch.setattr(B, "_PER_ELEMENT", 1)
+    monkeypatch.setattr(A, "_PER_OP", 0)
+    monkeypatch.setattr(A, "_PER_ELEMENT", 1)
     assert calibrated < 0.8 * reruns()
 
 
