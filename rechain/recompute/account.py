@@ -141,6 +141,7 @@ class _Account:
         self._by_node = weakref.WeakKeyDictionary()  # VariableNode -> its _Entry
         self._savers = weakref.WeakKeyDictionary()   # VariableNode -> nodes saving its array
         self._sweep = {}         # VariableNode -> rebuild cost, within one eviction sweep
+        #                          (emptied after each: it holds the nodes strongly)
         self._param_ids = set()
         self._active = False
         self.stats = {"peak_saved_bytes": 0, "saved_bytes": 0, "evicted_bytes": 0,
@@ -530,6 +531,7 @@ class _Account:
         pass
 
     def _room(self):
+        """The bytes saved arrays may take now (no limit here: what they take)."""
         return self.resident
 
     def _after_rebuild(self, f):

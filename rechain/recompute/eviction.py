@@ -111,13 +111,17 @@ class Budget(_Account):
 
     Attributes:
         limit (int): The budget in bytes.
+        gradients (bool): Whether the gradients the backward pass holds count
+            against the limit too (see :func:`budget`).
         stats (dict): ``peak_saved_bytes`` (the largest accounted total seen,
             rebuilt arrays included), ``saved_bytes`` (accounted now),
             ``evicted_bytes``/``evictions``, ``recomputed_bytes``/
             ``recomputations`` (ops re-run by backward), ``recompute_seconds``
             (time spent rebuilding), ``pinned_bytes`` (arrays kept because nothing
-            could rebuild them), ``over_budget`` (how often eviction could not
-            bring the total under the limit).
+            could rebuild them), ``over_budget`` (how often the total was over
+            the limit: eviction could not bring it under, and once it could
+            not, backward lets the total reach that peak again rather than
+            drop arrays it needs next).
     """
 
     def __init__(self, limit, gradients=False):
@@ -148,18 +152,10 @@ class Budget(_Account):
         at least half the limit."""
         if not self.gradients:
             return self.limit
-        grads = _backprop._pass.grads
-        if not grads:
-            return self.limit
-        held = 0
-        for g in grads.values():
-            d = g._data
-            if d is not None:
-                held += d.nbytes
         # gradients take at most half the limit; beyond that they come on top
         # (room left to nothing would drop every rebuilt array and re-run a
         # chain for each node)
-        return max(self.limit - held, self.limit // 2)
+        return max(self.limit - _held_gradients(), self.limit // 2)
 
     def __repr__(self):
         return (f"<Budget limit={self.limit} peak={self.stats['peak_saved_bytes']} "
@@ -194,6 +190,7 @@ class Budget(_Account):
                 heap.append(((e.bound if e.epoch == epoch else e.cost) / denom, i, 0, e,
                              denom))
             self._evict_lazily(heap)
+            self._sweep.clear()
             if self.resident > self.limit:
                 self._over()
         self.stats["saved_bytes"] = self.resident
@@ -220,6 +217,12 @@ class Budget(_Account):
         self._fit(f, _missing_bytes(f))
 
     def _fit(self, f, need):
+        try:
+            self._fit_now(f, need)
+        finally:
+            self._sweep.clear()   # it holds VariableNodes: no graph may outlive a step in it
+
+    def _fit_now(self, f, need):
         """Make room for ``need`` more bytes in backward. Backward runs nodes in
         decreasing rank, so the distance to each array's next use is known
         (the rank of the node backward is at, less the highest rank of a node
@@ -240,6 +243,12 @@ class Budget(_Account):
         rebuild reads. With ``gradients=True`` the room is the limit less the
         gradients the pass holds (:meth:`_room`)."""
         limit = self._room()
+        if self.stats["over_budget"]:
+            # the limit could not be kept already (live Variables, one op's
+            # needs): saved arrays and gradients together up to the peak reached
+            # cost no memory beyond it, and dropping arrays backward needs next
+            # would only re-run them
+            limit = max(limit, self.stats["peak_saved_bytes"] - _held_gradients())
         if self.resident + need <= limit:
             return
         self._prune(backward=True)
@@ -354,6 +363,16 @@ class Budget(_Account):
 
 #: Re-run work, in forward passes, beyond which backward stops dropping rebuilt arrays.
 _RERUN_CAP = 2
+
+
+def _held_gradients():
+    """Bytes of the gradients the running backward pass holds."""
+    held = 0
+    for g in (_backprop._pass.grads or {}).values():
+        d = g._data
+        if d is not None:
+            held += d.nbytes
+    return held
 
 
 def _missing_bytes(f):

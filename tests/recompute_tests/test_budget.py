@@ -194,6 +194,7 @@ def test_a_budget_around_many_steps_keeps_nothing_of_old_graphs():
             opt.update()
             del loss, x, t
             gc.collect()
+            assert not b._sweep      # its scoring cache held nodes, and so whole graphs
             assert b.entries == {} and b.resident == 0
     assert b.stats["evictions"] > 0
 

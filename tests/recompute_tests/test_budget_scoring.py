@@ -524,6 +524,29 @@ def test_a_rebuild_costs_each_op_it_re_runs(monkeypatch):
     assert calibrated < 0.8 * reruns()
 
 
+def test_once_over_the_limit_backward_keeps_to_the_peak_reached():
+    """At a third of its saved bytes the zoo's U-Net cannot keep the limit in
+    its forward pass (its own live Variables hold more). Backward then lets
+    the total reach that peak again instead of dropping what it needs next:
+    it re-runs 28 ops a step, not 50 (its down path was rebuilt twice), and
+    the peak is no higher than the forward pass's."""
+    from rechain import zoo
+    model, batch_fn, loss_fn = zoo.make("unet", "bench", seed=0)
+    batch = batch_fn(0)
+    with B.budget(10 ** 12) as b:
+        loss = loss_fn(model, *batch)
+        full = b.resident
+    del loss
+    with pytest.warns(B.BudgetWarning):
+        with B.budget(full // 3) as b:
+            loss = loss_fn(model, *batch)
+            forward_peak = b.stats["peak_saved_bytes"]
+            assert b.stats["over_budget"] > 0 and forward_peak > full // 3
+            loss.backward()
+    assert b.stats["recomputations"] <= 30
+    assert b.stats["peak_saved_bytes"] == forward_peak
+
+
 def test_the_deterministic_rerun_benchmark_runs():
     """benchmarks/budget_reruns.py prints what the budget re-runs per step."""
     import pathlib
