@@ -64,8 +64,12 @@ pinned arrays, arrays live Variables hold, the arrays one op needs at once,
 and rebuilt arrays backward keeps once a step's re-runs have cost twice its
 forward pass (below a limit a long chain cannot meet, dropping them would
 re-run the chain for every node); ``stats['over_budget']`` counts how often
-eviction could not bring the total under the limit, and a ``BudgetWarning``
-says so once.
+the total was over the limit, and a ``BudgetWarning`` says so once. Once the
+limit could not be kept, backward makes room only down to the peak already
+reached (less the gradients it holds): up to there, saved arrays cost no
+memory beyond what the step took anyway, and dropping arrays it needs next
+would only re-run them (the zoo's U-Net at a third of its saved bytes, whose
+own live Variables exceed the limit, re-ran its down path twice a step).
 """
 
 from heapq import heapify, heappop, heappush
