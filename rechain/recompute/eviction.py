@@ -458,7 +458,8 @@ def budget(limit, gradients=False):
             budget for the step's memory rather than its saved arrays alone.
             Saved arrays then get the room gradients do not take yet: all of
             the limit in the forward pass, less and less as parameter
-            gradients accumulate (the way a chain plan spends its peak).
+            gradients accumulate (the way a chain plan spends its peak), but
+            never less than half of it: beyond that, gradients come on top.
 
     Returns:
         Budget: A context manager; its ``stats`` say how many bytes were
