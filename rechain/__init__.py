@@ -18,6 +18,7 @@ from rechain._backprop import backward, grad  # noqa: F401
 from rechain.functions.math import basic_math  # noqa: E402  (Chainer's chainer.basic_math)
 
 basic_math.install_variable_arithmetics()
+backend.cpu_heap.from_environment()        # Note [cpu heap] (rechain/_heap.py)
 
 from rechain import functions  # noqa: E402,F401
 from rechain import initializers  # noqa: E402,F401

@@ -6,10 +6,14 @@ runs on either backend. Where an array lives is a *device*
 (:class:`CpuDevice`, :class:`GpuDevice`); :func:`get_device` turns Chainer's
 device specifiers (``'@numpy'``, ``'@cupy:0'``, ``-1``, ``0`` ...) into one.
 Both are defined in rechain/_devices.py and re-exported here.
+:mod:`cpu_heap` (rechain/_heap.py) keeps the memory a CPU step frees for the
+next step (Note [cpu heap]).
 """
 
 
 import numpy
+
+from rechain import _heap as cpu_heap  # noqa: F401  (keep(), release(), state())
 
 try:  # CuPy is optional (the ``cuda`` extra).
     import cupy as _cupy

@@ -13,10 +13,25 @@ Requests:
   {"op": "quit"}
 """
 
+import ctypes
 import json
 import os
 import sys
 import traceback
+
+
+def keep_heap():
+    """Under ``run.py --heap kept``: glibc keeps freed memory, as rechain does at
+    import (rechain/_heap.py, Note [cpu heap]), for the frameworks that do not."""
+    if os.environ.get("PEERS_KEEP_HEAP") != "1":
+        return
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, "mallopt"):
+        raise RuntimeError("--heap kept: this C library has no mallopt (not glibc)")
+    ok = libc.mallopt(-3, 4 * 1024 * 1024 * ctypes.sizeof(ctypes.c_long)) == 1   # M_MMAP_THRESHOLD
+    ok = libc.mallopt(-1, 2 ** 31 - 1) == 1 and ok                               # M_TRIM_THRESHOLD
+    if not ok:
+        raise RuntimeError("--heap kept: mallopt refused the thresholds")
 
 
 def serve(backend):
@@ -25,6 +40,7 @@ def serve(backend):
     A bench has step(mode) -> (fwd, bwd, check) and peak(mode) -> (bytes, method).
     The last built bench is cached; a request for another (kind, cfg) replaces it.
     """
+    keep_heap()
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints of the framework go to stderr
     sys.stdout = sys.stderr

@@ -46,6 +46,10 @@ MODE_ORDER = ("plain", "lean", "forget", "sqrt")
 #: from the workers' environment.
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 BLAS_ENV = "machine"  # set by main() from --blas-env
+#: The CPU heap (rechain/_heap.py, Note [cpu heap]), set by main() from --heap:
+#: each (every framework as it comes: rechain keeps freed memory, the others
+#: leave glibc's malloc alone), kept (all keep it), system (none does).
+HEAP = "each"
 
 #: Targets of issue 10, stated next to the numbers (rechain ÷ peer).
 TARGET_PEAK_TORCH = 1.00
@@ -158,7 +162,23 @@ def worker_env():
     if BLAS_ENV == "unset":
         for v in BLAS_VARS:
             env.pop(v, None)
+    env.pop("RECHAIN_CPU_HEAP", None)
+    env.pop("PEERS_KEEP_HEAP", None)
+    if HEAP == "kept":
+        env["PEERS_KEEP_HEAP"] = "1"
+    elif HEAP == "system":
+        env["RECHAIN_CPU_HEAP"] = "system"
     return env
+
+
+def heap_line():
+    return {"each": "CPU heap (`--heap each`): each framework as it comes: rechain keeps the "
+                    "memory a step frees (Note [cpu heap]), the others use glibc's malloc as "
+                    "it comes.",
+            "kept": "CPU heap (`--heap kept`): every worker keeps the memory a step frees "
+                    "(glibc's mmap and trim thresholds as rechain sets them).",
+            "system": "CPU heap (`--heap system`): every worker uses glibc's malloc as it "
+                      "comes (rechain under `RECHAIN_CPU_HEAP=system`)."}[HEAP]
 
 
 class Worker:
@@ -504,7 +524,7 @@ def blas_lines(infos):
         head += "The workers got the machine's environment"
     head += (": OpenBLAS variables besides the thread count: " + (", ".join(given) or "none set")
              + ".")
-    return [head]
+    return [head, "", heap_line()]
 
 
 def check_line(res):
@@ -622,12 +642,16 @@ def main():
     p.add_argument("--blas-env", choices=("machine", "unset"), default="machine",
                    help="machine: the workers get this environment's OpenBLAS variables; "
                         "unset: without " + " and ".join(BLAS_VARS))
+    p.add_argument("--heap", choices=("each", "kept", "system"), default="each",
+                   help="each: every framework's CPU heap as it comes (rechain keeps freed "
+                        "memory, the others do not); kept: all keep it; system: none does")
     p.add_argument("--section", default=SECTION,
                    help="the RESULTS.md heading the report goes under (replaced if present, "
                         "else appended)")
     a = p.parse_args()
-    global BLAS_ENV
+    global BLAS_ENV, HEAP
     BLAS_ENV = a.blas_env
+    HEAP = a.heap
     if not a.section.startswith("## ") or "\n" in a.section:
         p.error(f"--section must be one Markdown '## ' heading line, got {a.section!r}")
 

@@ -36,10 +36,10 @@ chain only through these numbers:
   it adds to every peak.
 - ``ChainCosts.seconds_per_byte``: optional (default 0); the time a step
   spends per byte of its peak above ``const_bytes``, besides the blocks'
-  own times: the cost of the memory a step makes fresh (the allocator hands
-  freed pages back to the system and faults them in again when the next
-  step grows the heap); 0 from ``measure`` (Note [time model] in
-  ``plan.py``).
+  own times: the cost of the memory a step makes fresh when malloc hands
+  freed pages back to the system and faults them in again as the next step
+  grows the heap (``RECHAIN_CPU_HEAP=system``, Note [cpu heap]); 0 from
+  ``measure`` (Note [time model] in ``plan.py``).
 
 How the planners turn these numbers into a peak and a time is the memory
 model documented in ``rechain/recompute/plan.py``.

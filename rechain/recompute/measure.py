@@ -74,9 +74,10 @@ slowdown of small operations aside. Blocks alike by these tests but
 doing different work (a hyper-parameter that changes only the time, or the
 bytes of a third block only) would share numbers: measure them with
 ``pool=False``, which traces and times every block on its own.
-``seconds_per_byte`` (Note [time model] in ``plan.py``) is left at 0: a
-step timed inside ``measure`` runs on a warm allocator and does not show
-what that rate prices.
+``seconds_per_byte`` (Note [time model] in ``plan.py``) is left at 0: with
+the heap kept (Note [cpu heap]) a step costs the sum of its blocks, and
+without it a step timed inside ``measure`` runs on a warm allocator and does
+not show what that rate prices.
 
 Measuring leaves the model as it was: link persistents (BatchNormalization
 statistics), the framework random stream and parameter gradients are

@@ -88,17 +88,19 @@ Sizes: ``A_k`` bytes for ``h_k`` and for its gradient ``g_k``; ``S_i``, ``T_i``,
    forward and rule 6's backward moments (``BlockCost.rerun_last``).
 
 Note [time model]. The blocks' times are measured one block at a time
-(``measure.py``), where little memory is live; a whole step is slower by an
-amount that grows with its peak: the allocator returns freed pages to the
-system and the next step faults them in again as its heap grows (with
-glibc's trimming turned off, ``MALLOC_TRIM_THRESHOLD_`` and
-``MALLOC_MMAP_THRESHOLD_`` large, the gap goes away). On resmlp N=32
-(width 512, batch 2048) store-all ran 26% above the sum of its blocks'
-times and forget-every-block 10%. A plan's predicted time adds
-``seconds_per_byte`` times its own peak. ``measure`` leaves the rate at 0
-(a step timed inside it, on a warm allocator, ran no slower than its
-blocks); ``benchmarks/plan_accuracy.py`` fits it from a measured
-forget-every-block step and reports the predictions with it and without.
+(``measure.py``), where little memory is live, and a plan's time is their
+sum. That holds for a whole step as long as the memory a step frees is kept
+for the next one, which rechain asks of glibc at import (rechain/_heap.py,
+Note [cpu heap]): on resmlp N=16 (width 256, batch 1024) all eleven plans
+of ``benchmarks/plan_accuracy.py`` came within 7% of their measured steps.
+With malloc left as it comes (``RECHAIN_CPU_HEAP=system``) a step refaults
+its pages as its heap grows and is trimmed, and runs slower than its blocks
+by an amount that follows the heap's ups and downs, not only its peak (there
+store-all ran 17% above its blocks, forget-every-block 4%). For that case a
+plan's predicted time may add ``seconds_per_byte`` times its own peak;
+``measure`` leaves the rate at 0 and ``benchmarks/plan_accuracy.py`` fits it
+from a measured forget-every-block step and reports the predictions with it
+and without.
 
 ``simulate`` below is the reference implementation of this model: it walks a
 schedule step by step and tracks every live array. The planners compute the
