@@ -285,6 +285,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
         heappop, heappush = heapq.heappop, heapq.heappush
         simple_outputs = not retain_grad and wanted is None
         fh = _function_node._function_hooks
+        debug = _config.debug     # read once per pass
         try:
             while heap:
                 f = heappop(heap)[2]
@@ -297,8 +298,15 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                 in_nodes = f.inputs
                 if in_nodes is None:
                     continue  # unchained
-                targets = tuple(_compress(range(len(in_nodes)),
-                                          map(_get_requires_grad, in_nodes)))
+                n_in = len(in_nodes)
+                if n_in == 2:      # the common cases first: one or two inputs
+                    a = in_nodes[0].requires_grad
+                    b = in_nodes[1].requires_grad
+                    targets = _BOTH if a and b else _FIRST if a else _SECOND if b else ()
+                elif n_in == 1:
+                    targets = _FIRST if in_nodes[0].requires_grad else ()
+                else:
+                    targets = tuple(_compress(range(n_in), map(_get_requires_grad, in_nodes)))
                 if not targets:
                     continue
                 try:
@@ -310,14 +318,16 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
                         gxs = _backward_accumulate(f, targets, in_nodes, gys, grads, owned)
                     if fh is not None:
                         fh.backward_post(f, gys)
-                    if type(gxs) is not tuple or len(gxs) != len(targets) or _config.debug:
-                        gxs = _check_grads(f, targets, in_nodes, gxs, _config.debug)
+                    if type(gxs) is not tuple or len(gxs) != len(targets) or debug:
+                        gxs = _check_grads(f, targets, in_nodes, gxs, debug)
                 except Exception as e:
                     if f.stack is not None:  # debug mode: say where the node was applied
                         _add_stack(f, e)
                     raise
                 if free:
-                    _free_saved(f, remat)
+                    if f._in_retain is not None or f._out_retain is not None \
+                            or f._handler is not None:   # else nothing to free
+                        _free_saved(f, remat)
                 elif f._handler is not None:
                     f._release_recomputed()
                 if memo:
@@ -381,6 +391,7 @@ def _traverse(outputs, grad_outputs, inputs, retain_grad, double, loss_scale, fr
 
 
 _DEFAULT_ACCUMULATE = _function_node.FunctionNode.backward_accumulate
+_FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
 
 
 def _add_stack(f, e):

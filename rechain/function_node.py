@@ -334,8 +334,14 @@ class FunctionNode:
                              for i, x in enumerate(inputs)])
             in_data = tuple(map(_get_data, in_vars))
         if _config.enable_backprop:
-            in_nodes = tuple(map(_get_node, in_vars))
-            record = any(map(_get_requires_grad, in_nodes))
+            if len(in_vars) == 2:      # binary ops: the common case, spelled out
+                n0 = in_vars[0]._node
+                n1 = in_vars[1]._node
+                in_nodes = (n0, n1)
+                record = n0.requires_grad or n1.requires_grad
+            else:
+                in_nodes = tuple(map(_get_node, in_vars))
+                record = any(map(_get_requires_grad, in_nodes))
         else:
             record = False
         if self._checks_types and type_check.enabled():
@@ -360,7 +366,12 @@ class FunctionNode:
             handler.replay(self, in_data, out_data)
             return tuple([_constant(y, True) for y in out_data])
 
-        self.rank = max(map(_get_rank, in_nodes))
+        if len(in_nodes) == 2:
+            r0 = in_nodes[0].rank
+            r1 = in_nodes[1].rank
+            self.rank = r0 if r0 > r1 else r1
+        else:
+            self.rank = max(map(_get_rank, in_nodes))
         self.inputs = in_nodes
         if _config.debug:
             self.stack = traceback.extract_stack()
@@ -385,7 +396,9 @@ class FunctionNode:
             self.outputs = tuple(map(_weakref, map(_get_node, ret)))
         idx = self._in_retain
         if idx is not None:
-            self._retained_in = tuple(map(in_data.__getitem__, idx))
+            # every input, in order (Mul, Linear...): the tuple itself
+            self._retained_in = (in_data if idx == _EVERY_INPUT.get(len(in_data))
+                                 else tuple(map(in_data.__getitem__, idx)))
         idx = self._out_retain
         if idx is not None:
             self._retained_out = tuple(map(out_data.__getitem__, idx))
@@ -834,6 +847,19 @@ def can_rerun(c, cache):
     r = cache.get(c)
     if r is not None:
         return r
+    nodes = c.inputs
+    if nodes is not None and c._retained_in is None:
+        # the common case in one pass, without the stack: a node that keeps no
+        # input (Add) whose inputs are alive or made by nodes known to re-run
+        for node in nodes:
+            if node._variable() is not None:
+                continue
+            cr = node.creator
+            if cr is None or not (cache.get(cr) or _holds_all_inputs(cr)):
+                break             # a leaf, or a creator to look into: the walk below
+        else:
+            cache[c] = True
+            return True
     stack = [c]
     while stack:
         g = stack[-1]
@@ -845,7 +871,7 @@ def can_rerun(c, cache):
             cache[g] = False
             stack.pop()
             continue
-        kept = _kept_inputs(g)
+        kept = () if g._retained_in is None else _kept_inputs(g)
         ok = True
         pending = False
         for j, node in enumerate(nodes):

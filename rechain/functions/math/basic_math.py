@@ -157,10 +157,13 @@ class Mul(function_node.FunctionNode):
     def backward(self, indexes, grad_outputs):
         gy, = grad_outputs
         if self._shapes is None and not _config.enable_backprop:  # Note [array fast path]
-            a, b = self.get_retained_input_arrays()
+            a, b = self._retained_in if self._handler is None else self._handled(0)
             g = gy._data
             if len(indexes) == 2:
-                return _array_grad(g * b), _array_grad(g * a)
+                ga, gb = g * b, g * a
+                if type(ga) is _ndarray and type(gb) is _ndarray:
+                    return _constant(ga), _constant(gb)
+                return _array_grad(ga), _array_grad(gb)
             return (_array_grad(g * b) if indexes[0] == 0 else _array_grad(g * a)),
         a, b = self.get_retained_inputs()
         if self._shapes is None:
@@ -301,7 +304,7 @@ class Absolute(function_node.FunctionNode):
 def add(lhs, rhs):
     if isinstance(rhs, Variable):
         a, b = lhs._data, rhs._data
-        if a.shape != b.shape or a.dtype != b.dtype:
+        if a.shape != b.shape or (a.dtype is not b.dtype and a.dtype != b.dtype):
             _check_binary("add", a, b)
         return Add().apply((lhs, rhs))[0]
     rhs = _operand("add", rhs, "right", lhs)
@@ -336,7 +339,7 @@ def _rsub(self, other):
 def mul(lhs, rhs):
     if isinstance(rhs, Variable):
         a, b = lhs._data, rhs._data
-        if a.shape != b.shape or a.dtype != b.dtype:
+        if a.shape != b.shape or (a.dtype is not b.dtype and a.dtype != b.dtype):
             _check_binary("mul", a, b)
         return Mul().apply((lhs, rhs))[0]
     rhs = _operand("mul", rhs, "right", lhs)
