@@ -322,10 +322,9 @@ def _min_peak_schedule(ch):
     min over peaks (ties: least time), O(n^3) with NumPy over the range end.
     Top level: the range of the whole chain (note "top level").
     """
-    n, A, S, T, W, G, F, B = ch.n, ch.A, ch.S, ch.T, ch.W, ch.G, ch.F, ch.B
+    n, A, S, T, G, F, B = ch.n, ch.A, ch.S, ch.T, ch.G, ch.F, ch.B
     Sr = ch.Sr                          # what a stored block keeps in a re-run (rule 9)
     G_np = numpy.array(G, dtype=numpy.float64)
-    A_np = numpy.array(A, dtype=numpy.float64)
     phi = numpy.full((n + 1, n + 1), _INF)
     for l in range(n):
         terms = [A[l + 1] + S[l] + T[l]] + [A[j] + A[j + 1] + S[j] + T[j] for j in range(l + 1, n)]
