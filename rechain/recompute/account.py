@@ -272,8 +272,14 @@ class _Account:
                 ok = c is not None and c in mine
                 e = self._add(d, weakref.ref(node), mine.get(c, 0) if ok else 0,
                               ok and not self._kept(c))
-                if ok and d.base is not None and e is not None:
-                    _link_view_sources(c, _base(d), e)
+                if ok and e is not None:
+                    if getattr(node, "_data_ref", None) is None:
+                        # a rebuild of another op reading this array finds it
+                        # here while ``f`` holds it (function_node._node_array),
+                        # as the cost model assumes (an accounted array is at hand)
+                        function_node.link_data(node, d)
+                    if d.base is not None:
+                        _link_view_sources(c, _base(d), e)
                 if e is not None:
                     e.slots.append((wf, 0, p))
                 _add_saver(self._savers, node, wf)
@@ -523,11 +529,15 @@ class _Account:
             st["recomputed_bytes"] += int(y.nbytes)
             self._add(y, None, 0, False)
         self._fit(None, 0)
-        if self.resident > self._room():
-            self._over(backward=True)
+        room = self._room()
+        if self.resident > room:
+            self._over(backward=True, room=room)
         self._peak()
 
     def _fit(self, f, need):
+        pass
+
+    def _over(self, backward=False, room=None):
         pass
 
     def _room(self):

@@ -199,7 +199,7 @@ class Budget(_Account):
                 self._over()
         self.stats["saved_bytes"] = self.resident
 
-    def _over(self, backward=False):
+    def _over(self, backward=False, room=None):
         st = self.stats
         st["over_budget"] += 1
         if st["over_budget"] == 1:
@@ -208,9 +208,12 @@ class Budget(_Account):
                    if backward else
                    "what is left is held by live Variables (a skip connection, a result "
                    "still in use) or pinned (the batch, dropout masks)")
+            bound = (f"the limit of {_mib(self.limit)}" if room is None or room >= self.limit
+                     else f"the {_mib(room)} the limit of {_mib(self.limit)} leaves beside the "
+                          f"gradients backward holds")
             warnings.warn(
-                f"budget: {_mib(self.resident)} of saved arrays cannot go under the limit of "
-                f"{_mib(self.limit)}: {why}; stats['over_budget'] counts such moments",
+                f"budget: {_mib(self.resident)} of saved arrays cannot go under {bound}: "
+                f"{why}; stats['over_budget'] counts such moments",
                 BudgetWarning, stacklevel=4)
 
     _now = 0
@@ -359,8 +362,9 @@ class Budget(_Account):
     def _after_rebuild(self, f):
         super()._after_rebuild(f)
         self._fit(f, 0)
-        if self.resident > self._room():
-            self._over(backward=True)
+        room = self._room()
+        if self.resident > room:
+            self._over(backward=True, room=room)
         self._peak()
         self.stats["saved_bytes"] = self.resident
 
