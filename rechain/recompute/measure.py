@@ -63,14 +63,21 @@ agree (within 1% or 1 KiB, the graph's Python objects) the others take
 theirs without being traced. A traced block runs forward six times
 (plainly, under ``F.forget``, and twice under ``F.forget`` with a replay
 each: the probed re-run and the re-run as a last item) and backward three
-times, under tracing; every block
-then runs forward and backward untraced ``ceil(repeat / g)`` times, ``g``
+times, under tracing; the others run forward once, without a graph, for
+their output. Then every block
+runs forward and backward untraced ``ceil(repeat / g)`` times, ``g``
 the size of its group of alike blocks (alike in structure and bytes, or,
-for the others, in class, shapes and measured bytes). For a chain of
-identical blocks that is about one training step plus two traced blocks
+for the others, in class, shapes and measured bytes), after one untimed
+run of the first block. For a chain of
+identical blocks that is about 1.3 training steps plus two traced blocks
 (each about four of its own training steps); for ``n`` different blocks,
 about ``4 + repeat`` steps, tracing's
-slowdown of small operations aside. Blocks alike by these tests but
+slowdown of small operations aside. Warm: the timed runs come after the
+memory pass, when the heap has grown to what measuring holds (every
+block's input) and is kept (rechain/_heap.py, Note [cpu heap]); timed
+while it grew, as the first thing a process did, the blocks' backward
+took 15-24% longer than in a training step (resmlp N=32: store-all
+predicted at 1.97-2.04 s, measured 1.80 s), and 1.00-1.02x of it now. Blocks alike by these tests but
 doing different work (a hyper-parameter that changes only the time, or the
 bytes of a third block only) would share numbers: measure them with
 ``pool=False``, which traces and times every block on its own.
@@ -95,6 +102,7 @@ import time
 import tracemalloc
 
 from rechain import _backprop
+from rechain import configuration as _configuration
 from rechain import random as _random
 from rechain import variable as _variable
 from rechain.recompute import costs as costs_lib
@@ -379,6 +387,11 @@ def _timed(block, x, params):
     t2 = _clock()
     _backprop.backward([y], [g])
     t3 = _clock()
+    for p in params:
+        # dropped at once (the snapshot puts the caller's back): kept, every
+        # block's would grow the heap and the next blocks' backward, on fresh
+        # pages, timed 17% slow (resmlp N=32, measured first in a process)
+        p._grad_var = None
     return t1 - t0, t3 - t2, y.array
 
 
@@ -508,11 +521,11 @@ def measure(chain, x, repeat=3, *, pool=True, progress=None):
             inputs.append(h)
             if known is not None and known[2]:
                 # Note [measuring]: a block alike in structure to two blocks
-                # measured alike has their bytes; its timed run gives its output
+                # measured alike has their bytes; a forward gives its output
                 cost, graph = dict(known[0]), known[1]
                 counted.update(id(p) for p in params)
-                fwd, bwd, y = _timed(block, h, params)
-                timed[i].append((fwd, bwd))
+                with _configuration.no_backprop_mode():
+                    y = block(Variable(h)).array
             else:
                 cost, graph, y = _memory(block, h, params, counted)
                 if pool and shape is not None:
@@ -536,6 +549,10 @@ def measure(chain, x, repeat=3, *, pool=True, progress=None):
         for i, sig in enumerate(signatures):
             groups.setdefault(sig, []).append(i)
         done = 0
+        # Timed only now, every block on its input of the memory pass: the
+        # process's heap has grown to what measuring holds, and one untimed
+        # run makes the block's own working set (Note [measuring], "warm")
+        _timed(blocks[0], inputs[0], _params(blocks[0]))
         for sig, members in groups.items():
             runs = math.ceil(repeat / len(members))
             for i in members:
