@@ -7,6 +7,7 @@ The rules are in Note [op-level budget] (eviction.py).
 """
 
 from heapq import heapify, heappop, heappush
+import operator
 import sys
 import time
 import weakref
@@ -36,13 +37,16 @@ def is_dot(op):
     return type(op).__name__ in _DOT_OPS
 
 
+_get_size = operator.attrgetter("size")
+
+
 def op_cost(op, in_data, out_data):
     """Deterministic cost estimate of re-running ``op``, in floating-point
     operations of a matrix product (see Note [op-level budget]): two per
     multiply-add of a contraction, ``_PER_ELEMENT`` per element any other op
     touches, and ``_PER_OP`` for the re-run itself."""
-    out_size = sum(y.size for y in out_data)
-    if is_dot(op) and len(in_data) >= 2:
+    out_size = sum(map(_get_size, out_data))
+    if len(in_data) >= 2 and is_dot(op):
         w = in_data[1]
         # each output element sums over the weight's (or right operand's)
         # contracted extent: the input width of a Linear, C*kh*kw of a conv
@@ -51,7 +55,7 @@ def op_cost(op, in_data, out_data):
             if type(op).__name__ in _CONTRACT_LAST:
                 k = in_data[0].shape[-1] if in_data[0].ndim else 1
             return 2 * out_size * max(1, k) + _PER_OP
-    return _PER_ELEMENT * (out_size + sum(x.size for x in in_data)) + _PER_OP
+    return _PER_ELEMENT * (out_size + sum(map(_get_size, in_data))) + _PER_OP
 
 
 #: What an element costs an elementwise op, a reduction or a copy, in matrix
@@ -496,8 +500,15 @@ class _Account:
         if backward:
             dead = [e for e in self.entries.values() if e.slots and not _stored(e)]
         else:
-            dead = [e for e in self.entries.values()
-                    if e.slots and all(wf() is None for wf, _, _ in e.slots)]
+            dead = []
+            for e in self.entries.values():
+                slots = e.slots
+                if slots:
+                    for wf, _, _ in slots:
+                        if wf() is not None:
+                            break
+                    else:
+                        dead.append(e)
         for e in dead:
             del self.entries[e.key]
             self._keys.pop(id(e.ref), None)
@@ -506,8 +517,17 @@ class _Account:
 
     def _candidates(self):
         out = []
+        held = self._held
         for e in self.entries.values():
-            if e.evictable and e.slots and not self._held(e):
+            if e.evictable and e.slots:
+                if e.sources is None:      # _held, inlined for the common case
+                    r = e.vnode
+                    node = r() if r is not None else None
+                    v = node._variable() if node is not None else None
+                    if v is not None and v._data is not None:
+                        continue
+                elif held(e):
+                    continue
                 out.append(e)
         return out
 
