@@ -396,8 +396,11 @@ class FunctionNode:
             self.outputs = tuple(map(_weakref, map(_get_node, ret)))
         idx = self._in_retain
         if idx is not None:
-            # every input, in order (Mul, Linear...): the tuple itself
+            # every input, in order (Mul, Linear...): the tuple itself, unless a
+            # hook or handler was handed it too (one that kept it would hide an
+            # owner from the reference counts of Note [gradient buffers])
             self._retained_in = (in_data if idx == _EVERY_INPUT.get(len(in_data))
+                                 and fh is None and handler is None
                                  else tuple(map(in_data.__getitem__, idx)))
         idx = self._out_retain
         if idx is not None:

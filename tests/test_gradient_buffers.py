@@ -187,3 +187,33 @@ def test_function_hooks_see_the_gradient_as_it_came_in():
     with Hook():
         F.sum(F.batch_normalization_relu(x * 2.0, g, b) * w).backward()
     assert len(seen) == 2 and seen[0].tobytes() == seen[1].tobytes()
+
+
+def test_a_hook_that_keeps_the_inputs_tuple_sees_them_unchanged():
+    # apply lets a node keep its input tuple itself when it keeps every input
+    # (Linear without a bias); a function hook handed that tuple may keep it,
+    # and then the arrays in it have an owner reference counts do not see:
+    # backward must not take one as a gradient buffer
+    import rechain.function_hooks as FH
+
+    class Keep(FH.FunctionHook):
+        name = "Keep"
+
+        def __init__(self):
+            self.kept = []
+
+        def forward_postprocess(self, function, in_data):
+            self.kept.append((in_data, [a.copy() for a in in_data]))
+
+    rng = numpy.random.default_rng(0)
+    l1 = L.Linear(8, 8, nobias=True, initialW=rng.normal(size=(8, 8)))
+    l2 = L.Linear(8, 8, nobias=True, initialW=rng.normal(size=(8, 8)))
+    x = rechain.Variable(rng.normal(size=(4, 8)).astype(numpy.float32))
+    hook = Keep()
+    with hook:
+        y = l2(l1(x) * 2.0)        # l2's input: made by a node that can re-run
+    F.sum(y * y).backward()
+    assert len(hook.kept) == 3        # l1, the product, l2
+    for tup, copies in hook.kept:
+        for a, c in zip(tup, copies):
+            assert numpy.array_equal(a, c)
