@@ -457,8 +457,9 @@ class _Account:
                     stack.append(m.creator)
         return total
 
-    def _evict_lazily(self, heap):
-        """Evict from ``heap`` in increasing score until the total fits.
+    def _evict_lazily(self, heap, target):
+        """Evict from ``heap`` in increasing score until the total is at most
+        ``target`` bytes.
 
         Scores are re-computed after each eviction (evicting an array makes its
         neighbours' rebuilds dearer, Note [op-level budget]), but lazily: an
@@ -476,9 +477,8 @@ class _Account:
         """
         heapify(heap)
         version = 1
-        limit = self.limit
         entries = self.entries
-        while heap and self.resident > limit:
+        while heap and self.resident > target:
             score, i, v, e, denom = heappop(heap)
             if entries.get(e.key) is not e:
                 continue      # freed meanwhile

@@ -32,7 +32,12 @@ unknown, and the budget evicts as Dynamic Tensor Rematerialization does
     h = (cost of its op + cost of its op's inputs that are evicted too)
         / (bytes x staleness)
 
-goes first: cheap to rebuild, large, and not used for long. ``cost`` is a
+goes first: cheap to rebuild, large, and not used for long. Sweeps: once
+over the limit, a forward sweep evicts in that order until the total is a
+32nd of the limit *under* it, not merely at it: stopping at the limit, nearly
+every later op started a sweep of its own (each a walk of every candidate),
+which was a fifth of the LSTM's forward pass at half its saved bytes; with the
+slack a sweep comes every few ops, for a few percent more re-run bytes. ``cost`` is a
 deterministic estimate, not a timing -- the flops of a matrix product or
 convolution, the elements touched by anything else (weighted by what an
 element costs NumPy against a matmul flop), and a fixed cost per re-run (see
@@ -193,7 +198,7 @@ class Budget(_Account):
                 denom = max(1, e.nbytes) * (stale - e.last)
                 heap.append(((e.bound if e.epoch == epoch else e.cost) / denom, i, 0, e,
                              denom))
-            self._evict_lazily(heap)
+            self._evict_lazily(heap, self.limit - (self.limit >> _SLACK_SHIFT))
             self._sweep.clear()
             if self.resident > self.limit:
                 self._over()
@@ -368,6 +373,10 @@ class Budget(_Account):
         self._peak()
         self.stats["saved_bytes"] = self.resident
 
+
+#: A forward sweep evicts down to the limit less ``limit >> _SLACK_SHIFT``
+#: (1/32 of it): Note [op-level budget], "Sweeps".
+_SLACK_SHIFT = 5
 
 #: Re-run work, in forward passes, beyond which backward stops dropping rebuilt arrays.
 _RERUN_CAP = 2
